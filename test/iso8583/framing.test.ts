@@ -90,6 +90,7 @@ t.test('splitter: keep-alives dropped, partial kept, too-long thrown at once wit
 t.test('parseFrame refuses a payload with no message', async (t) => {
   t.throws(() => parseFrame(hex('6000030000 603100000000'), BOX_LAYOUT), { name: 'FrameError', reason: 'too-short' });
   t.throws(() => buildFrame({ tpdu: hex('60'), header: hex('603100000000'), message: hex('08') }, BOX_LAYOUT), {
+    name: 'FrameError',
     reason: 'bad-length',
   });
 });
