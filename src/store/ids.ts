@@ -1,0 +1,90 @@
+// Identifiers the store derives or checks: business day, RRN layout, merchant order number, and the
+// shape of the ids that end up inside key names (a `{` or `}` there would break Cluster hash tags).
+import { StoreInputError } from './errors.js';
+import type { RequestKey } from './types.js';
+
+/** Asia/Shanghai has no daylight saving: local time is UTC+8 all year. */
+const SHANGHAI_OFFSET_MS = 8 * 3600_000;
+
+/** The business day of an instant, YYYYMMDD in Asia/Shanghai. */
+export function businessDay(now: number): string {
+  const d = new Date(now + SHANGHAI_OFFSET_MS);
+  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}`;
+}
+
+/** Day of year (1–366) of the business day. */
+export function dayOfYear(now: number): number {
+  const d = new Date(now + SHANGHAI_OFFSET_MS);
+  return (
+    Math.floor(
+      (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400_000,
+    ) + 1
+  );
+}
+
+/** Sequence numbers per day: the RRN has 9 digits for it. */
+export const RRN_SEQUENCE_MAX = 999_999_999;
+
+/**
+ * RRN (field 37, an12) = DDD (day of year, Asia/Shanghai) + 9-digit sequence of that day. The sequence
+ * comes from one shared counter per day, so RRNs are unique per day across all nodes and carry no node id.
+ */
+export function formatRrn(now: number, sequence: number): string {
+  if (!Number.isInteger(sequence) || sequence < 1 || sequence > RRN_SEQUENCE_MAX) {
+    throw new StoreInputError(`RRN sequence out of range: ${sequence}`);
+  }
+  return pad(dayOfYear(now), 3) + pad(sequence, 9);
+}
+
+/**
+ * Merchant order number sent to wallets: MID (15) + YY (2) + RRN (12) = 29 characters, within WeChat
+ * Pay's 32. Unique per merchant for ever (the year disambiguates the day-of-year in the RRN), and it
+ * names the order's key directly, so a wallet notification needs no global index lookup.
+ */
+export function makeOutTradeNo(mid: string, rrn: string, now: number): string {
+  const yy = String(new Date(now + SHANGHAI_OFFSET_MS).getUTCFullYear() % 100).padStart(2, '0');
+  return mid + yy + rrn;
+}
+
+export function parseOutTradeNo(outTradeNo: string): { mid: string; rrn: string } | undefined {
+  if (outTradeNo.length !== 29) return undefined;
+  const mid = outTradeNo.slice(0, 15);
+  const rrn = outTradeNo.slice(17);
+  if (!ID.test(mid) || !/^\d{14}$/.test(outTradeNo.slice(15))) return undefined;
+  return { mid, rrn };
+}
+
+/** Printable ASCII without the characters keys use as delimiters: `{`, `}`, `|`. */
+const ID = /^[\x20-\x7a\x7e]+$/;
+
+export function checkId(what: string, value: string, length?: number): void {
+  if (typeof value !== 'string' || !ID.test(value) || (length && value.length !== length)) {
+    throw new StoreInputError(
+      `${what} must be ${length ? `${length} ` : ''}printable characters without {}|: ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+export function checkDigits(what: string, value: string, length: number): void {
+  if (typeof value !== 'string' || value.length !== length || !/^\d+$/.test(value)) {
+    throw new StoreInputError(`${what} must be ${length} digits: ${JSON.stringify(value)}`);
+  }
+}
+
+export function checkAmount(amountFen: number): void {
+  if (!Number.isSafeInteger(amountFen) || amountFen <= 0) {
+    throw new StoreInputError(`amount must be a positive integer number of fen: ${amountFen}`);
+  }
+}
+
+export function checkRequestKey(r: RequestKey): void {
+  checkId('TID', r.tid, 8);
+  checkId('MID', r.mid, 15);
+  checkDigits('batch', r.batch, 6);
+  checkDigits('STAN', r.stan, 6);
+  checkDigits('MTI', r.mti, 4);
+}
+
+function pad(n: number, width: number): string {
+  return String(n).padStart(width, '0');
+}

@@ -1,0 +1,118 @@
+// The store's rules as pure functions. MemoryStore calls them directly; the Redis Lua scripts
+// (redis-scripts.ts) implement the same rules line for line, and the shared test suite holds both to them.
+import type { DailyCounters, DuplicateResult, LimitBreach, MerchantLimits, Order, OrderState } from './types.js';
+
+/** The idempotency record of one box request. */
+export interface RequestRecord {
+  /** Fingerprint of the request content. */
+  fp: string;
+  /** `x` executing, `d` done (response stored). */
+  st: 'x' | 'd';
+  /** Stored response, once done. */
+  resp?: Uint8Array;
+  /** The order the request created, if any. */
+  rrn?: string;
+}
+
+export function duplicateOf(rec: RequestRecord, fingerprint: string): DuplicateResult {
+  if (rec.fp !== fingerprint) return { status: 'mismatch' };
+  if (rec.st === 'd' && rec.resp) return { status: 'replay', response: rec.resp };
+  return rec.rrn ? { status: 'in-progress', rrn: rec.rrn } : { status: 'in-progress' };
+}
+
+export function limitBreach(
+  limits: MerchantLimits | undefined,
+  day: DailyCounters,
+  amountFen: number,
+): LimitBreach | undefined {
+  if (!limits) return undefined;
+  if (limits.perTransactionMaxFen !== undefined && amountFen > limits.perTransactionMaxFen) return 'per-transaction';
+  if (limits.dailyAmountMaxFen !== undefined && day.amountFen + amountFen > limits.dailyAmountMaxFen) {
+    return 'daily-amount';
+  }
+  if (limits.dailyCountMax !== undefined && day.count + 1 > limits.dailyCountMax) return 'daily-count';
+  return undefined;
+}
+
+export function hasLimits(limits: MerchantLimits | undefined): boolean {
+  return (
+    limits !== undefined &&
+    (limits.dailyAmountMaxFen !== undefined ||
+      limits.dailyCountMax !== undefined ||
+      limits.perTransactionMaxFen !== undefined)
+  );
+}
+
+export type RefundCheck =
+  | { ok: true }
+  | { ok: false; status: 'not-allowed'; reason: 'state' | 'batch' | 'amount' | 'kind' }
+  | { ok: false; status: 'exceeds'; remainingFen: number };
+
+export function refundable(original: Order): number {
+  return original.amountFen - original.refundedFen - original.refundPendingFen;
+}
+
+/** Can `amountFen` be refunded (or voided, from `batch`) from this sale right now? */
+export function checkRefund(original: Order, kind: 'refund' | 'void', amountFen: number, batch: string): RefundCheck {
+  if (original.kind !== 'sale' && original.kind !== 'precreate')
+    return { ok: false, status: 'not-allowed', reason: 'kind' };
+  if (kind === 'void') {
+    if (original.state !== 'paid' || original.refundedFen + original.refundPendingFen > 0) {
+      return { ok: false, status: 'not-allowed', reason: 'state' };
+    }
+    if (original.batch !== batch) return { ok: false, status: 'not-allowed', reason: 'batch' };
+    if (amountFen !== original.amountFen) return { ok: false, status: 'not-allowed', reason: 'amount' };
+    return { ok: true };
+  }
+  if (original.state !== 'paid' && original.state !== 'partially_refunded') {
+    return { ok: false, status: 'not-allowed', reason: 'state' };
+  }
+  const remainingFen = refundable(original);
+  if (amountFen > remainingFen) return { ok: false, status: 'exceeds', remainingFen };
+  return { ok: true };
+}
+
+const SETTLED_MONEY: readonly OrderState[] = ['paid', 'partially_refunded', 'refunded'];
+const DEAD: readonly OrderState[] = ['failed', 'cancelled', 'closed'];
+
+/** What a state change does besides changing the state. */
+export interface TransitionEffects {
+  /** Add to the batch's debit (sales) side: +1/-1 times the amount and count. */
+  debit: -1 | 0 | 1;
+  /** Add to the batch's credit (voids and refunds) side. */
+  credit: -1 | 0 | 1;
+  /** Give the sale's amount and count back to the daily counters of `limitDay`. */
+  releaseLimits: boolean;
+  /** Refunds and voids: how the parent sale's refund fields move. */
+  parent?: { pendingDelta: number; refundedDelta: number };
+}
+
+export function transitionEffects(order: Order, from: OrderState, to: OrderState): TransitionEffects {
+  const wasMoney = SETTLED_MONEY.includes(from);
+  const isMoney = SETTLED_MONEY.includes(to);
+  const sign = (isMoney ? 1 : 0) - (wasMoney ? 1 : 0);
+  const fx: TransitionEffects = { debit: 0, credit: 0, releaseLimits: false };
+  if (order.kind === 'sale' || order.kind === 'precreate') {
+    fx.debit = sign as -1 | 0 | 1;
+    fx.releaseLimits = order.limitDay !== undefined && DEAD.includes(to);
+    return fx;
+  }
+  fx.credit = sign as -1 | 0 | 1;
+  // A refund's amount is reserved on the parent while in flight: paid moves it to refunded,
+  // a dead end releases it, and a reversal of a paid refund gives the refunded amount back.
+  const a = order.amountFen;
+  const wasPending = !wasMoney && !DEAD.includes(from);
+  if (wasPending && isMoney) fx.parent = { pendingDelta: -a, refundedDelta: a };
+  else if (wasPending && DEAD.includes(to)) fx.parent = { pendingDelta: -a, refundedDelta: 0 };
+  else if (wasMoney && DEAD.includes(to)) fx.parent = { pendingDelta: 0, refundedDelta: -a };
+  return fx;
+}
+
+/** The parent sale's state after its refund fields changed. */
+export function parentStateAfterRefunds(parent: Order): OrderState {
+  if (parent.state !== 'paid' && parent.state !== 'partially_refunded' && parent.state !== 'refunded') {
+    return parent.state;
+  }
+  if (parent.refundedFen <= 0) return 'paid';
+  return parent.refundedFen >= parent.amountFen ? 'refunded' : 'partially_refunded';
+}

@@ -1,0 +1,528 @@
+// The embedded single-node store: the default of `boxfep serve`. JavaScript runs one call at a time, so
+// each method below is atomic by construction (no await between its check and its write); the rules are
+// the shared ones from logic.ts, the same the Redis scripts implement. Values are copied in and out so
+// callers can never change stored state by mutating what they hold.
+import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
+import { StoreInputError, StoreUnavailableError } from './errors.js';
+import {
+  businessDay,
+  checkAmount,
+  checkId,
+  checkRequestKey,
+  formatRrn,
+  makeOutTradeNo,
+  parseOutTradeNo,
+} from './ids.js';
+import {
+  checkRefund,
+  duplicateOf,
+  hasLimits,
+  limitBreach,
+  parentStateAfterRefunds,
+  type RequestRecord,
+  transitionEffects,
+} from './logic.js';
+import type { Store } from './store.js';
+import { TtlMap } from './ttl-map.js';
+import {
+  type BatchTotals,
+  type BeginPaymentInput,
+  type BeginPaymentResult,
+  type BeginRefundInput,
+  type BeginRefundResult,
+  type BeginReversalInput,
+  type BeginReversalResult,
+  type DailyCounters,
+  DEFAULT_TTLS,
+  type DuplicateResult,
+  FINAL_STATES,
+  ORDER_EVENT_CAP,
+  type Order,
+  type PendingPush,
+  type RequestKey,
+  type StoreTtls,
+  type TransitionInput,
+  type TransitionResult,
+} from './types.js';
+
+export interface MemoryStoreOptions {
+  ttls?: Partial<StoreTtls>;
+  /** A new order is looked at by recovery this long after creation unless finished first. Default 60 s. */
+  recoveryDelayMs?: number;
+  /** How often expired entries are swept. Default 60 s. */
+  sweepIntervalMs?: number;
+}
+
+export class MemoryStore implements Store {
+  readonly backend = 'memory' as const;
+  readonly ttls: StoreTtls;
+  readonly #recoveryDelayMs: number;
+  #closed = false;
+  readonly #sweeper: NodeJS.Timeout;
+
+  readonly #terminals = new Map<string, TerminalRecord>();
+  readonly #sessionKeys = new TtlMap<SessionKeys>();
+  readonly #macFailures = new TtlMap<number>();
+  readonly #requests = new TtlMap<RequestRecord>();
+  readonly #tombstones = new TtlMap<true>();
+  readonly #orders = new TtlMap<Order>();
+  readonly #byRequest = new TtlMap<string>();
+  readonly #daily = new TtlMap<DailyCounters>();
+  readonly #batches = new TtlMap<BatchTotals>();
+  readonly #recovery = new Map<string, number>();
+  readonly #leases = new TtlMap<string>();
+  readonly #pushes = new TtlMap<PendingPush>();
+  readonly #rrnSequence = new TtlMap<number>();
+
+  constructor(opts: MemoryStoreOptions = {}) {
+    this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
+    this.#recoveryDelayMs = opts.recoveryDelayMs ?? 60_000;
+    this.#sweeper = setInterval(() => this.#sweep(), opts.sweepIntervalMs ?? 60_000);
+    this.#sweeper.unref();
+  }
+
+  get healthy(): boolean {
+    return !this.#closed;
+  }
+
+  async ping(): Promise<void> {
+    this.#open();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+  }
+
+  // ── terminals ────────────────────────────────────────────────────────────────────────────────
+
+  async getTerminal(tid: string): Promise<TerminalRecord | undefined> {
+    this.#open();
+    const rec = this.#terminals.get(tid);
+    return rec && structuredClone(rec);
+  }
+
+  async putTerminal(rec: TerminalRecord): Promise<void> {
+    this.#open();
+    checkId('TID', rec.tid);
+    this.#terminals.set(rec.tid, structuredClone(rec));
+  }
+
+  async listTerminals(): Promise<TerminalRecord[]> {
+    this.#open();
+    return [...this.#terminals.values()].sort(byTid).map((r) => structuredClone(r));
+  }
+
+  async getSessionKeys(tid: string): Promise<SessionKeys | undefined> {
+    this.#open();
+    const keys = this.#sessionKeys.get(tid);
+    return keys && { ...keys };
+  }
+
+  async putSessionKeys(tid: string, keys: SessionKeys, ttlMs: number): Promise<void> {
+    this.#open();
+    checkId('TID', tid);
+    checkTtl(ttlMs);
+    this.#sessionKeys.set(tid, { ...keys }, ttlMs);
+  }
+
+  async deleteSessionKeys(tid: string): Promise<void> {
+    this.#open();
+    this.#sessionKeys.delete(tid);
+  }
+
+  async incrMacFailures(tid: string): Promise<number> {
+    this.#open();
+    checkId('TID', tid);
+    const n = (this.#macFailures.get(tid) ?? 0) + 1;
+    this.#macFailures.set(tid, n, this.ttls.macFailureMs);
+    return n;
+  }
+
+  async resetMacFailures(tid: string): Promise<void> {
+    this.#open();
+    this.#macFailures.delete(tid);
+  }
+
+  // ── requests and orders ─────────────────────────────────────────────────────────────────────
+
+  async beginPayment(input: BeginPaymentInput): Promise<BeginPaymentResult> {
+    this.#open();
+    const { request: r } = input;
+    checkRequestKey(r);
+    checkAmount(input.amountFen);
+    const now = input.now ?? Date.now();
+
+    const reqKey = requestKey(r);
+    const seen = this.#requests.get(reqKey);
+    if (seen) return duplicateOf(seen, input.fingerprint);
+    if (this.#tombstones.has(tombKey(r.mid, r.tid, r.batch, r.stan))) return { status: 'reversed' };
+
+    const limited = hasLimits(input.limits);
+    const day = businessDay(now);
+    const dayKey = `${r.mid}|${day}`;
+    if (limited) {
+      const counters = this.#daily.get(dayKey) ?? { amountFen: 0, count: 0 };
+      const breach = limitBreach(input.limits, counters, input.amountFen);
+      if (breach) return { status: 'limit', limit: breach };
+      this.#daily.set(
+        dayKey,
+        { amountFen: counters.amountFen + input.amountFen, count: counters.count + 1 },
+        this.ttls.dailyMs,
+      );
+    }
+
+    const rrn = this.#nextRrn(now);
+    const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
+    const order: Order = {
+      rrn,
+      tid: r.tid,
+      mid: r.mid,
+      batch: r.batch,
+      stan: r.stan,
+      mti: r.mti,
+      kind: input.kind,
+      amountFen: input.amountFen,
+      ...(input.wallet && { wallet: input.wallet }),
+      ...(input.paymentCodeMasked && { paymentCodeMasked: input.paymentCodeMasked }),
+      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
+      state,
+      refundedFen: 0,
+      refundPendingFen: 0,
+      ...(limited && { limitDay: day }),
+      createdAt: now,
+      updatedAt: now,
+      events: [{ at: now, state }],
+    };
+    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
+    this.#writeNewOrder(order, now);
+    return { status: 'started', order: structuredClone(order) };
+  }
+
+  async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
+    this.#open();
+    const { request: r } = input;
+    checkRequestKey(r);
+    checkAmount(input.amountFen);
+    checkId('RRN', input.originalRrn, 12);
+    const now = input.now ?? Date.now();
+
+    const reqKey = requestKey(r);
+    const seen = this.#requests.get(reqKey);
+    if (seen) return duplicateOf(seen, input.fingerprint);
+    if (this.#tombstones.has(tombKey(r.mid, r.tid, r.batch, r.stan))) return { status: 'reversed' };
+
+    const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
+    if (!original) return { status: 'original-not-found' };
+    const check = checkRefund(original, input.kind, input.amountFen, r.batch);
+    if (!check.ok) {
+      return check.status === 'exceeds'
+        ? { status: 'exceeds', remainingFen: check.remainingFen, original: structuredClone(original) }
+        : { status: 'not-allowed', reason: check.reason, original: structuredClone(original) };
+    }
+
+    original.refundPendingFen += input.amountFen;
+    original.updatedAt = now;
+    const rrn = this.#nextRrn(now);
+    const order: Order = {
+      rrn,
+      tid: r.tid,
+      mid: r.mid,
+      batch: r.batch,
+      stan: r.stan,
+      mti: r.mti,
+      kind: input.kind,
+      amountFen: input.amountFen,
+      ...(original.wallet && { wallet: original.wallet }),
+      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
+      state: 'paying',
+      refundedFen: 0,
+      refundPendingFen: 0,
+      parentRrn: original.rrn,
+      createdAt: now,
+      updatedAt: now,
+      events: [{ at: now, state: 'paying' }],
+    };
+    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
+    this.#writeNewOrder(order, now);
+    return { status: 'started', order: structuredClone(order), original: structuredClone(original) };
+  }
+
+  async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
+    this.#open();
+    const { request: r } = input;
+    checkRequestKey(r);
+
+    const reqKey = requestKey(r);
+    const seen = this.#requests.get(reqKey);
+    if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
+    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+    const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
+    const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
+    if (original) return { status: 'started', original: structuredClone(original) };
+    this.#tombstones.set(tombKey(r.mid, r.tid, r.batch, r.stan), true, this.ttls.tombstoneMs);
+    return { status: 'started' };
+  }
+
+  async transition(current: Order, change: TransitionInput): Promise<TransitionResult> {
+    this.#open();
+    checkId('MID', current.mid, 15);
+    const now = change.now ?? Date.now();
+    const order = this.#orders.get(orderKey(current.mid, current.rrn));
+    if (!order) return { status: 'not-found' };
+    if (!change.from.includes(order.state)) return { status: 'conflict', order: structuredClone(order) };
+
+    const from = order.state;
+    const fx = transitionEffects(order, from, change.to);
+    if (fx.debit || fx.credit) {
+      const key = batchKey(order.mid, order.tid, order.batch);
+      const t = this.#batches.get(key) ?? { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 };
+      t.debitFen += fx.debit * order.amountFen;
+      t.debitCount += fx.debit;
+      t.creditFen += fx.credit * order.amountFen;
+      t.creditCount += fx.credit;
+      this.#batches.set(key, t, this.ttls.batchMs);
+    }
+    if (fx.releaseLimits && order.limitDay) {
+      const dayKey = `${order.mid}|${order.limitDay}`;
+      const c = this.#daily.get(dayKey);
+      if (c) this.#daily.update(dayKey, { amountFen: c.amountFen - order.amountFen, count: c.count - 1 });
+      delete order.limitDay;
+    }
+    if (fx.parent && order.parentRrn) {
+      const parent = this.#orders.get(orderKey(order.mid, order.parentRrn));
+      if (parent) {
+        parent.refundPendingFen += fx.parent.pendingDelta;
+        parent.refundedFen += fx.parent.refundedDelta;
+        const ps = parentStateAfterRefunds(parent);
+        if (ps !== parent.state) pushEvent(parent, ps, now, `refund ${order.rrn}`);
+        parent.updatedAt = now;
+      }
+    }
+
+    order.state = change.to;
+    if (change.patch?.wallet) order.wallet = change.patch.wallet;
+    if (change.patch?.channelOrderId) order.channelOrderId = change.patch.channelOrderId;
+    order.updatedAt = now;
+    pushEvent(order, change.to, now, change.note);
+
+    if (change.response) this.#complete(change.response.request, change.response.bytes);
+    if (change.push) {
+      this.#putPush(order.mid, order.tid, order.rrn, change.push.payload, change.push.nextAttemptAt ?? now, now);
+    }
+    const rk = `${order.mid}|${order.rrn}`;
+    if (FINAL_STATES.includes(change.to)) this.#recovery.delete(rk);
+    else if (change.nextCheckAt !== undefined) this.#recovery.set(rk, change.nextCheckAt);
+    return { status: 'ok', order: structuredClone(order) };
+  }
+
+  async completeRequest(request: RequestKey, response: Uint8Array): Promise<void> {
+    this.#open();
+    checkRequestKey(request);
+    this.#complete(request, response);
+  }
+
+  async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
+    this.#open();
+    const o = this.#orders.get(orderKey(mid, rrn));
+    return o && structuredClone(o);
+  }
+
+  async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
+    this.#open();
+    const rrn = this.#byRequest.get(tombKey(mid, tid, batch, stan));
+    return rrn === undefined ? undefined : this.getOrder(mid, rrn);
+  }
+
+  async getOrderByOutTradeNo(outTradeNo: string): Promise<Order | undefined> {
+    this.#open();
+    const ref = parseOutTradeNo(outTradeNo);
+    if (!ref) return undefined;
+    const o = await this.getOrder(ref.mid, ref.rrn);
+    return o?.outTradeNo === outTradeNo ? o : undefined;
+  }
+
+  async getBatchTotals(mid: string, tid: string, batch: string): Promise<BatchTotals> {
+    this.#open();
+    return {
+      ...(this.#batches.get(batchKey(mid, tid, batch)) ?? { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 }),
+    };
+  }
+
+  async getDailyCounters(mid: string, day = businessDay(Date.now())): Promise<DailyCounters> {
+    this.#open();
+    return { ...(this.#daily.get(`${mid}|${day}`) ?? { amountFen: 0, count: 0 }) };
+  }
+
+  // ── recovery and leases ─────────────────────────────────────────────────────────────────────
+
+  async listRecoverable(now: number, limit: number): Promise<Order[]> {
+    this.#open();
+    const due = [...this.#recovery].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
+    const out: Order[] = [];
+    for (const [rk] of due) {
+      if (out.length >= limit) break;
+      const o = this.#orders.get(rk);
+      if (!o || FINAL_STATES.includes(o.state)) this.#recovery.delete(rk);
+      else out.push(structuredClone(o));
+    }
+    return out;
+  }
+
+  async scheduleCheck(order: Order, at: number): Promise<void> {
+    this.#open();
+    this.#recovery.set(`${order.mid}|${order.rrn}`, at);
+  }
+
+  async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#open();
+    checkTtl(ttlMs);
+    if (this.#leases.has(name)) return false;
+    this.#leases.set(name, owner, ttlMs);
+    return true;
+  }
+
+  async renewLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
+    this.#open();
+    checkTtl(ttlMs);
+    if (this.#leases.get(name) !== owner) return false;
+    this.#leases.set(name, owner, ttlMs);
+    return true;
+  }
+
+  async releaseLease(name: string, owner: string): Promise<boolean> {
+    this.#open();
+    if (this.#leases.get(name) !== owner) return false;
+    return this.#leases.delete(name);
+  }
+
+  // ── pushes ──────────────────────────────────────────────────────────────────────────────────
+
+  async putPush(push: Omit<PendingPush, 'attempts' | 'createdAt' | 'expiresAt'> & { now?: number }): Promise<void> {
+    this.#open();
+    checkId('MID', push.mid, 15);
+    checkId('TID', push.tid, 8);
+    checkId('RRN', push.rrn, 12);
+    const now = push.now ?? Date.now();
+    this.#putPush(push.mid, push.tid, push.rrn, push.payload, push.nextAttemptAt, now);
+  }
+
+  async listPushesForTerminal(mid: string, tid: string): Promise<PendingPush[]> {
+    this.#open();
+    const prefix = `${mid}|${tid}|`;
+    return [...this.#pushes.entries()]
+      .filter(([k]) => k.startsWith(prefix))
+      .map(([, p]) => clonePush(p))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async listDuePushes(now: number, limit: number): Promise<PendingPush[]> {
+    this.#open();
+    return [...this.#pushes.entries()]
+      .map(([, p]) => p)
+      .filter((p) => p.nextAttemptAt <= now)
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
+      .slice(0, limit)
+      .map(clonePush);
+  }
+
+  async markPushSent(mid: string, tid: string, rrn: string, nextAttemptAt: number): Promise<boolean> {
+    this.#open();
+    const p = this.#pushes.get(`${mid}|${tid}|${rrn}`);
+    if (!p) return false;
+    p.attempts += 1;
+    p.nextAttemptAt = nextAttemptAt;
+    return true;
+  }
+
+  async ackPush(mid: string, tid: string, rrn: string): Promise<boolean> {
+    this.#open();
+    return this.#pushes.delete(`${mid}|${tid}|${rrn}`);
+  }
+
+  // ── internals ───────────────────────────────────────────────────────────────────────────────
+
+  #open(): void {
+    if (this.#closed) throw new StoreUnavailableError('store is closed', 'closed');
+  }
+
+  #nextRrn(now: number): string {
+    const day = businessDay(now);
+    const seq = (this.#rrnSequence.get(day) ?? 0) + 1;
+    this.#rrnSequence.set(day, seq, 48 * 3600_000);
+    return formatRrn(now, seq);
+  }
+
+  #writeNewOrder(order: Order, now: number): void {
+    this.#orders.set(orderKey(order.mid, order.rrn), order, this.ttls.orderMs);
+    this.#byRequest.set(tombKey(order.mid, order.tid, order.batch, order.stan), order.rrn, this.ttls.orderMs);
+    this.#recovery.set(`${order.mid}|${order.rrn}`, now + this.#recoveryDelayMs);
+  }
+
+  #complete(request: RequestKey, response: Uint8Array): void {
+    const key = requestKey(request);
+    const rec = this.#requests.get(key);
+    if (!rec || rec.st !== 'x') return;
+    this.#requests.update(key, { ...rec, st: 'd', resp: Uint8Array.from(response) });
+  }
+
+  #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
+    const key = `${mid}|${tid}|${rrn}`;
+    const push: PendingPush = {
+      mid,
+      tid,
+      rrn,
+      payload: Uint8Array.from(payload),
+      attempts: 0,
+      nextAttemptAt,
+      createdAt: now,
+      expiresAt: now + this.ttls.pushMs,
+    };
+    this.#pushes.set(key, push, this.ttls.pushMs);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const m of [this.#sessionKeys, this.#macFailures, this.#requests, this.#tombstones, this.#orders])
+      m.sweep(now);
+    for (const m of [this.#byRequest, this.#daily, this.#batches, this.#leases, this.#pushes, this.#rrnSequence]) {
+      m.sweep(now);
+    }
+    for (const rk of this.#recovery.keys()) if (!this.#orders.has(rk, now)) this.#recovery.delete(rk);
+  }
+}
+
+function requestKey(r: RequestKey): string {
+  return `${r.mid}|${r.tid}|${r.batch}|${r.stan}|${r.mti}`;
+}
+
+function tombKey(mid: string, tid: string, batch: string, stan: string): string {
+  return `${mid}|${tid}|${batch}|${stan}`;
+}
+
+function orderKey(mid: string, rrn: string): string {
+  return `${mid}|${rrn}`;
+}
+
+function batchKey(mid: string, tid: string, batch: string): string {
+  return `${mid}|${tid}|${batch}`;
+}
+
+function pushEvent(order: Order, state: Order['state'], at: number, note?: string): void {
+  order.events.push(note ? { at, state, note } : { at, state });
+  if (order.events.length > ORDER_EVENT_CAP) order.events.splice(0, order.events.length - ORDER_EVENT_CAP);
+  order.state = state;
+}
+
+function clonePush(p: PendingPush): PendingPush {
+  return { ...p, payload: Uint8Array.from(p.payload) };
+}
+
+function byTid(a: TerminalRecord, b: TerminalRecord): number {
+  return a.tid < b.tid ? -1 : a.tid > b.tid ? 1 : 0;
+}
+
+function checkTtl(ttlMs: number): void {
+  if (!Number.isSafeInteger(ttlMs) || ttlMs <= 0)
+    throw new StoreInputError(`TTL must be a positive integer of ms: ${ttlMs}`);
+}
