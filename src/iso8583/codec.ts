@@ -1,0 +1,199 @@
+// Message codec: MTI, primary (and secondary) bitmap, then the fields in bitmap order, each through
+// its compiled FieldCodec. Decoding either returns a whole message or throws one CodecError.
+import { showChar } from './charsets.js';
+import { CodecError } from './errors.js';
+import { type Cursor, FieldCodec } from './field-codec.js';
+import { firstNonHexByte, nibbleOf, toHexUpper } from './hex.js';
+import type { Spec } from './spec.js';
+
+export interface IsoMessage {
+  mti: string;
+  fields: Record<number, string>;
+}
+
+/** What could be read of a message before the first error (see peekIdentity). */
+export interface PartialMessage {
+  mti?: string;
+  fields: Record<number, string>;
+  error?: CodecError;
+}
+
+const MTI_BCD_BYTES = 2;
+const MTI_CHARS = 4;
+
+export class Codec {
+  readonly spec: Spec;
+  private readonly codecs: (FieldCodec | undefined)[] = [];
+  private readonly bitmapBytes: number;
+  private scratch: Buffer;
+
+  constructor(spec: Spec) {
+    this.spec = spec;
+    let worst = MTI_CHARS + 2 * 16;
+    for (const [key, def] of Object.entries(spec.fields)) {
+      const no = Number(key);
+      if (!Number.isInteger(no) || no < 2 || no > spec.maxField) throw new Error(`spec error: bad field number ${key}`);
+      const fc = new FieldCodec(no, def);
+      this.codecs[no] = fc;
+      worst += fc.maxWireBytes;
+    }
+    this.bitmapBytes = spec.bitmap === 'binary' ? 8 : 16;
+    // Every message fits: the scratch buffer is sized for all fields at their maximum.
+    this.scratch = Buffer.alloc(worst);
+  }
+
+  /** The compiled codec of field `no`, if the spec defines it. */
+  field(no: number): FieldCodec | undefined {
+    return this.codecs[no];
+  }
+
+  decode(bytes: Buffer): IsoMessage {
+    const fields: Record<number, string> = {};
+    const cur: Cursor = { at: 0 };
+    const mti = this.readMti(bytes, cur);
+    this.readFields(bytes, cur, fields);
+    return { mti, fields };
+  }
+
+  /** Decodes as far as possible; never throws. */
+  decodePartial(bytes: Buffer): PartialMessage {
+    const out: PartialMessage = { fields: {} };
+    const cur: Cursor = { at: 0 };
+    try {
+      out.mti = this.readMti(bytes, cur);
+      this.readFields(bytes, cur, out.fields);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      out.error = err;
+    }
+    return out;
+  }
+
+  encode(msg: IsoMessage): Buffer {
+    if (msg === null || typeof msg !== 'object') throw new CodecError('message', 0, 'message must be an object');
+    const out = this.scratch;
+    let at = this.writeMti(msg.mti, out);
+    const fields = msg.fields ?? {};
+    if (typeof fields !== 'object') throw new CodecError('message', at, 'fields must be an object');
+    // Integer-like keys enumerate in ascending numeric order, which is bitmap order.
+    const keys = Object.keys(fields);
+    const present: number[] = [];
+    let w0 = 0;
+    let w1 = 0;
+    let w2 = 0;
+    let w3 = 0;
+    for (const key of keys) {
+      const value = (fields as Record<string, unknown>)[key];
+      if (value === undefined) continue;
+      const no = Number(key);
+      if (!Number.isInteger(no) || String(no) !== key)
+        throw new CodecError('message', at, `unknown field key "${key}"`);
+      if (no === 1) throw new CodecError(1, at, 'the secondary bitmap is set by the codec, not given as a field');
+      if (this.codecs[no] === undefined) throw new CodecError(no, at, `not defined in spec ${this.spec.name}`);
+      if (typeof value !== 'string') throw new CodecError(no, at, `value must be a string, got ${typeof value}`);
+      present.push(no);
+      const bit = 0x80000000 >>> ((no - 1) & 31);
+      if (no <= 32) w0 |= bit;
+      else if (no <= 64) w1 |= bit;
+      else if (no <= 96) w2 |= bit;
+      else w3 |= bit;
+    }
+    const secondary = (w2 | w3) !== 0;
+    if (secondary) w0 |= 0x80000000;
+    const bitmapAt = at;
+    at += secondary ? 2 * this.bitmapBytes : this.bitmapBytes;
+    for (const no of present) at = this.codecs[no]!.encode((fields as Record<number, string>)[no], out, at);
+    this.writeBitmap(out, bitmapAt, w0, w1);
+    if (secondary) this.writeBitmap(out, bitmapAt + this.bitmapBytes, w2, w3);
+    const result = Buffer.allocUnsafe(at);
+    out.copy(result, 0, 0, at);
+    return result;
+  }
+
+  private readMti(buf: Buffer, cur: Cursor): string {
+    if (this.spec.mti === 'bcd') {
+      if (buf.length < MTI_BCD_BYTES) throw new CodecError('mti', 0, `needs 2 bytes, only ${buf.length} left`);
+      for (let i = 0; i < MTI_BCD_BYTES; i++) {
+        if (buf[i] >> 4 > 9 || (buf[i] & 15) > 9)
+          throw new CodecError('mti', i, `non-BCD byte ${toHexUpper(buf, i, i + 1)}`);
+      }
+      cur.at = MTI_BCD_BYTES;
+      return buf.toString('hex', 0, MTI_BCD_BYTES);
+    }
+    if (buf.length < MTI_CHARS) throw new CodecError('mti', 0, `needs 4 bytes, only ${buf.length} left`);
+    for (let i = 0; i < MTI_CHARS; i++) {
+      if (buf[i] < 0x30 || buf[i] > 0x39) throw new CodecError('mti', i, `non-digit ${showChar(buf[i])}`);
+    }
+    cur.at = MTI_CHARS;
+    return buf.toString('latin1', 0, MTI_CHARS);
+  }
+
+  private writeMti(mti: unknown, out: Buffer): number {
+    if (typeof mti !== 'string' || mti.length !== 4) throw new CodecError('mti', 0, 'must be 4 digits');
+    for (let i = 0; i < 4; i++) {
+      const c = mti.charCodeAt(i);
+      if (c < 0x30 || c > 0x39) throw new CodecError('mti', 0, `non-digit ${showChar(c)} in "${mti}"`);
+    }
+    if (this.spec.mti === 'ascii') return out.write(mti, 0, 'latin1');
+    out[0] = ((mti.charCodeAt(0) - 0x30) << 4) | (mti.charCodeAt(1) - 0x30);
+    out[1] = ((mti.charCodeAt(2) - 0x30) << 4) | (mti.charCodeAt(3) - 0x30);
+    return MTI_BCD_BYTES;
+  }
+
+  /** Reads one 64-bit bitmap as two 32-bit words into words[i], words[i+1]. */
+  private readBitmap(buf: Buffer, at: number, words: number[], i: number): void {
+    const n = this.bitmapBytes;
+    if (at + n > buf.length) throw new CodecError('bitmap', at, `needs ${n} bytes, only ${buf.length - at} left`);
+    if (this.spec.bitmap === 'binary') {
+      words[i] = buf.readUInt32BE(at);
+      words[i + 1] = buf.readUInt32BE(at + 4);
+      return;
+    }
+    const bad = firstNonHexByte(buf, at, at + n);
+    if (bad >= 0) throw new CodecError('bitmap', bad, `not a hex digit: ${showChar(buf[bad])}`);
+    for (let w = 0; w < 2; w++) {
+      let v = 0;
+      for (let k = 0; k < 8; k++) v = (v << 4) | nibbleOf(buf[at + w * 8 + k]);
+      words[i + w] = v >>> 0;
+    }
+  }
+
+  private writeBitmap(out: Buffer, at: number, hi: number, lo: number): void {
+    if (this.spec.bitmap === 'binary') {
+      out.writeUInt32BE(hi >>> 0, at);
+      out.writeUInt32BE(lo >>> 0, at + 4);
+    } else {
+      out.write((hi >>> 0).toString(16).padStart(8, '0').toUpperCase(), at, 'latin1');
+      out.write((lo >>> 0).toString(16).padStart(8, '0').toUpperCase(), at + 8, 'latin1');
+    }
+  }
+
+  private readFields(buf: Buffer, cur: Cursor, fields: Record<number, string>): void {
+    const bitmapAt = cur.at;
+    const words = [0, 0, 0, 0];
+    this.readBitmap(buf, bitmapAt, words, 0);
+    cur.at += this.bitmapBytes;
+    if (words[0] & 0x80000000) {
+      if (this.spec.maxField < 128)
+        throw new CodecError('bitmap', bitmapAt, `bit 1 set but spec ${this.spec.name} has no secondary bitmap`);
+      this.readBitmap(buf, cur.at, words, 2);
+      cur.at += this.bitmapBytes;
+      words[0] &= 0x7fffffff;
+    }
+    const end = buf.length;
+    for (let w = 0; w < 4; w++) {
+      let word = words[w];
+      while (word !== 0) {
+        const z = Math.clz32(word);
+        word = (word & ~(0x80000000 >>> z)) >>> 0;
+        const no = w * 32 + z + 1;
+        const fc = this.codecs[no];
+        if (fc === undefined)
+          throw new CodecError('bitmap', bitmapAt, `field ${no} is present but not defined in spec ${this.spec.name}`);
+        fields[no] = fc.decode(buf, cur, end);
+      }
+    }
+    if (cur.at !== end)
+      throw new CodecError('message', cur.at, `${end - cur.at} unexpected bytes after the last field`);
+  }
+}

@@ -1,0 +1,43 @@
+// Field 59 of the box protocol (§3): TAG (2 ASCII) + LEN (3 ASCII digits) + VALUE, concatenated.
+import { CodecError } from '../errors.js';
+
+const FIELD = 59;
+const TAG_LEN = 2;
+const LEN_DIGITS = 3;
+
+/** Parses the items; unknown tags are kept (callers ignore what they do not know). Offsets are into the value. */
+export function parseField59(value: string): Map<string, string> {
+  const items = new Map<string, string>();
+  let at = 0;
+  while (at < value.length) {
+    if (at + TAG_LEN + LEN_DIGITS > value.length) {
+      throw new CodecError(FIELD, at, `truncated TLV item header (${value.length - at} characters left)`);
+    }
+    const tag = value.slice(at, at + TAG_LEN);
+    let len = 0;
+    for (let i = at + TAG_LEN; i < at + TAG_LEN + LEN_DIGITS; i++) {
+      const d = value.charCodeAt(i) - 0x30;
+      if (d < 0 || d > 9) throw new CodecError(FIELD, i, `tag ${tag}: length is not 3 digits`);
+      len = len * 10 + d;
+    }
+    const start = at + TAG_LEN + LEN_DIGITS;
+    if (start + len > value.length) {
+      throw new CodecError(FIELD, at, `tag ${tag}: length ${len} exceeds the ${value.length - start} characters left`);
+    }
+    if (items.has(tag)) throw new CodecError(FIELD, at, `tag ${tag} appears twice`);
+    items.set(tag, value.slice(start, start + len));
+    at = start + len;
+  }
+  return items;
+}
+
+/** Concatenates the items in the order given. */
+export function buildField59(items: Iterable<[string, string]>): string {
+  let out = '';
+  for (const [tag, value] of items) {
+    if (tag.length !== TAG_LEN) throw new CodecError(FIELD, out.length, `tag '${tag}' must be 2 characters`);
+    if (value.length > 999) throw new CodecError(FIELD, out.length, `tag ${tag}: value of ${value.length} exceeds 999`);
+    out += tag + String(value.length).padStart(LEN_DIGITS, '0') + value;
+  }
+  return out;
+}
