@@ -1,0 +1,53 @@
+// Crypto metrics: the pool's queue depth, task wait and run times, batch sizes, and jobs by
+// operation and outcome. Labels are fixed small sets (op names, outcomes), never key or box ids.
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { PREFIX, registry } from './registry.js';
+
+const registers = [registry];
+
+export const cryptoQueueDepth = new Gauge({
+  name: `${PREFIX}crypto_queue_depth`,
+  help: 'Crypto jobs accepted and not yet finished (waiting for a batch, queued, or running in a worker).',
+  registers,
+});
+
+export const cryptoTaskWait = new Histogram({
+  name: `${PREFIX}crypto_task_wait_seconds`,
+  help: 'Time a pool task spent between dispatch and the start of its run in a worker (queueing and transfer).',
+  buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1],
+  registers,
+});
+
+export const cryptoTaskRun = new Histogram({
+  name: `${PREFIX}crypto_task_run_seconds`,
+  help: 'Time a pool task spent running in a worker.',
+  buckets: [0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
+  registers,
+});
+
+export const cryptoBatchSize = new Histogram({
+  name: `${PREFIX}crypto_batch_size`,
+  help: 'Jobs per pool task.',
+  buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256],
+  registers,
+});
+
+export const cryptoJobs = new Counter({
+  name: `${PREFIX}crypto_jobs_total`,
+  help: 'Crypto jobs by operation (mac, verify, dukpt, ...) and outcome (ok, error, queue-full, worker-crashed, closed).',
+  labelNames: ['op', 'outcome'] as const,
+  registers,
+});
+
+const children = new Map<string, Counter.Internal>();
+
+/** Count `n` jobs; the labelled child is cached, so the hot path is one map lookup and an add. */
+export function countCryptoJobs(op: string, outcome: string, n = 1): void {
+  const id = `${op}\u0000${outcome}`;
+  let child = children.get(id);
+  if (!child) {
+    child = cryptoJobs.labels(op, outcome);
+    children.set(id, child);
+  }
+  child.inc(n);
+}
