@@ -1,0 +1,103 @@
+// The HTTP server shared by the WeChat-style and Alipay-style sandboxes: a real node:http server on
+// loopback that counts TCP connections, applies simulated latency and faults, can leave a request
+// unanswered (test codes 98–99), and serves the ledger at GET /__admin/ledger.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { drawRequestFault, type Faults, NO_FAULTS, type RequestFault } from './faults.js';
+import type { Ledger } from './ledger.js';
+import { type Latency, latencySampler, seededRandom } from './random.js';
+
+export const ADMIN_LEDGER_PATH = '/__admin/ledger';
+
+/** What a wallet handler answers; `null` = never answer (the caller times out). */
+export type Reply = { status: number; contentType: string; body: string } | null;
+
+export interface HttpSandboxOptions {
+  port?: number;
+  host?: string;
+  latency?: Latency;
+  faults?: Partial<Faults>;
+  /** Seed of the sandbox's randomness (latency, faults). */
+  seed?: number;
+}
+
+export interface HttpHandler {
+  handle(path: string, body: string, fault: RequestFault): Reply | Promise<Reply>;
+}
+
+export class HttpSandboxServer {
+  readonly faults: Faults;
+  readonly random: () => number;
+  /** TCP connections accepted since start. */
+  connectionsAccepted = 0;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly delay: () => number;
+
+  constructor(
+    private readonly handler: HttpHandler,
+    private readonly ledger: Ledger,
+    private readonly options: HttpSandboxOptions,
+  ) {
+    this.faults = { ...NO_FAULTS, ...options.faults };
+    this.random = seededRandom(options.seed ?? 1);
+    this.delay = latencySampler(options.latency ?? { kind: 'none' }, this.random);
+    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server.keepAliveTimeout = 60_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.connectionsAccepted++;
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  async start(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  get url(): string {
+    const { address, port } = this.server.address() as AddressInfo;
+    return `http://${address}:${port}`;
+  }
+
+  async stop(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === ADMIN_LEDGER_PATH) {
+      return send(res, { status: 200, contentType: 'application/json', body: JSON.stringify(this.ledger.snapshot()) });
+    }
+    const fault = drawRequestFault(this.faults, this.random);
+    let wait = this.delay();
+    if (this.faults.slowRate > 0 && this.random() < this.faults.slowRate) wait += this.faults.slowMs;
+    if (wait > 0) await sleep(wait);
+    if (fault === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    const reply = await this.handler.handle(path, body, fault);
+    if (reply) send(res, reply);
+    // else: left unanswered on purpose; stop() destroys the socket.
+  }
+}
+
+function send(res: ServerResponse, reply: NonNullable<Reply>): void {
+  res.writeHead(reply.status, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
+  res.end(reply.body);
+}

@@ -1,0 +1,156 @@
+// WeChat-Pay-style connector (API v2 semantics): signed XML over keep-alive HTTP. micropay (B2C),
+// unifiedorder NATIVE (C2B → code_url), orderquery, reverse, closeorder, refund.
+import { randomBytes } from 'node:crypto';
+import { type Logger, silentLogger } from '../../log/logger.js';
+import { maskPaymentCode } from '../../log/mask.js';
+import { channelBadSignatures } from '../../metrics/channels.js';
+import type { WalletAccount } from '../../terminals/types.js';
+import type {
+  CancelRequest,
+  Channel,
+  ChannelOperation,
+  ChannelResult,
+  CloseRequest,
+  PayRequest,
+  PrecreateRequest,
+  QueryRequest,
+  RefundRequest,
+} from '../channel.js';
+import { CallGuard, type GuardOptions } from '../guard.js';
+import { type HttpPoolOptions, HttpTransport } from '../http-transport.js';
+import { interpret } from './codes.js';
+import { signed, verify } from './sign.js';
+import { buildXml, type Fields, parseXml } from './xml.js';
+
+export interface WechatCredentials {
+  /** The merchant's API v2 key (32 characters). */
+  apiKey: string;
+}
+
+/** Finds the API key of a merchant account; undefined = not configured. */
+export type WechatKeyResolver = (account: Pick<WalletAccount, 'appId' | 'merchantId'>) => WechatCredentials | undefined;
+
+export interface WechatConnectorOptions {
+  baseUrl: string;
+  credentials: WechatKeyResolver;
+  /** Where the wallet posts C2B payment notifications (boxfep's notify port). */
+  notifyUrl: string;
+  pool?: Partial<HttpPoolOptions>;
+  guard?: Partial<GuardOptions>;
+  logger?: Logger;
+  /** The terminal-facing IP WeChat wants on every order. */
+  spbillCreateIp?: string;
+}
+
+/** WeChat v2 endpoint paths. */
+export const WECHAT_PATHS = {
+  pay: '/pay/micropay',
+  precreate: '/pay/unifiedorder',
+  query: '/pay/orderquery',
+  cancel: '/secapi/pay/reverse',
+  close: '/pay/closeorder',
+  refund: '/secapi/pay/refund',
+} as const satisfies Record<ChannelOperation, string>;
+
+export class WechatConnector implements Channel {
+  readonly wallet = 'WX' as const;
+  readonly guard: CallGuard;
+  private readonly http: HttpTransport;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: WechatConnectorOptions) {
+    this.logger = (options.logger ?? silentLogger).child({ wallet: 'WX' });
+    this.http = new HttpTransport('WX', options.baseUrl, options.pool);
+    this.guard = new CallGuard('WX', options.guard, this.logger);
+  }
+
+  get openConnections(): number {
+    return this.http.openConnections;
+  }
+
+  pay(req: PayRequest): Promise<ChannelResult> {
+    this.logger.debug({ outTradeNo: req.outTradeNo, code: maskPaymentCode(req.authCode) }, 'micropay');
+    return this.call('pay', req.account, {
+      body: req.subject,
+      out_trade_no: req.outTradeNo,
+      total_fee: String(req.amountFen),
+      fee_type: 'CNY',
+      spbill_create_ip: this.options.spbillCreateIp ?? '127.0.0.1',
+      auth_code: req.authCode,
+      ...(req.terminalId ? { device_info: req.terminalId } : {}),
+    });
+  }
+
+  precreate(req: PrecreateRequest): Promise<ChannelResult> {
+    return this.call('precreate', req.account, {
+      body: req.subject,
+      out_trade_no: req.outTradeNo,
+      total_fee: String(req.amountFen),
+      fee_type: 'CNY',
+      spbill_create_ip: this.options.spbillCreateIp ?? '127.0.0.1',
+      notify_url: this.options.notifyUrl,
+      trade_type: 'NATIVE',
+      product_id: req.outTradeNo,
+      ...(req.terminalId ? { device_info: req.terminalId } : {}),
+    });
+  }
+
+  query(req: QueryRequest): Promise<ChannelResult> {
+    return this.call('query', req.account, { out_trade_no: req.outTradeNo });
+  }
+
+  cancel(req: CancelRequest): Promise<ChannelResult> {
+    return this.call('cancel', req.account, { out_trade_no: req.outTradeNo });
+  }
+
+  close(req: CloseRequest): Promise<ChannelResult> {
+    return this.call('close', req.account, { out_trade_no: req.outTradeNo });
+  }
+
+  refund(req: RefundRequest): Promise<ChannelResult> {
+    return this.call('refund', req.account, {
+      out_trade_no: req.outTradeNo,
+      out_refund_no: req.outRefundNo,
+      total_fee: String(req.totalFen),
+      refund_fee: String(req.refundFen),
+    });
+  }
+
+  destroy(): Promise<void> {
+    return this.http.close();
+  }
+
+  private call(op: ChannelOperation, account: WalletAccount, params: Fields): Promise<ChannelResult> {
+    const creds = this.options.credentials(account);
+    if (!creds) {
+      return Promise.resolve({
+        outcome: 'failed',
+        reason: 'invalid-merchant',
+        walletCode: 'NO_CREDENTIALS',
+        walletMessage: 'no API key configured for this merchant',
+      });
+    }
+    const base: Fields = { appid: account.appId, mch_id: account.merchantId };
+    if (account.subMerchantId) base.sub_mch_id = account.subMerchantId;
+    return this.guard.run(op, async (signal) => {
+      // A fresh nonce per attempt; the order number inside stays the same across retries.
+      const body = buildXml(signed({ ...base, nonce_str: randomBytes(16).toString('hex'), ...params }, creds.apiKey));
+      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', signal);
+      if (reply.status !== 200) {
+        return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };
+      }
+      let fields: Fields;
+      try {
+        fields = parseXml(reply.body);
+      } catch (err) {
+        return { outcome: 'unknown', reason: 'bad-response', walletCode: 'BAD_XML', walletMessage: String(err) };
+      }
+      // return_code FAIL replies carry no signature; everything else must verify before we act on it.
+      if (fields.return_code === 'SUCCESS' && !verify(fields, creds.apiKey)) {
+        channelBadSignatures.inc({ wallet: 'WX' });
+        return { outcome: 'unknown', reason: 'bad-signature', walletCode: 'BAD_SIGN', walletMessage: 'bad signature' };
+      }
+      return interpret(op, fields);
+    });
+  }
+}
