@@ -54,6 +54,8 @@ export class BoxConnection implements IdleEntry {
   /** TPDU and header of the last request, for FEP-initiated messages (0620). */
   lastTpdu: Buffer | undefined;
   lastHeader: Buffer | undefined;
+  /** DUKPT boxes: the KSN of the last verified request, for MACing a push. */
+  lastKsn: string | undefined;
   closeReason: CloseReason | undefined;
 
   private readonly splitter: FrameSplitter;

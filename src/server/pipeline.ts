@@ -1,0 +1,355 @@
+// What happens to one complete frame from a box (box-protocol.md §1, §4, §5):
+//   parseFrame → decode (CodecError → `30` if MTI, 11 and 41 can be read, else close)
+//   → terminal lookup (`97` unknown, `58` disabled, `03` MID mismatch)
+//   → MACed messages: `22` not signed on, MAC verified (`A0`; 5 in a row → sign on again)
+//   → `77` batch mismatch → dispatch by (MTI, F3, 60.1, 60.3) → `40` when nothing is registered
+//   → response: 3, 4, 11, 41, 42, 60 echoed, 12/13 set, MAC only when 39 = `00`, TPDU swapped,
+//     header echoed with the processing requirement (3 = sign on again).
+// Any unexpected failure (store down, crypto queue full) answers `96`; nothing here can take the
+// server down.
+import { performance } from 'node:perf_hooks';
+import type { CryptoService, MacAlgorithm, MacKeyRef } from '../crypto/service.js';
+import { RC } from '../flows/response-codes.js';
+import {
+  CodecError,
+  codecFor,
+  type Field60,
+  FrameError,
+  type IsoMessage,
+  macBlock,
+  macOf,
+  parseField59,
+  parseField60,
+  parseFrame,
+  peekIdentity,
+} from '../iso8583/index.js';
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import { maskPan, maskPaymentCode } from '../log/mask.js';
+import * as m from '../metrics/server.js';
+import type { TerminalStore } from '../store/store.js';
+import { keysExpired, macAlgorithmFor, macKeyRef } from '../terminals/keys.js';
+import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
+import type { FrameHandler } from './box-server.js';
+import { localTimeFields } from './clock.js';
+import type { BoxConnection, CloseReason } from './connection.js';
+import type { Dispatcher, Route, TransactionResult } from './dispatcher.js';
+import { MessageWriter } from './message-writer.js';
+import type { PushRegistry } from './push-registry.js';
+
+const codec = codecFor('cups-pos');
+
+export interface PipelineOptions {
+  store: TerminalStore;
+  crypto: CryptoService;
+  dispatcher: Dispatcher;
+  pushes: PushRegistry;
+  keyLifetimeMs: number;
+  /** Consecutive bad MACs after which the box must sign on again (box-protocol.md §5: 5). */
+  macFailureLimit?: number;
+  /** Store calls in flight above which the server stops reading (global backpressure). */
+  maxStoreInFlight?: number;
+  logger?: Logger;
+}
+
+/** MTIs whose 60.2 must be the terminal's current batch (financial messages and settlement). */
+const BATCH_CHECKED = new Set(['0200', '0220', '0400', '0500']);
+/** Fields every response echoes from its request (§4: boxes check 3, 4, 11, 41, 42). */
+const ECHOED = [3, 4, 11, 41, 42, 60] as const;
+
+interface Outcome {
+  type: string;
+  result: TransactionResult;
+  route?: Route;
+  terminal?: TerminalRecord;
+  session?: SessionKeys;
+  ksn?: string;
+  /** The terminal was identified (and its MAC verified where required): bind it for pushes. */
+  identified?: boolean;
+}
+
+export class RequestPipeline implements FrameHandler {
+  private readonly writer: MessageWriter;
+  private readonly log: Logger;
+  private readonly macFailureLimit: number;
+  private readonly maxStoreInFlight: number;
+  private storeInFlight = 0;
+
+  constructor(private readonly opts: PipelineOptions) {
+    this.writer = new MessageWriter(opts.crypto);
+    this.log = opts.logger ?? silentLogger;
+    this.macFailureLimit = opts.macFailureLimit ?? 5;
+    this.maxStoreInFlight = opts.maxStoreInFlight ?? 2048;
+    opts.pushes.attachSender((conn, message) => this.sendPush(conn, message));
+  }
+
+  /** True while the store or the crypto queue is saturated: the server parks readers. */
+  saturated(): boolean {
+    return this.storeInFlight >= this.maxStoreInFlight || this.opts.crypto.stats().saturated;
+  }
+
+  connectionClosed(conn: BoxConnection, _reason: CloseReason): void {
+    this.opts.pushes.unbind(conn);
+  }
+
+  async handleFrame(conn: BoxConnection, payload: Buffer): Promise<void> {
+    const receivedAt = performance.now();
+    let tpdu: Buffer | undefined;
+    let header: Buffer | undefined;
+    let message: Buffer;
+    try {
+      const frame = parseFrame(payload, conn.listener.layout);
+      // Copies: the payload is a view of a socket chunk that must not stay pinned.
+      tpdu = frame.tpdu && Buffer.from(frame.tpdu);
+      header = frame.header && Buffer.from(frame.header);
+      message = frame.message;
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err;
+      m.decodeErrors.inc({ kind: err.reason });
+      this.log.warn({ conn: conn.id, remote: conn.remoteAddress, reason: err.message }, 'unusable frame: closing');
+      conn.close('undecodable');
+      return;
+    }
+    let request: IsoMessage;
+    let f60: Field60 | undefined;
+    try {
+      request = codec.decode(message);
+      if (request.fields[60] !== undefined) f60 = parseField60(request.fields[60]);
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      await this.formatError(conn, message, err, tpdu, header);
+      return;
+    }
+    if (tpdu) conn.lastTpdu = tpdu;
+    if (header) conn.lastHeader = header;
+    if (request.mti[2] !== '0' && request.mti !== '0630') {
+      m.decodeErrors.inc({ kind: 'unexpected-mti' });
+      this.log.warn({ conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'not a request: ignored');
+      return;
+    }
+
+    let outcome: Outcome;
+    try {
+      outcome = await this.process(conn, request, message, f60, receivedAt);
+    } catch (err) {
+      this.log.error({ err, conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'request failed');
+      outcome = { type: 'error', result: { rc: RC.SYSTEM_MALFUNCTION } };
+    }
+    if (request.mti === '0630') return;
+    if (outcome.identified && outcome.terminal) this.opts.pushes.bind(outcome.terminal.tid, conn);
+    await this.respond(conn, request, outcome, tpdu, header, receivedAt);
+  }
+
+  private async track<T>(p: Promise<T>): Promise<T> {
+    this.storeInFlight++;
+    try {
+      return await p;
+    } finally {
+      this.storeInFlight--;
+    }
+  }
+
+  private async process(
+    conn: BoxConnection,
+    request: IsoMessage,
+    encoded: Buffer,
+    f60: Field60 | undefined,
+    receivedAt: number,
+  ): Promise<Outcome> {
+    const { store, dispatcher } = this.opts;
+    const tid = request.fields[41];
+    const route = request.mti === '0630' ? undefined : dispatcher.resolve(request, f60);
+    const type = request.mti === '0630' ? 'push-reply' : (route?.name ?? 'unsupported');
+    if (tid === undefined) return { type, result: { rc: RC.FORMAT_ERROR } };
+    const terminal = await this.track(store.getTerminal(tid));
+    if (terminal === undefined) return { type, result: { rc: RC.TERMINAL_NOT_REGISTERED } };
+    if (terminal.status !== 'active') return { type, terminal, result: { rc: RC.NOT_PERMITTED } };
+    if (request.fields[42] !== undefined && request.fields[42] !== terminal.mid) {
+      return { type, terminal, result: { rc: RC.INVALID_MERCHANT } };
+    }
+
+    const maced = route
+      ? route.mac
+      : request.mti === '0630' || !(request.mti.startsWith('08') || request.mti.startsWith('05'));
+    const session = terminal.keyMode === 'session' ? await this.track(store.getSessionKeys(tid)) : undefined;
+    let ksn: string | undefined;
+    if (terminal.keyMode !== 'session' && request.fields[59] !== undefined) {
+      ksn = parseField59(request.fields[59]).get('A5');
+    }
+    const base = { type, route, terminal, session, ksn };
+
+    if (maced) {
+      const ref = macKeyRef(terminal, session, ksn, 'request');
+      if (ref === 'not-signed-on') return { ...base, result: { rc: RC.SIGN_ON_AGAIN, requireSignOn: true } };
+      const ok =
+        typeof ref !== 'string' && request.fields[64] !== undefined && (await this.verify(terminal, ref, encoded));
+      if (!ok) return { ...base, result: await this.macFailed(terminal) };
+      if (ksn !== undefined) conn.lastKsn = ksn;
+      // A good MAC ends a run of bad ones; not awaited, it is bookkeeping off the response path.
+      this.track(store.resetMacFailures(tid)).catch((err) => this.log.warn({ err, tid }, 'MAC failure reset failed'));
+    }
+    if (request.mti === '0630') {
+      if (!this.opts.pushes.settle(tid, request)) this.log.info({ tid, stan: request.fields[11] }, 'unmatched 0630');
+      return { ...base, identified: true, result: { rc: RC.APPROVED } };
+    }
+    const requireSignOn = keysExpired(session, this.opts.keyLifetimeMs);
+    if (BATCH_CHECKED.has(request.mti) && f60 !== undefined && f60.batch !== terminal.batch) {
+      return { ...base, identified: true, result: { rc: RC.BATCH_MISMATCH, requireSignOn: true } };
+    }
+    if (route === undefined) {
+      return { ...base, identified: true, result: { rc: RC.FUNCTION_NOT_SUPPORTED, requireSignOn } };
+    }
+    const result = await route.handler({
+      request,
+      f60,
+      terminal,
+      session,
+      ksn,
+      connection: conn,
+      receivedAt,
+      log: this.log,
+    });
+    if (requireSignOn && !result.requireSignOn) result.requireSignOn = true;
+    return { ...base, identified: true, result };
+  }
+
+  private async verify(terminal: TerminalRecord, ref: MacKeyRef, encoded: Buffer): Promise<boolean> {
+    try {
+      return await this.opts.crypto.verifyMac(macAlgorithmFor(terminal), ref, macBlock(encoded), macOf(encoded));
+    } catch (err) {
+      // A KSN that does not parse or is exhausted is the box's fault: a MAC failure, not a 96.
+      if (
+        err instanceof Error &&
+        'code' in err &&
+        ['bad-input', 'dukpt-counter', 'dukpt-exhausted'].includes(String(err.code))
+      ) {
+        this.log.warn({ tid: terminal.tid, reason: err.message }, 'MAC key unusable');
+        return false;
+      }
+      throw err;
+    }
+  }
+
+  private async macFailed(terminal: TerminalRecord): Promise<TransactionResult> {
+    m.macFailures.inc();
+    const count = await this.track(this.opts.store.incrMacFailures(terminal.tid));
+    this.log.warn({ tid: terminal.tid, consecutive: count }, 'bad MAC');
+    if (count < this.macFailureLimit) return { rc: RC.MAC_ERROR };
+    if (terminal.keyMode === 'session') await this.track(this.opts.store.deleteSessionKeys(terminal.tid));
+    return { rc: RC.MAC_ERROR, requireSignOn: true };
+  }
+
+  private responseMac(outcome: Outcome): { alg: MacAlgorithm; key: MacKeyRef } | undefined {
+    const { route, terminal, result } = outcome;
+    if (!route?.mac || result.rc !== RC.APPROVED || terminal === undefined) return undefined;
+    const key = macKeyRef(terminal, outcome.session, outcome.ksn, 'response');
+    if (typeof key === 'string') return undefined;
+    return { alg: macAlgorithmFor(terminal), key };
+  }
+
+  private async respond(
+    conn: BoxConnection,
+    request: IsoMessage,
+    outcome: Outcome,
+    tpdu: Buffer | undefined,
+    header: Buffer | undefined,
+    receivedAt: number,
+  ): Promise<void> {
+    const { result } = outcome;
+    const now = Date.now();
+    const { time, date } = localTimeFields(now);
+    const fields: Record<number, string> = {};
+    for (const f of ECHOED) if (request.fields[f] !== undefined) fields[f] = request.fields[f];
+    for (const f of result.omit ?? []) delete fields[f];
+    fields[12] = time;
+    fields[13] = date;
+    Object.assign(fields, result.fields);
+    fields[39] = result.rc;
+    const response: IsoMessage = { mti: responseMti(request.mti), fields };
+    const requirement = result.requireSignOn ? 3 : 0;
+    try {
+      await this.writer.write(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
+    } catch (err) {
+      // A handler produced a field the codec refuses, or the MAC could not be made: answer 96 bare.
+      this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
+      const bare: IsoMessage = {
+        mti: response.mti,
+        fields: { 11: fields[11], 41: fields[41], 39: RC.SYSTEM_MALFUNCTION },
+      };
+      for (const f of [11, 41, 42]) if (request.fields[f] !== undefined) bare.fields[f] = request.fields[f];
+      bare.fields[39] = RC.SYSTEM_MALFUNCTION;
+      await this.writer.write(conn, bare, { tpdu, header }).catch(() => conn.close('undecodable'));
+      outcome = { ...outcome, result: { rc: RC.SYSTEM_MALFUNCTION } };
+    }
+    this.record(outcome, request, fields, receivedAt);
+  }
+
+  private record(outcome: Outcome, request: IsoMessage, fields: Record<number, string>, receivedAt: number): void {
+    const seconds = (performance.now() - receivedAt) / 1000;
+    m.transactions.inc({ type: outcome.type, rc: outcome.result.rc });
+    m.latency.observe({ type: outcome.type }, seconds);
+    const line = {
+      type: outcome.type,
+      mti: request.mti,
+      rc: outcome.result.rc,
+      tid: request.fields[41],
+      stan: request.fields[11],
+      rrn: fields[37],
+      amount: request.fields[4],
+      ms: Math.round(seconds * 10_000) / 10,
+    };
+    // Heartbeats from thousands of boxes would drown the log: they go to debug.
+    if (outcome.type === 'echo') this.log.debug(line, 'transaction');
+    else this.log.info(line, 'transaction');
+  }
+
+  /** `30` when the identity can be read, else the stream is closed; both logged (masked) and counted. */
+  private async formatError(
+    conn: BoxConnection,
+    message: Buffer,
+    err: CodecError,
+    tpdu: Buffer | undefined,
+    header: Buffer | undefined,
+  ): Promise<void> {
+    const id = peekIdentity(message);
+    const ctx = { conn: conn.id, remote: conn.remoteAddress, tid: id.tid, mti: id.mti, error: maskError(err.message) };
+    if (id.mti === undefined || id.stan === undefined || id.tid === undefined || id.mti[2] !== '0') {
+      m.decodeErrors.inc({ kind: 'codec-closed' });
+      this.log.warn(ctx, 'undecodable message without identity: closing');
+      conn.close('undecodable');
+      return;
+    }
+    m.decodeErrors.inc({ kind: 'codec-answered' });
+    this.log.warn(ctx, 'undecodable message: answering 30');
+    const fields: Record<number, string> = { 11: id.stan, 39: RC.FORMAT_ERROR, 41: id.tid };
+    if (id.mid !== undefined) fields[42] = id.mid;
+    const { time, date } = localTimeFields();
+    fields[12] = time;
+    fields[13] = date;
+    await this.writer.write(conn, { mti: responseMti(id.mti), fields }, { tpdu, header });
+    m.transactions.inc({ type: 'format-error', rc: RC.FORMAT_ERROR });
+  }
+
+  /** The push registry's sender: MAC the 0620 with the terminal's response-direction key. */
+  private async sendPush(conn: BoxConnection, message: IsoMessage): Promise<void> {
+    const tid = message.fields[41] ?? conn.tid;
+    if (tid === undefined) throw new Error('push without field 41');
+    const terminal = await this.opts.store.getTerminal(tid);
+    if (terminal === undefined) throw new Error(`push to unknown terminal ${tid}`);
+    const session = terminal.keyMode === 'session' ? await this.opts.store.getSessionKeys(tid) : undefined;
+    const ksn = conn.lastKsn;
+    const key = macKeyRef(terminal, session, ksn, 'response');
+    if (typeof key === 'string') throw new Error(`cannot MAC a push to ${tid}: ${key}`);
+    await this.writer.write(conn, message, { mac: { alg: macAlgorithmFor(terminal), key } });
+  }
+}
+
+export function responseMti(mti: string): string {
+  const cls = Number(mti[2]);
+  return mti.slice(0, 2) + String(cls + 1) + mti[3];
+}
+
+/** Codec errors can quote a field's content: mask anything that looks like a PAN or payment code. */
+function maskError(text: string): string {
+  return text.replace(/\d{13,19}/g, (d) => (d.length >= 16 ? maskPaymentCode(d) : maskPan(d)));
+}

@@ -1,0 +1,112 @@
+// Live box connections by terminal ID, so boxfep can send FEP-initiated messages (the 0620 payment
+// result push) to a box. A terminal identified on a new connection replaces its old one (a box that
+// reconnects usually left a dead half-open socket behind). A push is matched to the box's 0630 by
+// TID + STAN (field 11).
+import type { IsoMessage } from '../iso8583/index.js';
+import type { Logger } from '../log/logger.js';
+import { silentLogger } from '../log/logger.js';
+import * as m from '../metrics/server.js';
+import type { BoxConnection } from './connection.js';
+
+/** Sends an FEP-initiated message to a connection (MACs it with the terminal's keys). */
+export type PushSender = (conn: BoxConnection, message: IsoMessage) => Promise<void>;
+
+interface Waiter {
+  resolve: (reply: IsoMessage | undefined) => void;
+  timer: NodeJS.Timeout;
+}
+
+export const DEFAULT_PUSH_TIMEOUT_MS = 5_000;
+
+export class PushRegistry {
+  private readonly byTid = new Map<string, BoxConnection>();
+  private readonly waiting = new Map<string, Waiter>();
+  private sender: PushSender | undefined;
+
+  constructor(private readonly log: Logger = silentLogger) {}
+
+  /** Set by the pipeline, which knows how to encode and MAC for a terminal. */
+  attachSender(sender: PushSender): void {
+    this.sender = sender;
+  }
+
+  get size(): number {
+    return this.byTid.size;
+  }
+
+  get(tid: string): BoxConnection | undefined {
+    return this.byTid.get(tid);
+  }
+
+  /** Records that `tid` speaks on `conn`; an older live connection of the same terminal is closed. */
+  bind(tid: string, conn: BoxConnection): void {
+    const old = this.byTid.get(tid);
+    if (old === conn) return;
+    if (conn.tid !== undefined && conn.tid !== tid && this.byTid.get(conn.tid) === conn) this.byTid.delete(conn.tid);
+    conn.tid = tid;
+    this.byTid.set(tid, conn);
+    if (old && !old.closed) {
+      this.log.info({ tid, old: old.id, conn: conn.id }, 'terminal reconnected: closing its previous connection');
+      old.close('replaced');
+    }
+  }
+
+  /** Called when a connection closes. */
+  unbind(conn: BoxConnection): void {
+    if (conn.tid !== undefined && this.byTid.get(conn.tid) === conn) this.byTid.delete(conn.tid);
+  }
+
+  /**
+   * Sends `message` (an 0620: fields 3, 4, 11, 37, 39, 41, 42, 59, 60 set by the caller; the MAC is
+   * added) and resolves with the box's 0630, or undefined when the box is not connected or does not
+   * answer within `timeoutMs`. Resending is the caller's policy.
+   */
+  async push(tid: string, message: IsoMessage, timeoutMs = DEFAULT_PUSH_TIMEOUT_MS): Promise<IsoMessage | undefined> {
+    const conn = this.byTid.get(tid);
+    if (conn === undefined || conn.closed) {
+      m.pushes.inc({ outcome: 'offline' });
+      return undefined;
+    }
+    if (this.sender === undefined) throw new Error('push registry has no sender attached');
+    const key = `${tid}:${message.fields[11] ?? ''}`;
+    this.waiting.get(key)?.resolve(undefined);
+    const reply = new Promise<IsoMessage | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(key);
+        m.pushes.inc({ outcome: 'timeout' });
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+      this.waiting.set(key, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          this.waiting.delete(key);
+          resolve(r);
+        },
+        timer,
+      });
+    });
+    try {
+      await this.sender(conn, message);
+    } catch (err) {
+      this.waiting.get(key)?.resolve(undefined);
+      m.pushes.inc({ outcome: 'error' });
+      throw err;
+    }
+    return reply;
+  }
+
+  /** The pipeline hands over a verified 0630; true if a push was waiting for it. */
+  settle(tid: string, reply: IsoMessage): boolean {
+    const w = this.waiting.get(`${tid}:${reply.fields[11] ?? ''}`);
+    if (w === undefined) return false;
+    m.pushes.inc({ outcome: 'acked' });
+    w.resolve(reply);
+    return true;
+  }
+
+  /** Resolves every waiting push with undefined (shutdown). */
+  clear(): void {
+    for (const w of [...this.waiting.values()]) w.resolve(undefined);
+  }
+}
