@@ -32,6 +32,7 @@ import {
   type BeginRefundResult,
   type BeginReversalInput,
   type BeginReversalResult,
+  type ClaimResult,
   type DailyCounters,
   DEFAULT_TTLS,
   type DuplicateResult,
@@ -164,7 +165,10 @@ export class MemoryStore implements Store {
     if (limited) {
       const counters = this.#daily.get(dayKey) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
-      if (breach) return { status: 'limit', limit: breach };
+      if (breach) {
+        this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+        return { status: 'limit', limit: breach };
+      }
       this.#daily.set(
         dayKey,
         { amountFen: counters.amountFen + input.amountFen, count: counters.count + 1 },
@@ -213,8 +217,9 @@ export class MemoryStore implements Store {
     if (this.#tombstones.has(tombKey(r.mid, r.tid, r.batch, r.stan))) return { status: 'reversed' };
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
-    if (!original) return { status: 'original-not-found' };
-    const check = checkRefund(original, input.kind, input.amountFen, r.batch);
+    const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
+    if (!original || !check?.ok) this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+    if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
         ? { status: 'exceeds', remainingFen: check.remainingFen, original: structuredClone(original) }
@@ -314,6 +319,18 @@ export class MemoryStore implements Store {
     if (FINAL_STATES.includes(change.to)) this.#recovery.delete(rk);
     else if (change.nextCheckAt !== undefined) this.#recovery.set(rk, change.nextCheckAt);
     return { status: 'ok', order: structuredClone(order) };
+  }
+
+  async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
+    this.#open();
+    checkRequestKey(request);
+    const key = requestKey(request);
+    const seen = this.#requests.get(key);
+    if (seen) return duplicateOf(seen, fingerprint);
+    if (this.#tombstones.has(tombKey(request.mid, request.tid, request.batch, request.stan)))
+      return { status: 'reversed' };
+    this.#requests.set(key, { fp: fingerprint, st: 'x' }, this.ttls.requestMs);
+    return { status: 'claimed' };
   }
 
   async completeRequest(request: RequestKey, response: Uint8Array): Promise<void> {

@@ -10,6 +10,7 @@ import type {
   BeginRefundResult,
   BeginReversalInput,
   BeginReversalResult,
+  ClaimResult,
   DailyCounters,
   Order,
   PendingPush,
@@ -60,6 +61,11 @@ export interface TransactionStore {
    * Pass the order as last read: its immutable fields (tid, batch, parent...) name the keys involved.
    */
   transition(order: Order, change: TransitionInput): Promise<TransitionResult>;
+  /**
+   * Duplicate check for a request that creates no order (order query, settlement...): claims it, or says
+   * it was seen (replay / in-progress / mismatch) or reversed. Finish with `completeRequest`.
+   */
+  claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult>;
   /**
    * Store the response of a request that created no order (query, settlement, refused sale) or whose
    * order did not change, so a duplicate replays it. Only the claimed-and-executing record is completed.

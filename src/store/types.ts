@@ -170,11 +170,16 @@ export type DuplicateResult =
   /** A reversal arrived first for this TID + MID + batch + STAN: answer `94`, never execute. */
   | { status: 'reversed' };
 
+/** A request that creates no order (query, settlement...) was claimed: execute it, then `completeRequest`. */
+export type ClaimResult = { status: 'claimed' } | DuplicateResult;
+
 export type BeginPaymentResult =
   | { status: 'started'; order: Order }
   | DuplicateResult
+  /** Refused by merchant limits; the request is claimed: store the answer with `completeRequest`. */
   | { status: 'limit'; limit: LimitBreach };
 
+/** Refusals (not found, not allowed, exceeds) claim the request too: store the answer with `completeRequest`. */
 export type BeginRefundResult =
   | { status: 'started'; order: Order; original: Order }
   | DuplicateResult

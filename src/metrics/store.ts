@@ -1,0 +1,18 @@
+// State-layer metrics: how long each store operation takes and how often it fails, by kind.
+import { Counter, Histogram } from 'prom-client';
+import { PREFIX, registry } from './registry.js';
+
+export const storeCommandSeconds = new Histogram({
+  name: `${PREFIX}store_command_seconds`,
+  help: 'Latency of store operations (one Redis round trip each on the hot path), by operation and backend.',
+  labelNames: ['op', 'backend'] as const,
+  buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  registers: [registry],
+});
+
+export const storeErrorsTotal = new Counter({
+  name: `${PREFIX}store_errors_total`,
+  help: 'Store operations that failed, by operation and kind (timeout, connection, overloaded, closed, reply).',
+  labelNames: ['op', 'kind'] as const,
+  registers: [registry],
+});
