@@ -25,9 +25,3 @@ export class SimulatedCustomer {
     this.timers.clear();
   }
 }
-
-/** `yyyyMMddHHmmss` (WeChat) or `yyyy-MM-dd HH:mm:ss` (Alipay) in China Standard Time. */
-export function chinaTime(ms: number, style: 'compact' | 'dashed'): string {
-  const iso = new Date(ms + 8 * 3_600_000).toISOString();
-  return style === 'compact' ? iso.slice(0, 19).replace(/[-T:]/g, '') : iso.slice(0, 19).replace('T', ' ');
-}

@@ -47,6 +47,8 @@ export type RefundVerdict =
 export interface Account {
   appId: string;
   merchantId: string;
+  /** What order numbers are unique within: the merchant id (WeChat) or the app id (Alipay). */
+  scope?: string;
 }
 
 export class Ledger {
@@ -59,8 +61,9 @@ export class Ledger {
     private readonly now: () => number = Date.now,
   ) {}
 
-  get(merchantId: string, outTradeNo: string): LedgerOrder | undefined {
-    return this.orders.get(key(merchantId, outTradeNo));
+  /** The order `outTradeNo` within `scope` (see Account.scope). */
+  get(scope: string, outTradeNo: string): LedgerOrder | undefined {
+    return this.orders.get(key(scope, outTradeNo));
   }
 
   /** A deep copy of every order, oldest first. */
@@ -69,7 +72,7 @@ export class Ledger {
   }
 
   pay(acct: Account, outTradeNo: string, amountFen: number, authCode: string): PayVerdict {
-    const existing = this.get(acct.merchantId, outTradeNo);
+    const existing = this.get(scopeOf(acct), outTradeNo);
     if (existing) return { kind: existing.state === 'paying' ? 'paying' : 'order-exists', order: existing };
     const scenario = scenarioForCode(authCode);
     if (scenario === 'no-answer') return { kind: 'no-answer' };
@@ -92,7 +95,7 @@ export class Ledger {
   }
 
   precreate(acct: Account, outTradeNo: string, amountFen: number): { order: LedgerOrder; created: boolean } {
-    const existing = this.get(acct.merchantId, outTradeNo);
+    const existing = this.get(scopeOf(acct), outTradeNo);
     if (existing) return { order: existing, created: false };
     return { order: this.create(acct, outTradeNo, 'c2b', amountFen), created: true };
   }
@@ -110,8 +113,8 @@ export class Ledger {
   }
 
   /** A query: also where a `paying-then-approve` order completes. */
-  query(merchantId: string, outTradeNo: string): LedgerOrder | undefined {
-    const order = this.get(merchantId, outTradeNo);
+  query(scope: string, outTradeNo: string): LedgerOrder | undefined {
+    const order = this.get(scope, outTradeNo);
     if (!order) return undefined;
     order.queries++;
     if (order.state === 'paying' && order.scenario === 'paying-then-approve' && order.queries >= QUERIES_UNTIL_PAID) {
@@ -125,7 +128,7 @@ export class Ledger {
    * is booked as reversed (a tombstone), so a late pay with it is refused, never executed.
    */
   cancel(acct: Account, outTradeNo: string): CancelVerdict {
-    const order = this.get(acct.merchantId, outTradeNo) ?? this.create(acct, outTradeNo, 'b2c', 0);
+    const order = this.get(scopeOf(acct), outTradeNo) ?? this.create(acct, outTradeNo, 'b2c', 0);
     let refunded = false;
     if (order.state === 'paid') {
       const remaining = order.amountFen - order.refundedFen;
@@ -136,8 +139,8 @@ export class Ledger {
     return { kind: 'cancelled', order, refunded };
   }
 
-  close(merchantId: string, outTradeNo: string): CloseVerdict {
-    const order = this.get(merchantId, outTradeNo);
+  close(scope: string, outTradeNo: string): CloseVerdict {
+    const order = this.get(scope, outTradeNo);
     if (!order) return { kind: 'not-found' };
     if (order.state === 'paid') return { kind: 'order-paid', order };
     if (order.state === 'closed' || order.state === 'reversed') return { kind: 'already-closed', order };
@@ -145,8 +148,8 @@ export class Ledger {
     return { kind: 'closed', order };
   }
 
-  refund(merchantId: string, outTradeNo: string, outRefundNo: string, fen: number): RefundVerdict {
-    const order = this.get(merchantId, outTradeNo);
+  refund(scope: string, outTradeNo: string, outRefundNo: string, fen: number): RefundVerdict {
+    const order = this.get(scope, outTradeNo);
     if (!order) return { kind: 'not-found' };
     const previous = order.refunds.find((r) => r.outRefundNo === outRefundNo);
     if (previous)
@@ -172,7 +175,7 @@ export class Ledger {
       createdAt: this.now(),
     };
     if (scenario) order.scenario = scenario;
-    this.orders.set(key(acct.merchantId, outTradeNo), order);
+    this.orders.set(key(scopeOf(acct), outTradeNo), order);
     return order;
   }
 
@@ -195,4 +198,5 @@ export class Ledger {
   }
 }
 
-const key = (merchantId: string, outTradeNo: string) => `${merchantId}\u0000${outTradeNo}`;
+const key = (scope: string, outTradeNo: string) => `${scope}\u0000${outTradeNo}`;
+const scopeOf = (acct: Account) => acct.scope ?? acct.merchantId;

@@ -2,6 +2,7 @@
 // `<return_code>SUCCESS</return_code>` once accepted; anything else makes WeChat retry.
 import type { NotifyHandler, NotifyResult } from '../channel.js';
 import { NotifyError } from '../channel.js';
+import { parseChinaTime } from '../time.js';
 import type { WechatKeyResolver } from './connector.js';
 import { verify } from './sign.js';
 import { buildXml, parseXml } from './xml.js';
@@ -9,13 +10,6 @@ import { buildXml, parseXml } from './xml.js';
 export const WECHAT_NOTIFY_PATH = '/notify/wechat';
 export const WECHAT_ACK = buildXml({ return_code: 'SUCCESS', return_msg: 'OK' });
 export const WECHAT_NACK = buildXml({ return_code: 'FAIL', return_msg: 'rejected' });
-
-/** `yyyyMMddHHmmss` in China Standard Time → epoch ms. */
-export function parseWechatTime(s: string): number | undefined {
-  const m = /^(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})$/.exec(s);
-  if (!m) return undefined;
-  return Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}+08:00`);
-}
 
 /** Verifies and translates one raw notification body. Pure: no I/O, no state. */
 export function parseWechatNotification(rawBody: Buffer, keys: WechatKeyResolver): NotifyResult {
@@ -34,7 +28,7 @@ export function parseWechatNotification(rawBody: Buffer, keys: WechatKeyResolver
     return { ok: false, error: new NotifyError('bad-format', 'missing out_trade_no or total_fee') };
   }
   const paid = fields.result_code === 'SUCCESS';
-  const paidAt = parseWechatTime(fields.time_end ?? '');
+  const paidAt = parseChinaTime(fields.time_end ?? '');
   return {
     ok: true,
     event: {

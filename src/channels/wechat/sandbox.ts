@@ -4,11 +4,12 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { walletForPaymentCode } from '../routing.js';
-import { chinaTime, SimulatedCustomer } from '../sandbox/customer.js';
+import { SimulatedCustomer } from '../sandbox/customer.js';
 import type { RequestFault } from '../sandbox/faults.js';
 import { type HttpSandboxOptions, HttpSandboxServer, type Reply } from '../sandbox/http-sandbox.js';
 import { Ledger, type LedgerOrder } from '../sandbox/ledger.js';
 import { Notifier } from '../sandbox/notifier.js';
+import { chinaTime } from '../time.js';
 import { WECHAT_PATHS } from './connector.js';
 import { signed, verify } from './sign.js';
 import { buildXml, type Fields, parseXml } from './xml.js';
