@@ -65,6 +65,9 @@ export class FieldCodec {
   /** Writes the value at `at`; returns the new offset. Throws CodecError for an invalid value. */
   encode(value: string, out: Buffer, at: number): number {
     const def = this.def;
+    // Checked before padding so that positions in the message refer to the caller's value.
+    const problem = this.interp.check(value);
+    if (problem !== null) this.fail(at, problem);
     let v = value;
     let units = this.interp.unitsOf(v);
     if (def.lengthType === 'fixed' && units < def.length && this.paddable) {
@@ -72,8 +75,6 @@ export class FieldCodec {
       else if (def.padding === 'spaces-right') v = v + ' '.repeat(def.length - units);
       units = this.interp.unitsOf(v);
     }
-    const problem = this.interp.check(v);
-    if (problem !== null) this.fail(at, problem);
     if (def.lengthType === 'fixed') {
       if (units !== def.length) {
         this.fail(at, `length ${units} ${units > def.length ? 'exceeds' : 'is below'} fixed length ${def.length}`);
