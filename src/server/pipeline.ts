@@ -122,7 +122,7 @@ export class RequestPipeline implements FrameHandler {
     }
     if (tpdu) conn.lastTpdu = tpdu;
     if (header) conn.lastHeader = header;
-    if (request.mti[2] !== '0' && request.mti !== '0630') {
+    if (!isRequestMti(request.mti) && request.mti !== '0630') {
       m.decodeErrors.inc({ kind: 'unexpected-mti' });
       this.log.warn({ conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'not a request: ignored');
       return;
@@ -313,7 +313,7 @@ export class RequestPipeline implements FrameHandler {
   ): Promise<void> {
     const id = peekIdentity(message);
     const ctx = { conn: conn.id, remote: conn.remoteAddress, tid: id.tid, mti: id.mti, error: maskError(err.message) };
-    if (id.mti === undefined || id.stan === undefined || id.tid === undefined || id.mti[2] !== '0') {
+    if (id.mti === undefined || id.stan === undefined || id.tid === undefined || !isRequestMti(id.mti)) {
       m.decodeErrors.inc({ kind: 'codec-closed' });
       this.log.warn(ctx, 'undecodable message without identity: closing');
       conn.close('undecodable');
@@ -342,6 +342,11 @@ export class RequestPipeline implements FrameHandler {
     if (typeof key === 'string') throw new Error(`cannot MAC a push to ${tid}: ${key}`);
     await this.writer.write(conn, message, { mac: { alg: macAlgorithmFor(terminal), key } });
   }
+}
+
+/** Requests and advices (x0xx, x2xx... third digit even) are answered; responses are not. */
+export function isRequestMti(mti: string): boolean {
+  return /^\d{4}$/.test(mti) && Number(mti[2]) % 2 === 0;
 }
 
 export function responseMti(mti: string): string {

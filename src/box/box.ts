@@ -1,0 +1,382 @@
+// A box emulator: does what a QR payment box does on the wire — connect, sign on (decrypting field 62
+// and checking its key check values), MAC requests, match replies by MTI and STAN, verify reply MACs,
+// and answer 0620 result pushes with a MACed 0630. Used by the tests, bench/ and `boxfep box`.
+import { connect, type Socket } from 'node:net';
+import {
+  BOX_LAYOUT,
+  buildField59,
+  buildFrame,
+  codecFor,
+  type FrameLayout,
+  FrameSplitter,
+  type IsoMessage,
+  macBlock,
+  macOf,
+  parseField59,
+  parseField60,
+  parseFrame,
+  setMac,
+  swapTpdu,
+} from '../iso8583/index.js';
+import { type BoxKeyOptions, BoxKeys } from './keys.js';
+import * as msg from './messages.js';
+
+const codec = codecFor('cups-pos');
+const MAC_PLACEHOLDER = '0000000000000000';
+
+export interface BoxOptions extends BoxKeyOptions {
+  host?: string;
+  port: number;
+  tid: string;
+  mid: string;
+  /** Batch the box starts with; sign-on replaces it with boxfep's (60.2 of the 0810). */
+  batch?: string;
+  layout?: Partial<FrameLayout>;
+  /** Request TPDU, hex (default 6000030000: to NII 0003 from 0000). */
+  tpdu?: string;
+  /** Request header, hex (default 603100000000). */
+  header?: string;
+  /** How long to wait for a reply (default 60 s: longer than boxfep's 45 s pay deadline). */
+  replyTimeoutMs?: number;
+  /** Hardware serial sent in 59.A2 of sales. */
+  serial?: string;
+  /** First STAN (default 1). */
+  stan?: number;
+  /** Answer 0620 pushes with 0630 automatically (default true). */
+  ackPushes?: boolean;
+}
+
+export interface Reply {
+  message: IsoMessage;
+  /** Field 39. */
+  rc: string | undefined;
+  /** Header processing requirement (3 = sign on again); undefined without a header. */
+  requirement: number | undefined;
+  tpdu: Buffer | undefined;
+  /** true/false when the reply carries field 64, undefined when it has none. */
+  macValid: boolean | undefined;
+  /** The exchange's bytes, for printing. */
+  requestFrame: Buffer;
+  replyFrame: Buffer;
+  ms: number;
+}
+
+export interface PushEvent {
+  message: IsoMessage;
+  macValid: boolean | undefined;
+}
+
+export interface ExchangeOptions {
+  /** MAC the request (default true; network management and settlement pass false). */
+  mac?: boolean;
+  /** Send a wrong MAC (tests of boxfep's A0 handling). */
+  corruptMac?: boolean;
+}
+
+export class BoxError extends Error {
+  override name = 'BoxError';
+}
+
+interface Pending {
+  resolve: (r: { message: IsoMessage; frame: Buffer; payload: Buffer }) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class Box {
+  readonly keys: BoxKeys;
+  readonly layout: FrameLayout;
+  batch: string;
+  readonly pushes: PushEvent[] = [];
+  private stan: number;
+  private readonly tpdu: Buffer;
+  private readonly header: Buffer;
+  private readonly splitter: FrameSplitter;
+  private readonly pending = new Map<string, Pending>();
+  private pushWaiters: Array<(p: PushEvent) => void> = [];
+  private closedError: Error | undefined;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly opts: BoxOptions,
+  ) {
+    this.keys = new BoxKeys(opts);
+    this.layout = { ...BOX_LAYOUT, ...opts.layout };
+    this.batch = opts.batch ?? '000001';
+    this.stan = opts.stan ?? 1;
+    this.tpdu = Buffer.from(opts.tpdu ?? '6000030000', 'hex');
+    this.header = Buffer.from(opts.header ?? '603100000000', 'hex');
+    this.splitter = new FrameSplitter({ ...this.layout, maxFrameBytes: 65535 });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('close', () => this.failAll(new BoxError('connection closed by boxfep')));
+    socket.on('error', (err) => this.failAll(new BoxError(`connection error: ${err.message}`)));
+  }
+
+  static connect(opts: BoxOptions): Promise<Box> {
+    return new Promise((resolve, reject) => {
+      const socket = connect({ host: opts.host ?? '127.0.0.1', port: opts.port }, () => {
+        socket.off('error', reject);
+        resolve(new Box(socket, opts));
+      });
+      socket.once('error', reject);
+    });
+  }
+
+  get tid(): string {
+    return this.opts.tid;
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  /** Resolves when boxfep closes the connection. */
+  waitClosed(timeoutMs = 5000): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new BoxError(`still connected after ${timeoutMs} ms`)), timeoutMs);
+      this.socket.once('close', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  nextStan(): string {
+    const s = String(this.stan).padStart(6, '0');
+    this.stan = this.stan >= 999_999 ? 1 : this.stan + 1;
+    return s;
+  }
+
+  private get identity(): msg.Identity {
+    return { tid: this.opts.tid, mid: this.opts.mid, batch: this.batch };
+  }
+
+  // --- transactions --------------------------------------------------------------------------
+
+  async signOn(netCode: '003' | '004' = '003'): Promise<Reply> {
+    const reply = await this.exchange(msg.signOnRequest(this.identity, this.nextStan(), netCode), { mac: false });
+    if (reply.rc === '00') {
+      const f60 = reply.message.fields[60];
+      if (f60) this.batch = parseField60(f60).batch;
+      const f62 = reply.message.fields[62];
+      if (this.keys.keyMode === 'session') {
+        if (!f62) throw new BoxError('0810 approved without working keys in field 62');
+        this.keys.acceptField62(f62);
+      }
+    }
+    return reply;
+  }
+
+  signOff(): Promise<Reply> {
+    return this.exchange(msg.signOffRequest(this.identity, this.nextStan()), { mac: false }).then((r) => {
+      if (r.rc === '00') this.keys.forget();
+      return r;
+    });
+  }
+
+  echo(): Promise<Reply> {
+    return this.exchange(msg.echoRequest(this.identity, this.nextStan()), { mac: false });
+  }
+
+  sale(amountFen: number, paymentCode: string): Promise<Reply> {
+    return this.exchange(msg.saleRequest(this.identity, this.nextStan(), amountFen, paymentCode, this.opts.serial));
+  }
+
+  precreate(amountFen: number, wallet: 'WX' | 'AL' | 'UP' | 'AG'): Promise<Reply> {
+    return this.exchange(msg.precreateRequest(this.identity, this.nextStan(), amountFen, wallet));
+  }
+
+  query(original: msg.OriginalRef): Promise<Reply> {
+    return this.exchange(msg.queryRequest(this.identity, this.nextStan(), original));
+  }
+
+  void(amountFen: number, original: msg.OriginalRef): Promise<Reply> {
+    return this.exchange(msg.voidRequest(this.identity, this.nextStan(), amountFen, original));
+  }
+
+  refund(amountFen: number, original: msg.OriginalRef): Promise<Reply> {
+    return this.exchange(msg.refundRequest(this.identity, this.nextStan(), amountFen, original));
+  }
+
+  /** Reverses an earlier request of this box (its message as sent, e.g. `reply.request`). */
+  reverse(original: IsoMessage, reason = '98'): Promise<Reply> {
+    return this.exchange(msg.reversalRequest(original, reason));
+  }
+
+  settle(totals: msg.SettlementTotals): Promise<Reply> {
+    return this.exchange(msg.settlementRequest(this.identity, this.nextStan(), totals), { mac: false });
+  }
+
+  // --- the wire --------------------------------------------------------------------------------
+
+  /** Encodes `request` with its MAC (unless `mac: false`), frames it and sends raw bytes. */
+  encodeRequest(request: IsoMessage, opts: ExchangeOptions = {}): Buffer {
+    const fields = { ...request.fields };
+    const mac = opts.mac ?? true;
+    let ksn: string | undefined;
+    if (mac && this.keys.keyMode !== 'session') {
+      ksn = this.keys.nextKsn();
+      const items = fields[59] ? [...parseField59(fields[59])].filter(([t]) => t !== 'A5') : [];
+      items.push(['A5', ksn]);
+      fields[59] = buildField59(items);
+    }
+    if (mac) fields[64] = MAC_PLACEHOLDER;
+    else delete fields[64];
+    const encoded = Buffer.from(codec.encode({ mti: request.mti, fields }));
+    if (mac) {
+      const value = this.keys.mac64(macBlock(encoded), 'request', ksn);
+      // A deliberately wrong MAC, for exercising boxfep's A0 path.
+      if (opts.corruptMac) value[0] ^= 0x01;
+      setMac(encoded, value);
+    }
+    request.fields = fields;
+    return buildFrame(
+      {
+        tpdu: this.layout.tpdu ? this.tpdu : undefined,
+        header: this.layout.header ? this.header : undefined,
+        message: encoded,
+      },
+      this.layout,
+    );
+  }
+
+  /** Sends a request and waits for the reply with the matching MTI and STAN. */
+  async exchange(request: IsoMessage, opts: ExchangeOptions = {}): Promise<Reply> {
+    if (this.closedError) throw this.closedError;
+    const started = performance.now();
+    const frame = this.encodeRequest(request, opts);
+    const key = `${replyMti(request.mti)}:${request.fields[11] ?? ''}`;
+    if (this.pending.has(key)) throw new BoxError(`a request with STAN ${request.fields[11]} is already waiting`);
+    const timeoutMs = this.opts.replyTimeoutMs ?? 60_000;
+    const got = new Promise<{ message: IsoMessage; frame: Buffer; payload: Buffer }>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(key);
+        reject(new BoxError(`no reply to ${request.mti} STAN ${request.fields[11]} within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.pending.set(key, { resolve, reject, timer });
+    });
+    this.socket.write(frame);
+    const { message, frame: replyFrame, payload } = await got;
+    const parts = parseFrame(payload, this.layout);
+    return {
+      message,
+      rc: message.fields[39],
+      requirement: parts.header ? parts.header[2] & 0x0f : undefined,
+      tpdu: parts.tpdu,
+      macValid: this.checkMac(parts.message, message, request),
+      requestFrame: frame,
+      replyFrame,
+      ms: performance.now() - started,
+    };
+  }
+
+  /** Writes raw bytes (tests use it for garbage and truncated frames). */
+  writeRaw(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  private checkMac(encoded: Buffer, message: IsoMessage, request: IsoMessage | undefined): boolean | undefined {
+    if (message.fields[64] === undefined) return undefined;
+    if (!this.keys.signedOn) return false;
+    // DUKPT replies are MACed under the response key of the request's KSN.
+    const ksn = request?.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
+    try {
+      return this.keys.mac64(macBlock(encoded), 'response', ksn).equals(macOf(encoded));
+    } catch {
+      return false;
+    }
+  }
+
+  private onData(chunk: Buffer): void {
+    let payloads: Buffer[];
+    try {
+      payloads = this.splitter.push(chunk);
+    } catch (err) {
+      this.failAll(new BoxError(`bad frame from boxfep: ${(err as Error).message}`));
+      this.socket.destroy();
+      return;
+    }
+    for (const payload of payloads) {
+      const { message: bytes } = parseFrame(payload, this.layout);
+      let message: IsoMessage;
+      try {
+        message = codec.decode(bytes);
+      } catch (err) {
+        this.failAll(new BoxError(`undecodable reply from boxfep: ${(err as Error).message}`));
+        return;
+      }
+      const frame = Buffer.concat([lengthPrefix(payload.length, this.layout), payload]);
+      if (message.mti === '0620') {
+        this.onPush(message, bytes, payload);
+        continue;
+      }
+      const key = `${message.mti}:${message.fields[11] ?? ''}`;
+      const p = this.pending.get(key);
+      if (p === undefined) continue;
+      this.pending.delete(key);
+      clearTimeout(p.timer);
+      p.resolve({ message, frame, payload });
+    }
+  }
+
+  private onPush(message: IsoMessage, encoded: Buffer, payload: Buffer): void {
+    const macValid = this.checkMac(encoded, message, undefined);
+    const event = { message, macValid };
+    this.pushes.push(event);
+    const waiters = this.pushWaiters;
+    this.pushWaiters = [];
+    for (const w of waiters) w(event);
+    if (this.opts.ackPushes === false || !macValid) return;
+    const f = message.fields;
+    const ack: IsoMessage = { mti: '0630', fields: { 39: '00' } };
+    for (const n of [3, 4, 11, 41, 42, 60]) if (f[n] !== undefined) ack.fields[n] = f[n];
+    const encodedAck = this.encodeRequest(ack);
+    // The ack goes back with the push's TPDU swapped, like any reply.
+    const parts = parseFrame(payload, this.layout);
+    if (parts.tpdu) swapTpdu(parts.tpdu).copy(encodedAck, this.layout.length === 'binary2' ? 2 : 4);
+    this.socket.write(encodedAck);
+  }
+
+  /** Resolves with the next 0620 push (or one already received and not yet taken). */
+  nextPush(timeoutMs = 10_000): Promise<PushEvent> {
+    const ready = this.pushes.shift();
+    if (ready) return Promise.resolve(ready);
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new BoxError(`no push within ${timeoutMs} ms`)), timeoutMs);
+      this.pushWaiters.push((p) => {
+        clearTimeout(t);
+        this.pushes.splice(this.pushes.indexOf(p), 1);
+        resolve(p);
+      });
+    });
+  }
+
+  private failAll(err: Error): void {
+    this.closedError ??= err;
+    for (const [key, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(err);
+      this.pending.delete(key);
+    }
+  }
+
+  close(): void {
+    this.closedError ??= new BoxError('box closed');
+    this.socket.destroy();
+  }
+}
+
+export function replyMti(mti: string): string {
+  return mti.slice(0, 2) + String(Number(mti[2]) + 1) + mti[3];
+}
+
+function lengthPrefix(length: number, layout: FrameLayout): Buffer {
+  if (layout.length === 'binary2') {
+    const b = Buffer.alloc(2);
+    b.writeUInt16BE(length);
+    return b;
+  }
+  return Buffer.from(String(length).padStart(4, '0'), 'latin1');
+}

@@ -1,0 +1,43 @@
+// Starts a boxfep box server on loopback (port 0, memory store, inline crypto, test LMK) with
+// terminals provisioned, for tests that talk to it through the box emulator.
+import { DEFAULTS, type ServeConfig } from '../../../src/config/serve-config.js';
+import { createCryptoService } from '../../../src/crypto/service.js';
+import { Fep, type FepOptions } from '../../../src/server/fep.js';
+import { createStore } from '../../../src/store/store.js';
+import { provisionTerminals, type TerminalInput } from '../../../src/terminals/provisioning.js';
+
+export const TEST_LMK = Buffer.from('0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210', 'hex');
+/** The TMK of examples.md's field-62 worked example. */
+export const TMK = '0123456789ABCDEFFEDCBA9876543210';
+export const BDK = '0123456789ABCDEFFEDCBA9876543210';
+export const AES_BDK = 'FEDCBA9876543210F1F1F1F1F1F1F1F1';
+export const MID = '123456789012345';
+
+export interface Harness {
+  fep: Fep;
+  port: number;
+  ports: number[];
+  stop(): Promise<void>;
+}
+
+export async function startHarness(
+  terminals: TerminalInput[],
+  config: Partial<ServeConfig> = {},
+  extra: Partial<FepOptions> = {},
+): Promise<Harness> {
+  const cfg: ServeConfig = { ...DEFAULTS, host: '127.0.0.1', boxPort: 0, drainMs: 2000, ...config };
+  const store = createStore('memory');
+  const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
+  await provisionTerminals(store, crypto, terminals);
+  const fep = await Fep.start({ config: cfg, store, crypto, admin: false, ...extra });
+  return { fep, port: fep.boxPorts[0], ports: fep.boxPorts, stop: () => fep.stop() };
+}
+
+export const sessionTerminal = (tid: string, more: Partial<TerminalInput> = {}): TerminalInput => ({
+  tid,
+  mid: MID,
+  tmk: TMK,
+  keyMode: 'session',
+  mac: 'cups-ecb',
+  ...more,
+});
