@@ -142,7 +142,9 @@ t.test('unknown terminal 97, disabled 58, MID mismatch 03, not signed on 22', as
   const disabled = await Box.connect({ port: h.port, tid: '10000006', mid: MID, tmk: TMK });
   const wrongMid = await Box.connect({ port: h.port, tid: '10000007', mid: '999999999999999', tmk: TMK });
   const fresh = await Box.connect({ port: h.port, tid: '10000007', mid: MID, tmk: TMK });
-  t.teardown(() => [unknown, disabled, wrongMid, fresh].forEach((b) => b.close()));
+  t.teardown(() => {
+    for (const b of [unknown, disabled, wrongMid, fresh]) b.close();
+  });
   t.equal((await unknown.signOn()).rc, RC.TERMINAL_NOT_REGISTERED);
   t.equal((await unknown.echo()).rc, RC.TERMINAL_NOT_REGISTERED);
   t.equal((await disabled.signOn()).rc, RC.NOT_PERMITTED);
@@ -222,7 +224,9 @@ t.test('DUKPT boxes: 0810 without field 62, MACs under the KSN of 59.A5 both way
     bdk: AES_BDK,
     ksn: '123456789012345600000000',
   });
-  t.teardown(() => [tdes, aes].forEach((b) => b.close()));
+  t.teardown(() => {
+    for (const b of [tdes, aes]) b.close();
+  });
   for (const box of [tdes, aes]) {
     const s = await box.signOn();
     t.equal(s.rc, '00');
