@@ -47,6 +47,8 @@ export interface BoxOptions extends BoxKeyOptions {
 }
 
 export interface Reply {
+  /** The request as sent (with its MAC and, for DUKPT boxes, 59.A5). */
+  request: IsoMessage;
   message: IsoMessage;
   /** Field 39. */
   rc: string | undefined;
@@ -230,6 +232,7 @@ export class Box {
       // A deliberately wrong MAC, for exercising boxfep's A0 path.
       if (opts.corruptMac) value[0] ^= 0x01;
       setMac(encoded, value);
+      fields[64] = value.toString('hex').toUpperCase();
     }
     request.fields = fields;
     return buildFrame(
@@ -261,6 +264,7 @@ export class Box {
     const { message, frame: replyFrame, payload } = await got;
     const parts = parseFrame(payload, this.layout);
     return {
+      request,
       message,
       rc: message.fields[39],
       requirement: parts.header ? parts.header[2] & 0x0f : undefined,
