@@ -27,6 +27,7 @@ import type {
   SignOnKeys,
   SignOnOptions,
 } from './service.js';
+import { decode, encode } from './transport.js';
 import type { BatchResult, BatchTask, WorkerConfig } from './worker.js';
 
 interface Pending {
@@ -41,7 +42,7 @@ const MIN_JOBS_PER_TASK = 8;
 export class PoolCryptoService implements CryptoService {
   readonly mode = 'pool' as const;
   readonly threads: number;
-  private readonly piscina: Piscina<BatchTask, BatchResult>;
+  private readonly piscina: Piscina<BatchTask, Uint8Array>;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
   private readonly inlineBelow: number;
@@ -122,8 +123,10 @@ export class PoolCryptoService implements CryptoService {
     this.inFlight += chunk.length;
     cryptoBatchSize.observe(chunk.length);
     const sentAt = performance.timeOrigin + performance.now();
-    const task = this.piscina.run({ jobs: chunk.map((p) => p.job) }).then(
-      (result) => {
+    const jobs = encode(chunk.map((p) => p.job));
+    const task = this.piscina.run({ jobs }, { transferList: [jobs.buffer as ArrayBuffer] }).then(
+      (packed) => {
+        const result = decode<BatchResult>(packed);
         this.inFlight -= chunk.length;
         cryptoTaskWait.observe(Math.max(0, result.startedAt - sentAt) / 1000);
         cryptoTaskRun.observe(result.runMs / 1000);
