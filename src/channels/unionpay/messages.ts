@@ -1,0 +1,100 @@
+// The channel operations as cups-pos messages on the host link, and the host's field 39 back as
+// outcomes. The merchant order number travels in field 59 tag B1 (a host-link tag; boxes never see
+// it), the refund number in B2, the payment code in A3 as from a box.
+import { buildField59, type IsoMessage, parseField59 } from '../../iso8583/index.js';
+import type { ChannelOperation, ChannelResult } from '../channel.js';
+import type { Outcome, WalletReason } from '../outcomes.js';
+
+export const TAG_ORDER_NO = 'B1';
+export const TAG_REFUND_NO = 'B2';
+
+export interface HostRequest {
+  op: ChannelOperation;
+  tid: string;
+  mid: string;
+  stan: string;
+  batch: string;
+  outTradeNo: string;
+  amountFen?: number;
+  authCode?: string;
+  outRefundNo?: string;
+}
+
+const amount = (fen: number) => String(fen).padStart(12, '0');
+
+/** Field 60: type (60.1), batch (60.2), network management code (60.3). */
+const field60 = (type: string, batch: string, nmc = '000') => `${type}${batch}${nmc}`;
+
+export function buildHostRequest(r: HostRequest): IsoMessage {
+  const tags: [string, string][] = [];
+  if (r.authCode) tags.push(['A3', r.authCode]);
+  if (r.op === 'precreate') tags.push(['A4', 'UP']);
+  tags.push([TAG_ORDER_NO, r.outTradeNo]);
+  if (r.outRefundNo) tags.push([TAG_REFUND_NO, r.outRefundNo]);
+  const fields: Record<number, string> = { 11: r.stan, 41: r.tid, 42: r.mid, 59: buildField59(tags) };
+  switch (r.op) {
+    case 'pay':
+    case 'precreate':
+      Object.assign(fields, { 3: '000000', 4: amount(r.amountFen ?? 0), 22: '032', 25: '00', 49: '156' });
+      fields[60] = field60('22', r.batch);
+      return { mti: '0200', fields };
+    case 'query':
+      Object.assign(fields, { 3: '300000', 25: '00' });
+      fields[60] = field60('01', r.batch);
+      return { mti: '0200', fields };
+    case 'cancel':
+    case 'close':
+      // A reversal; reason 98 (no answer) cancels whatever the state, 06 asks to close an unpaid order only.
+      Object.assign(fields, { 3: '000000', 25: '00', 39: r.op === 'cancel' ? '98' : '06' });
+      fields[60] = field60('22', r.batch);
+      return { mti: '0400', fields };
+    case 'refund':
+      Object.assign(fields, { 3: '200000', 4: amount(r.amountFen ?? 0), 25: '00', 49: '156' });
+      fields[60] = field60('25', r.batch);
+      return { mti: '0220', fields };
+  }
+}
+
+type Verdict = [Outcome, WalletReason?];
+
+const CODES: Record<string, Verdict> = {
+  '00': ['success'],
+  '09': ['user-paying'],
+  '05': ['failed', 'declined'],
+  '12': ['failed', 'order-paid'],
+  '13': ['failed', 'invalid-amount'],
+  '14': ['failed', 'invalid-code'],
+  '25': ['failed', 'not-found'],
+  '51': ['failed', 'insufficient-funds'],
+  '64': ['failed', 'refund-exceeds'],
+  '94': ['failed', 'declined'],
+  '03': ['failed', 'invalid-merchant'],
+  '91': ['unknown', 'system-error'],
+  '96': ['unknown', 'system-error'],
+  '98': ['unknown', 'timeout'],
+};
+
+/** Per-operation readings of field 39 that differ from the table. */
+const BY_OPERATION: Partial<Record<ChannelOperation, Record<string, Verdict>>> = {
+  precreate: { '09': ['success'] },
+  query: { '05': ['failed', 'order-closed'] },
+};
+
+export function interpretHostReply(op: ChannelOperation, reply: IsoMessage): ChannelResult {
+  const code = reply.fields[39] ?? '';
+  const [outcome, reason] = BY_OPERATION[op]?.[code] ?? CODES[code] ?? ['unknown', 'bad-response'];
+  let tags = new Map<string, string>();
+  try {
+    tags = parseField59(reply.fields[59] ?? '');
+  } catch {
+    // a malformed 59 loses only the optional order id and QR content
+  }
+  const out: ChannelResult = { outcome, walletCode: code, walletMessage: tags.get('A9') ?? '' };
+  if (reason) out.reason = reason;
+  const orderId = tags.get('A8');
+  if (orderId) out.channelOrderId = orderId;
+  const qr = tags.get('A6');
+  if (qr) out.qrContent = qr;
+  if (reply.fields[4]) out.amountFen = Number(reply.fields[4]);
+  return out;
+}

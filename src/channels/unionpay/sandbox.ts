@@ -1,0 +1,223 @@
+// An upstream acquiring host on loopback (node:net): the cups-pos messages of the host link, with
+// the sandboxes' test payment codes and order state machine. Replies are written when ready, so with
+// latency they come back out of order — as from a real multiplexing host. Echoes (0820/301) are
+// answered 0830/00 unless `answerEchoes` is off.
+
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BOX_LAYOUT,
+  buildField59,
+  buildFrame,
+  codecFor,
+  FrameSplitter,
+  type IsoMessage,
+  parseField59,
+  parseFrame,
+  swapTpdu,
+} from '../../iso8583/index.js';
+import { walletForPaymentCode } from '../routing.js';
+import { SimulatedCustomer } from '../sandbox/customer.js';
+import { drawRequestFault, type Faults, NO_FAULTS } from '../sandbox/faults.js';
+import { type Account, Ledger, type LedgerOrder } from '../sandbox/ledger.js';
+import { type Latency, latencySampler, seededRandom } from '../sandbox/random.js';
+import { TAG_ORDER_NO, TAG_REFUND_NO } from './messages.js';
+
+export interface UnionPaySandboxOptions {
+  port?: number;
+  host?: string;
+  latency?: Latency;
+  faults?: Partial<Faults>;
+  seed?: number;
+  payDelayMs?: number;
+}
+
+const codec = codecFor('cups-pos');
+const ECHOED = [3, 4, 11, 25, 41, 42, 49, 60] as const;
+
+/** Field 39 of a query by order state: 00 paid, 09 pending, 05 failed/closed. */
+const QUERY_CODE: Record<LedgerOrder['state'], string> = {
+  created: '09',
+  paying: '09',
+  paid: '00',
+  failed: '05',
+  closed: '05',
+  reversed: '05',
+};
+
+export class UnionPaySandbox {
+  readonly ledger = new Ledger('UP');
+  readonly faults: Faults;
+  /** When false, echoes go unanswered (heartbeat tests). */
+  answerEchoes = true;
+  connectionsAccepted = 0;
+  /** Requests received, by MTI. */
+  readonly received: Record<string, number> = {};
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly random: () => number;
+  private readonly delay: () => number;
+  private readonly customer: SimulatedCustomer;
+  private rrn = 0;
+
+  constructor(private readonly options: UnionPaySandboxOptions = {}) {
+    this.faults = { ...NO_FAULTS, ...options.faults };
+    this.random = seededRandom(options.seed ?? 1);
+    this.delay = latencySampler(options.latency ?? { kind: 'none' }, this.random);
+    this.customer = new SimulatedCustomer(this.ledger, options.payDelayMs ?? 1_000);
+    this.server = createServer((socket) => this.onConnection(socket));
+  }
+
+  async start(): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+    });
+    return this.server.address() as AddressInfo;
+  }
+
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  get openConnections(): number {
+    return this.sockets.size;
+  }
+
+  /** Drops every client connection (reconnect tests). */
+  dropConnections(): void {
+    for (const s of this.sockets) s.destroy();
+  }
+
+  async stop(): Promise<void> {
+    this.customer.stop();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.dropConnections();
+    await closed;
+  }
+
+  private onConnection(socket: Socket): void {
+    this.connectionsAccepted++;
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const splitter = new FrameSplitter(BOX_LAYOUT);
+    socket.on('data', (chunk: Buffer) => {
+      let payloads: Buffer[];
+      try {
+        payloads = splitter.push(chunk);
+      } catch {
+        socket.destroy();
+        return;
+      }
+      for (const p of payloads) void this.onFrame(socket, p);
+    });
+  }
+
+  private async onFrame(socket: Socket, payload: Buffer): Promise<void> {
+    const frame = parseFrame(payload, BOX_LAYOUT);
+    let req: IsoMessage;
+    try {
+      req = codec.decode(frame.message);
+    } catch {
+      return; // a host drops what it cannot read
+    }
+    this.received[req.mti] = (this.received[req.mti] ?? 0) + 1;
+    const isEcho = req.mti === '0820';
+    if (isEcho && !this.answerEchoes) return;
+    const fault = isEcho ? 'none' : drawRequestFault(this.faults, this.random);
+    let wait = isEcho ? 0 : this.delay();
+    if (!isEcho && this.faults.slowRate > 0 && this.random() < this.faults.slowRate) wait += this.faults.slowMs;
+    if (wait > 0) await sleep(wait);
+    if (fault === 'drop') {
+      socket.destroy();
+      return;
+    }
+    const reply = fault === 'error' ? this.respond(req, '96') : this.handle(req);
+    if (!reply || socket.destroyed) return;
+    const out = { tpdu: swapTpdu(frame.tpdu!), header: frame.header!, message: codec.encode(reply) };
+    socket.write(buildFrame(out, BOX_LAYOUT));
+  }
+
+  private respond(req: IsoMessage, code: string, tags: [string, string][] = [], amountFen?: number): IsoMessage {
+    const fields: Record<number, string> = {};
+    for (const f of ECHOED) if (req.fields[f] !== undefined) fields[f] = req.fields[f];
+    fields[37] = String(++this.rrn).padStart(12, '0');
+    fields[39] = code;
+    if (amountFen !== undefined) fields[4] = String(amountFen).padStart(12, '0');
+    if (tags.length > 0) fields[59] = buildField59(tags);
+    fields[63] = 'CUP';
+    const mti = `${req.mti.slice(0, 2)}${Number(req.mti[2]) + 1}${req.mti[3]}`;
+    return { mti, fields };
+  }
+
+  private handle(req: IsoMessage): IsoMessage | null {
+    if (req.mti === '0820') return this.respond(req, '00');
+    let tags: Map<string, string>;
+    try {
+      tags = parseField59(req.fields[59] ?? '');
+    } catch {
+      return this.respond(req, '30');
+    }
+    const no = tags.get(TAG_ORDER_NO) ?? '';
+    const acct: Account = { appId: req.fields[41] ?? '', merchantId: req.fields[42] ?? '' };
+    const amount = Number(req.fields[4] ?? 0);
+    const ids = (o: LedgerOrder): [string, string][] => [
+      ['A7', 'UP'],
+      ['A8', o.channelOrderId],
+    ];
+    const type = (req.fields[60] ?? '').slice(0, 2);
+    if (req.mti === '0200' && req.fields[3] === '000000' && type === '22') {
+      const code = tags.get('A3');
+      if (!code) return this.precreate(req, acct, no, amount, ids);
+      if (walletForPaymentCode(code) !== 'UP') return this.respond(req, '14', [['A9', 'INVALID_CODE']]);
+      const v = this.ledger.pay(acct, no, amount, code);
+      if (v.kind === 'no-answer') return null;
+      if (v.kind === 'order-exists') return this.respond(req, '94', ids(v.order));
+      const rc = { paid: '00', paying: '09', 'insufficient-funds': '51', 'system-error': '96' }[v.kind];
+      return this.respond(req, rc, ids(v.order));
+    }
+    if (req.mti === '0200' && req.fields[3] === '300000') {
+      const order = this.ledger.query(acct.merchantId, no);
+      if (!order) return this.respond(req, '25');
+      return this.respond(req, QUERY_CODE[order.state], ids(order), order.amountFen);
+    }
+    if (req.mti === '0400') {
+      if (req.fields[39] === '06') {
+        const v = this.ledger.close(acct.merchantId, no);
+        const rc = { closed: '00', 'already-closed': '00', 'order-paid': '12', 'not-found': '25' }[v.kind];
+        return this.respond(req, rc);
+      }
+      const v = this.ledger.cancel(acct, no);
+      return this.respond(req, '00', ids(v.order));
+    }
+    if (req.mti === '0220') {
+      const v = this.ledger.refund(acct.merchantId, no, tags.get(TAG_REFUND_NO) ?? '', amount);
+      const rc = {
+        refunded: '00',
+        duplicate: '00',
+        'not-found': '25',
+        'not-paid': '12',
+        exceeds: '64',
+        mismatch: '94',
+      }[v.kind];
+      return this.respond(req, rc);
+    }
+    return this.respond(req, '40');
+  }
+
+  private precreate(
+    req: IsoMessage,
+    acct: Account,
+    no: string,
+    amount: number,
+    ids: (o: LedgerOrder) => [string, string][],
+  ): IsoMessage {
+    const { order, created } = this.ledger.precreate(acct, no, amount);
+    if (!created && order.state !== 'created') return this.respond(req, order.state === 'paid' ? '12' : '05');
+    if (created) this.customer.schedule(order, () => {});
+    return this.respond(req, '09', [['A6', `https://qr.95516.com/00010000/${order.channelOrderId}`], ...ids(order)]);
+  }
+}
