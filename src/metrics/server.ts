@@ -20,7 +20,7 @@ export const framesOut = new Counter({
 });
 
 export const bytesIn = new Counter({
-  name: `${PREFIX}server_received_bytes`,
+  name: `${PREFIX}server_received_bytes_total`,
   help: 'Bytes received from boxes.',
   registers,
 });
