@@ -8,7 +8,9 @@ export class XmlFormatError extends Error {
 
 export type Fields = Record<string, string>;
 
-const ELEMENT = /<([A-Za-z_][\w.-]*)>(?:<!\[CDATA\[([\s\S]*?)\]\]>|([^<]*))<\/\1>/y;
+// An element's content: text and CDATA sections (a value holding `]]>` is split across two).
+const ELEMENT = /<([A-Za-z_][\w.-]*)>((?:<!\[CDATA\[[\s\S]*?\]\]>|[^<])*)<\/\1>/y;
+const CONTENT_PART = /<!\[CDATA\[([\s\S]*?)\]\]>|([^<]+)/g;
 const ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 
 export function parseXml(text: string): Fields {
@@ -26,7 +28,11 @@ export function parseXml(text: string): Fields {
     ELEMENT.lastIndex = at;
     const m = ELEMENT.exec(body);
     if (!m) throw new XmlFormatError(`unexpected content at offset ${at}`);
-    fields[m[1]!] = m[2] ?? (m[3] ?? '').replace(/&(lt|gt|amp|quot|apos);/g, (_, e: string) => ENTITIES[e]!);
+    fields[m[1]!] = (m[2] ?? '').replace(
+      CONTENT_PART,
+      (_, cdata?: string, text?: string) =>
+        cdata ?? (text ?? '').replace(/&(lt|gt|amp|quot|apos);/g, (_e, e: string) => ENTITIES[e]!),
+    );
     at = ELEMENT.lastIndex;
   }
   return fields;

@@ -1,0 +1,180 @@
+// The pure pieces of src/channels: breaker, limiter, routing, XML, signatures, amounts, latency.
+import t from 'tap';
+import { fenToYuan, rawMember, signContent, yuanToFen } from '../../src/channels/alipay/sign.js';
+import { CircuitBreaker } from '../../src/channels/breaker.js';
+import { BusyError, ConcurrencyLimiter } from '../../src/channels/limiter.js';
+import { isWalletReason, WALLET_REASONS } from '../../src/channels/outcomes.js';
+import { RoutingError, routePaymentCode, walletForPaymentCode } from '../../src/channels/routing.js';
+import { latencySampler, parseLatency, seededRandom } from '../../src/channels/sandbox/random.js';
+import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
+import { interpret } from '../../src/channels/wechat/codes.js';
+import { sign, signString, verify } from '../../src/channels/wechat/sign.js';
+import { buildXml, parseXml, XmlFormatError } from '../../src/channels/wechat/xml.js';
+import type { MerchantRecord } from '../../src/terminals/types.js';
+
+t.test('breaker: opens after N consecutive failures, half-open probe decides', (t) => {
+  let now = 0;
+  const b = new CircuitBreaker({ failureThreshold: 3, openMs: 1000, halfOpenProbes: 1, now: () => now });
+  b.failure();
+  b.failure();
+  b.success();
+  b.failure();
+  b.failure();
+  t.equal(b.state, 'closed', 'a success resets the count');
+  b.failure();
+  t.equal(b.state, 'open');
+  t.notOk(b.tryAcquire());
+  now = 999;
+  t.equal(b.state, 'open');
+  now = 1000;
+  t.equal(b.state, 'half-open');
+  t.ok(b.tryAcquire(), 'one probe');
+  t.notOk(b.tryAcquire(), 'only one');
+  b.failure();
+  t.equal(b.state, 'open', 'failed probe re-opens');
+  now = 2000;
+  t.ok(b.tryAcquire());
+  b.success();
+  t.equal(b.state, 'closed');
+  t.end();
+});
+
+t.test('limiter: bounded in flight, FIFO queue, full queue and abort are BusyError', async (t) => {
+  const l = new ConcurrencyLimiter(2, 1);
+  const r1 = await l.acquire();
+  await l.acquire();
+  const order: number[] = [];
+  const waiting = l.acquire().then((r) => {
+    order.push(3);
+    return r;
+  });
+  await t.rejects(l.acquire(), BusyError, 'queue full');
+  t.equal(l.inFlight, 2);
+  r1();
+  r1();
+  (await waiting)();
+  t.same(order, [3]);
+  t.equal(l.inFlight, 1, 'double release counted once');
+  const l2 = new ConcurrencyLimiter(1, 5);
+  await l2.acquire();
+  const ac = new AbortController();
+  const p = l2.acquire(ac.signal);
+  ac.abort();
+  await t.rejects(p, BusyError);
+  t.equal(l2.queued, 0);
+});
+
+t.test('routing by prefix and length (protocol §7)', (t) => {
+  t.equal(walletForPaymentCode('134567890123456789'), 'WX');
+  t.equal(walletForPaymentCode('1345678901234567890'), undefined, 'WeChat is 18 digits');
+  t.equal(walletForPaymentCode('2812345678901234'), 'AL', '16 digits');
+  t.equal(walletForPaymentCode('281234567890123456789012'), 'AL', '24 digits');
+  t.equal(walletForPaymentCode('6212345678901234567'), 'UP');
+  t.equal(walletForPaymentCode('1612345678901234'), undefined);
+  t.equal(walletForPaymentCode('13456789012345678x'), undefined);
+  t.equal(walletForPaymentCode('99123', [{ wallet: 'UP', prefixes: ['99'], lengths: [5] }]), 'UP', 'configurable');
+  const merchant: MerchantRecord = {
+    mid: '123456789012345',
+    name: 'm',
+    limits: {},
+    wallets: { WX: { appId: 'wx1', merchantId: '100' } },
+  };
+  t.same(routePaymentCode('134567890123456789', merchant), {
+    wallet: 'WX',
+    account: { appId: 'wx1', merchantId: '100' },
+  });
+  t.throws(() => routePaymentCode('2812345678901234', merchant), new RoutingError('no-account', ''));
+  t.throws(() => routePaymentCode('0000', merchant), { code: 'invalid-code' });
+  t.end();
+});
+
+t.test('WeChat v2 signature: the public HMAC-SHA256 example', (t) => {
+  const fields = {
+    appid: 'wxd930ea5d5a258f4f',
+    mch_id: '10000100',
+    device_info: '1000',
+    body: 'test',
+    nonce_str: 'ibuaiVcKdpRxkhJA',
+  };
+  const key = '192006250b4c09247ec02edce69f6a2d';
+  t.equal(
+    signString(fields, key),
+    'appid=wxd930ea5d5a258f4f&body=test&device_info=1000&mch_id=10000100&nonce_str=ibuaiVcKdpRxkhJA&key=192006250b4c09247ec02edce69f6a2d',
+  );
+  t.equal(sign(fields, key), '6A9AE1657590FD6257D693A078E1C3E4BB6BA4DC30B23E0EE2496E54170DACD6');
+  t.ok(verify({ ...fields, sign: sign(fields, key) }, key));
+  t.notOk(verify({ ...fields, body: 'tést', sign: sign(fields, key) }, key));
+  t.notOk(verify(fields, key), 'missing sign');
+  t.end();
+});
+
+t.test('WeChat XML: round trip, CDATA edge, entities, XXE refused', (t) => {
+  const f = { a: 'x]]>y', n: '12', s: '<&>' };
+  t.same(parseXml(buildXml(f)), f);
+  t.same(parseXml('<?xml version="1.0"?>\n<xml> <k>a&amp;b</k>\n</xml>'), { k: 'a&b' });
+  t.throws(() => parseXml('<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>'), XmlFormatError);
+  t.throws(() => parseXml('<xml><a>1</b></xml>'), XmlFormatError);
+  t.throws(() => parseXml('{"json":1}'), XmlFormatError);
+  t.end();
+});
+
+t.test('WeChat codes: every reason is a known one', (t) => {
+  t.match(interpret('pay', { return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'AUTHCODEEXPIRE' }), {
+    outcome: 'failed',
+    reason: 'code-expired',
+  });
+  t.match(
+    interpret('pay', { return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'NEW_CODE' }),
+    {
+      outcome: 'unknown',
+    },
+    'unlisted codes are unknown: query, never assume',
+  );
+  t.match(interpret('close', { return_code: 'SUCCESS', result_code: 'FAIL', err_code: 'ORDERCLOSED' }), {
+    outcome: 'success',
+  });
+  t.ok(isWalletReason('order-paid'));
+  t.notOk(isWalletReason('nope'));
+  t.equal(new Set(WALLET_REASONS).size, WALLET_REASONS.length);
+  t.end();
+});
+
+t.test('Alipay helpers: sign content, raw response member, amounts', (t) => {
+  t.equal(signContent({ b: '2', a: '1', sign: 'x', e: '' }), 'a=1&b=2');
+  const body = '{"alipay_trade_pay_response":{"code":"10000","msg":"a \\"}\\" b","n":{"x":1}},"sign":"abc"}';
+  t.equal(rawMember(body, 'alipay_trade_pay_response'), '{"code":"10000","msg":"a \\"}\\" b","n":{"x":1}}');
+  t.equal(rawMember(body, 'missing'), undefined);
+  t.equal(fenToYuan(1234), '12.34');
+  t.equal(fenToYuan(5), '0.05');
+  t.equal(fenToYuan(100000), '1000.00');
+  t.equal(yuanToFen('12.34'), 1234);
+  t.equal(yuanToFen('0.5'), 50);
+  t.equal(yuanToFen('7'), 700);
+  t.equal(yuanToFen('1.234'), undefined);
+  t.equal(yuanToFen('-1'), undefined);
+  t.end();
+});
+
+t.test('test codes and latency model', (t) => {
+  const cases: [string, string][] = [
+    ['00', 'approve'],
+    ['79', 'approve'],
+    ['80', 'paying-then-approve'],
+    ['85', 'paying-forever'],
+    ['90', 'insufficient-funds'],
+    ['95', 'system-error-paid'],
+    ['98', 'no-answer'],
+    ['99', 'no-answer'],
+  ];
+  for (const [d, s] of cases) t.equal(scenarioForCode(`13456789012345${d}`), s, d);
+  const sample = latencySampler({ kind: 'lognormal', medianMs: 20, p99Ms: 80 }, seededRandom(7));
+  const xs = Array.from({ length: 20_000 }, sample).sort((a, b) => a - b);
+  const p50 = xs[10_000]!;
+  const p99 = xs[19_800]!;
+  t.ok(p50 > 18 && p50 < 22, `median ${p50.toFixed(1)}`);
+  t.ok(p99 > 70 && p99 < 92, `p99 ${p99.toFixed(1)}`);
+  t.same(parseLatency('lognormal:20:80'), { kind: 'lognormal', medianMs: 20, p99Ms: 80 });
+  t.same(parseLatency('fixed:5'), { kind: 'fixed', ms: 5 });
+  t.throws(() => parseLatency('lognormal:80:20'), RangeError);
+  t.end();
+});
