@@ -9,7 +9,12 @@ import { performance } from 'node:perf_hooks';
 import * as hdr from 'hdr-histogram-js';
 import { pack, unpack } from 'msgpackr';
 import { countOneBits, deriveTdesDukpt } from '../../src/crypto/dukpt/tdes.js';
-import { type CryptoService, type CryptoServiceOptions, createCryptoService } from '../../src/crypto/service.js';
+import {
+  type CryptoService,
+  type CryptoServiceOptions,
+  createCryptoService,
+  DEFAULT_CRYPTO_OPTIONS,
+} from '../../src/crypto/service.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
 const lmk = randomBytes(32);
@@ -82,11 +87,11 @@ async function macBench(): Promise<void> {
   console.log(`\nMAC verification, cups-ecb, ${data.length}-byte message, ${SECONDS}s per row`);
   const configs: [string, Omit<CryptoServiceOptions, 'lmk'>][] = [
     ['inline', { mode: 'inline' }],
-    ['pool 1 thread, one job per task', { mode: 'pool', threads: 1, maxBatch: 1 }],
-    ['pool 2 threads, one job per task', { mode: 'pool', threads: 2, maxBatch: 1 }],
-    ['pool 1 thread, micro-batched', { mode: 'pool', threads: 1 }],
-    ['pool 2 threads, micro-batched', { mode: 'pool', threads: 2 }],
-    ['pool 2 threads, batched + inline below 4', { mode: 'pool', threads: 2, inlineBelow: 4 }],
+    ['pool 1 thread, one job per task', { mode: 'pool', threads: 1, maxBatch: 1, sessionMacs: 'pool' }],
+    ['pool 2 threads, one job per task', { mode: 'pool', threads: 2, maxBatch: 1, sessionMacs: 'pool' }],
+    ['pool 1 thread, micro-batched', { mode: 'pool', threads: 1, sessionMacs: 'pool' }],
+    ['pool 2 threads, micro-batched', { mode: 'pool', threads: 2, sessionMacs: 'pool' }],
+    ['default (pool, session MACs inline)', { ...DEFAULT_CRYPTO_OPTIONS, threads: 2 }],
   ];
   for (const concurrency of [1, 128]) {
     console.log(`-- ${concurrency} call(s) outstanding`);
@@ -140,16 +145,18 @@ async function dukptBench(): Promise<void> {
       1,
     ),
   );
-  for (const [name, opts, concurrency] of [
-    ['inline service (IPEK + prefix cache)', { mode: 'inline' }, 1],
-    ['pool 2 threads, batched (IPEK + prefix cache)', { mode: 'pool', threads: 2 }, 128],
+  for (const [name, opts, concurrency, ksnOf] of [
+    ['inline service, scattered counters', { mode: 'inline' }, 1, ksnFor],
+    ['pool 2 threads batched, scattered counters', { mode: 'pool', threads: 2 }, 128, ksnFor],
+    ['inline service, sequential counters', { mode: 'inline' }, 1, seqKsnFor],
+    ['pool 2 threads batched, sequential counters', { mode: 'pool', threads: 2 }, 128, seqKsnFor],
   ] as const) {
     rows.push(
       await withService(opts, async (s) => {
         const blob = await s.importKey(TDES_BDK);
         return closedLoop(
           name,
-          (i) => s.deriveDukptKey({ scheme: 'tdes', bdk: blob, ksn: ksnFor(i), usage: 'mac-request' }),
+          (i) => s.deriveDukptKey({ scheme: 'tdes', bdk: blob, ksn: ksnOf(i), usage: 'mac-request' }),
           concurrency,
         );
       }),
@@ -159,13 +166,15 @@ async function dukptBench(): Promise<void> {
 }
 
 function transportBench(): void {
-  console.log('\nBatch transport, 256 verify jobs (200-byte data): encode+decode cost on one thread');
-  const jobs = Array.from({ length: 256 }, () => ({
+  console.log('\nBatch transport, 256 verify jobs, MABs sliced from a 64 KiB read buffer: encode+decode on one thread');
+  // As the server has them: each MAB a slice of a 64 KiB socket read buffer.
+  const socketRead = randomBytes(65536);
+  const jobs = Array.from({ length: 256 }, (_, i) => ({
     op: 'verify',
-    alg: 'cups-ecb',
-    key: { kind: 'session', mak: 'X'.repeat(94) },
-    data: randomBytes(200),
-    mac: randomBytes(8),
+    alg: 'x9.19',
+    key: { kind: 'dukpt-tdes', bdk: 'X'.repeat(94), ksn: 'FFFF9876543210E00001', direction: 'request' },
+    data: socketRead.subarray(i * 200, i * 200 + 200),
+    mac: socketRead.subarray(60000 + i * 8, 60000 + i * 8 + 8),
   }));
   const time = (fn: () => void) => {
     for (let i = 0; i < 200; i++) fn();

@@ -56,7 +56,7 @@ export class CryptoEngine {
     this.dukptMacKeys = new Lru(1024);
   }
 
-  /** Whether a job is a session-key MAC: microseconds, and cheaper inline than a thread hop. */
+  /** Whether a job is a session-key MAC: a few microseconds, cheaper inline than a thread hop. */
   static isCheap(job: Job): boolean {
     return (job.op === 'mac' || job.op === 'verify') && job.key.kind === 'session';
   }

@@ -1,4 +1,6 @@
-// The piscina-backed CryptoService. A thread hop costs ~75 µs of latency and 14–30 µs of
+// The piscina-backed CryptoService. DUKPT derivations, sign-on key generation, RSA signing and key
+// ceremonies run in workers; session-key MACs run on the event loop unless `sessionMacs: 'pool'`
+// (bench/crypto: inline wins at every load on 2 vCPUs). A thread hop costs ~75 µs of latency and 14–30 µs of
 // main-thread CPU, more than a MAC itself, so jobs are never sent one per task: every job submitted
 // in one event-loop turn waits for setImmediate, then the turn's jobs go out as a few batch tasks
 // (at most one per thread unless a batch would exceed maxBatch). The queue is bounded: past
@@ -45,8 +47,7 @@ export class PoolCryptoService implements CryptoService {
   private readonly piscina: Piscina<BatchTask, Uint8Array>;
   private readonly maxQueue: number;
   private readonly maxBatch: number;
-  private readonly inlineBelow: number;
-  /** Used only for flushes small enough to run inline (inlineBelow > 0). */
+  /** Runs session-key MACs on the event loop when `sessionMacs` is 'inline' (the default). */
   private readonly local: CryptoEngine | undefined;
   private pending: Pending[] = [];
   private flushScheduled = false;
@@ -59,7 +60,6 @@ export class PoolCryptoService implements CryptoService {
     this.threads = Math.max(1, opts.threads ?? availableParallelism());
     this.maxQueue = opts.maxQueue ?? 8192;
     this.maxBatch = Math.max(1, opts.maxBatch ?? 256);
-    this.inlineBelow = opts.inlineBelow ?? 0;
     const workerData: WorkerConfig = {
       lmk: new Uint8Array(opts.lmk),
       keyCacheSize: opts.keyCacheSize,
@@ -73,13 +73,21 @@ export class PoolCryptoService implements CryptoService {
       concurrentTasksPerWorker: 1,
       workerData,
     });
-    if (this.inlineBelow > 0) this.local = new CryptoEngine(opts);
+    if ((opts.sessionMacs ?? 'inline') === 'inline') this.local = new CryptoEngine(opts);
   }
 
   private submit(job: Job): Promise<JobValue> {
     if (this.closed) {
       countCryptoJobs(job.op, 'closed');
       return Promise.reject(new CryptoError('closed', 'the crypto service is closed'));
+    }
+    if (this.local && CryptoEngine.isCheap(job)) {
+      // A session-key MAC costs ~3 µs here and 2–8 µs of main-thread time even batched (docs/crypto.md).
+      const outcome = this.local.run(job);
+      countCryptoJobs(job.op, outcome.ok ? 'ok' : 'error');
+      return outcome.ok
+        ? Promise.resolve(outcome.value)
+        : Promise.reject(new CryptoError(outcome.code, outcome.message));
     }
     if (this.depth >= this.maxQueue) {
       countCryptoJobs(job.op, 'queue-full');
@@ -101,19 +109,6 @@ export class PoolCryptoService implements CryptoService {
     if (batch.length === 0) return;
     this.pending = [];
     cryptoQueueDepth.set(this.depth);
-    if (
-      this.local &&
-      batch.length <= this.inlineBelow &&
-      this.inFlight === 0 &&
-      batch.every((p) => CryptoEngine.isCheap(p.job))
-    ) {
-      const engine = this.local;
-      this.settle(
-        batch,
-        batch.map((p) => engine.run(p.job)),
-      );
-      return;
-    }
     const tasks = Math.min(Math.max(1, Math.floor(batch.length / MIN_JOBS_PER_TASK)), this.threads);
     const size = Math.min(this.maxBatch, Math.ceil(batch.length / tasks));
     for (let i = 0; i < batch.length; i += size) this.dispatch(batch.slice(i, i + size));

@@ -12,7 +12,7 @@ import { parseField62 } from '../../src/crypto/signon.js';
 const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
 const lmk = randomBytes(32);
 const inline = createCryptoService({ mode: 'inline', lmk });
-const pool = createCryptoService({ mode: 'pool', lmk, threads: 2 });
+const pool = createCryptoService({ mode: 'pool', lmk, threads: 2, sessionMacs: 'pool' });
 const both: [string, CryptoService][] = [
   ['inline', inline],
   ['pool', pool],
@@ -190,7 +190,7 @@ t.test('rsaSign: SHA256withRSA verifiable with the public key', async (t) => {
 });
 
 t.test('queue full: beyond maxQueue calls reject at once and stats say saturated', async (t) => {
-  const small = createCryptoService({ mode: 'pool', lmk, threads: 1, maxQueue: 4 });
+  const small = createCryptoService({ mode: 'pool', lmk, threads: 1, maxQueue: 4, sessionMacs: 'pool' });
   t.teardown(() => small.close());
   const mak = await small.importKey('2222222222222222');
   const data = randomBytes(200);
@@ -223,6 +223,7 @@ t.test('worker crash: its jobs fail with worker-crashed, the worker is replaced'
     mode: 'pool',
     lmk,
     threads: 1,
+    sessionMacs: 'pool',
     workerFilename: new URL('./fixtures/crash-worker.js', import.meta.url).href,
   });
   t.teardown(() => crashy.close());
@@ -242,7 +243,7 @@ t.test('worker crash: its jobs fail with worker-crashed, the worker is replaced'
 });
 
 t.test('close: finishes accepted jobs, then refuses new ones', async (t) => {
-  const s = createCryptoService({ mode: 'pool', lmk, threads: 1 });
+  const s = createCryptoService({ mode: 'pool', lmk, threads: 1, sessionMacs: 'pool' });
   const mak = await s.importKey('2222222222222222');
   const pending = s.generateMac('cups-ecb', { kind: 'session', mak }, Buffer.alloc(16));
   await s.close();
@@ -252,13 +253,19 @@ t.test('close: finishes accepted jobs, then refuses new ones', async (t) => {
   await t.rejects(inline.importKey('00'), { code: 'closed' });
 });
 
-t.test('adaptive inline path gives the same answers', async (t) => {
-  const s = createCryptoService({ mode: 'pool', lmk, threads: 1, inlineBelow: 4 });
+t.test('session MACs inline in pool mode (the default) give the same answers and skip the queue', async (t) => {
+  const s = createCryptoService({ mode: 'pool', lmk, threads: 1, maxQueue: 1 });
   t.teardown(() => s.close());
   const mak = await pool.importKey('3333333333333333');
   const data = randomBytes(200);
-  t.same(
-    await s.generateMac('cups-ecb', { kind: 'session', mak }, data),
-    await pool.generateMac('cups-ecb', { kind: 'session', mak }, data),
-  );
+  const ref = { kind: 'session', mak } as const;
+  const macs = await Promise.all(Array.from({ length: 5 }, () => s.generateMac('cups-ecb', ref, data)));
+  const expected = await pool.generateMac('cups-ecb', ref, data);
+  for (const m of macs) t.same(m, expected);
+  t.same(s.stats(), { queueDepth: 0, inFlight: 0, saturated: false, threads: 1 }, 'never queued');
+  const bdk = await pool.importKey('0123456789ABCDEFFEDCBA9876543210');
+  const dukptRef = { kind: 'dukpt-tdes', bdk, ksn: 'FFFF9876543210E00001', direction: 'request' } as const;
+  const first = s.generateMac('x9.19', dukptRef, data);
+  t.equal(s.stats().queueDepth, 1, 'a DUKPT MAC goes to the pool');
+  t.same(await first, await pool.generateMac('x9.19', dukptRef, data));
 });
