@@ -26,6 +26,8 @@ export interface AlipaySandboxOptions extends HttpSandboxOptions {
   reorderWindowMs?: number;
   /** Also notify WAIT_BUYER_PAY when the customer scans (before TRADE_SUCCESS). */
   notifyPending?: boolean;
+  /** Where to notify when an order names no notify_url. */
+  notifyUrl?: string;
 }
 
 type Node = Record<string, string>;
@@ -118,7 +120,7 @@ export class AlipaySandbox {
       case ALIPAY_METHODS.pay:
         return this.pay(method, acct, biz);
       case ALIPAY_METHODS.precreate:
-        return this.reply(method, this.precreate(acct, biz, params.notify_url));
+        return this.reply(method, this.precreate(acct, biz, params.notify_url || this.options.notifyUrl));
       case ALIPAY_METHODS.query:
         return this.reply(method, this.query(acct.appId, no));
       case ALIPAY_METHODS.cancel: {

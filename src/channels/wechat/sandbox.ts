@@ -23,6 +23,8 @@ export interface WechatSandboxOptions extends HttpSandboxOptions {
   /** Notification retry delays, ms. */
   notifyRetryDelaysMs?: number[];
   reorderWindowMs?: number;
+  /** Where to notify when an order names no notify_url. */
+  notifyUrl?: string;
 }
 
 const TRADE_STATE: Record<LedgerOrder['state'], string> = {
@@ -140,7 +142,7 @@ export class WechatSandbox {
     const { order, created } = this.ledger.precreate(acct(r), r.out_trade_no ?? '', amount);
     if (!created && order.state !== 'created') return existingOrderError(order);
     if (!created && order.amountFen !== amount) return fail('OUT_TRADE_NO_USED', 'order number reused');
-    if (created) this.customer.schedule(order, (o) => this.notify(o, r.notify_url, key));
+    if (created) this.customer.schedule(order, (o) => this.notify(o, r.notify_url || this.options.notifyUrl, key));
     return {
       result_code: 'SUCCESS',
       trade_type: 'NATIVE',
