@@ -2,6 +2,7 @@
 // operation needs working keys, runs the operation and prints the exchange readably. Exit status 0
 // when boxfep approved (00, or 09 for a precreate), 1 when it answered otherwise, 2 for bad flags.
 import { Box, type Reply } from '../../box/box.js';
+import { BoxKeys } from '../../box/keys.js';
 import { saleRequest } from '../../box/messages.js';
 import { formatExchange } from '../../box/print.js';
 import type { KeyMode, TerminalMacAlgorithm } from '../../terminals/types.js';
@@ -78,6 +79,12 @@ export async function run(argv: string[]): Promise<number> {
   const mac = (values.mac ?? 'cups-ecb') as TerminalMacAlgorithm;
   if (!['cups-ecb', 'x9.19'].includes(mac)) throw new UsageError('--mac must be cups-ecb or x9.19');
   const port = int(values, 'port', 5800);
+  try {
+    // Check the key material before touching the network.
+    new BoxKeys({ keyMode, mac, tmk: values.tmk, bdk: values.bdk, ksn: values.ksn });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   let box: Box;
   try {
     box = await Box.connect({
@@ -98,9 +105,7 @@ export async function run(argv: string[]): Promise<number> {
       replyTimeoutMs: int(values, 'timeout', 60_000),
     });
   } catch (err) {
-    if (err instanceof UsageError) throw err;
     const msg = (err as Error).message;
-    if (/TMK|BDK|KSN|needs/.test(msg)) throw new UsageError(msg);
     process.stderr.write(`boxfep box: cannot connect to ${values.host ?? '127.0.0.1'}:${port}: ${msg}\n`);
     return 1;
   }

@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const fep = await Fep.start({ config, store, crypto, logger });
   logger.info(
-    { box: fep.boxPorts, admin: config.adminPort, store: store.backend, crypto: crypto.mode },
+    { box: fep.boxPorts, admin: fep.admin?.port, store: store.backend, crypto: crypto.mode },
     'boxfep serving',
   );
   return new Promise<number>((resolve) => {
