@@ -479,7 +479,7 @@ export class MemoryStore implements Store {
   #complete(request: RequestKey, response: Uint8Array): void {
     const key = requestKey(request);
     const rec = this.#requests.get(key);
-    if (!rec || rec.st !== 'x') return;
+    if (rec?.st !== 'x') return;
     this.#requests.update(key, { ...rec, st: 'd', resp: Uint8Array.from(response) });
   }
 

@@ -155,7 +155,7 @@ export class RedisStore implements Store {
   }
 
   get healthy(): boolean {
-    return !this.#closed && this.#client.status === 'ready';
+    return !this.#closed && !this.#down && this.#client.status === 'ready';
   }
 
   async ping(): Promise<void> {
@@ -684,6 +684,9 @@ export class RedisStore implements Store {
       return value;
     } catch (err) {
       const e = classify(op, err);
+      // ioredis updates its status only when the socket's close event is processed; a failed write
+      // knows sooner.
+      if (e instanceof StoreUnavailableError && e.kind === 'connection') this.#down = true;
       storeErrorsTotal.inc({ op, kind: e instanceof StoreUnavailableError ? e.kind : 'reply' });
       throw e;
     } finally {

@@ -92,8 +92,8 @@ export interface RedisProcess {
 }
 
 /** Starts a private redis-server on a free loopback port (optionally as a one-node cluster). */
-export async function startRedisServer(opts: { cluster?: boolean } = {}): Promise<RedisProcess> {
-  const port = await freePort();
+export async function startRedisServer(opts: { cluster?: boolean; port?: number } = {}): Promise<RedisProcess> {
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'bf-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir];
   if (opts.cluster)

@@ -43,15 +43,14 @@ export function terminal(tid: string, over: Partial<TerminalRecord> = {}): Termi
   };
 }
 
-function started(t: Test, r: BeginPaymentResult | { status: string }): Order {
+function started(r: BeginPaymentResult | { status: string }): Order {
   if (r.status !== 'started' || !('order' in r)) throw new Error(`expected started, got ${JSON.stringify(r)}`);
   return r.order;
 }
 
 /** A paid sale of `amountFen`, ready for refunds. */
-async function paidSale(t: Test, s: Store, stan: number, amountFen: number): Promise<Order> {
+async function paidSale(s: Store, stan: number, amountFen: number): Promise<Order> {
   const o = started(
-    t,
     await s.beginPayment({
       request: req(stan),
       fingerprint: `f${stan}`,
@@ -67,14 +66,11 @@ async function paidSale(t: Test, s: Store, stan: number, amountFen: number): Pro
 }
 
 export function storeSuite(t: Test, h: StoreHarness): void {
-  const fresh = (t: Test, opts?: Parameters<StoreHarness['make']>[0]) => {
-    const s = h.make(opts);
-    return s;
-  };
+  const fresh = (opts?: Parameters<StoreHarness['make']>[0]) => h.make(opts);
   t.teardown(() => h.cleanup());
 
   t.test('terminals: upsert, get, list; values are copies', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     t.equal(await s.getTerminal('T0000009'), undefined);
     await s.putTerminal(terminal('T0000002'));
     await s.putTerminal(terminal('T0000001'));
@@ -94,7 +90,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('session keys expire and can be deleted; MAC failures count and reset', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const keys = { mak: 'MAK:1', pik: 'PIK:1', issuedAt: NOW };
     await s.putSessionKeys(TID, keys, 60_000);
     t.same(await s.getSessionKeys(TID), keys);
@@ -112,7 +108,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('beginPayment writes an order findable by RRN, request and outTradeNo', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const r = await s.beginPayment({
       request: req(1),
       fingerprint: 'a',
@@ -123,7 +119,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
       limits: { dailyAmountMaxFen: 10_000 },
       now: NOW,
     });
-    const o = started(t, r);
+    const o = started(r);
     t.match(o.rrn, /^060\d{9}$/, 'RRN = day of year + 9-digit sequence');
     t.equal(o.state, 'paying');
     t.equal(o.limitDay, businessDay(NOW));
@@ -136,7 +132,6 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     t.equal(await s.getOrder(MID, '060999999999'), undefined);
     t.same(await s.getDailyCounters(MID, businessDay(NOW)), { amountFen: 1234, count: 1 });
     const pre = started(
-      t,
       await s.beginPayment({ request: req(2), fingerprint: 'b', kind: 'precreate', amountFen: 5, now: NOW }),
     );
     t.equal(pre.state, 'created');
@@ -145,9 +140,8 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('duplicates: in-progress, replay of the stored response, mismatch → 94', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const o = started(
-      t,
       await s.beginPayment({ request: req(1), fingerprint: 'same', kind: 'sale', amountFen: 100, now: NOW }),
     );
     t.same(await s.beginPayment({ request: req(1), fingerprint: 'same', kind: 'sale', amountFen: 100, now: NOW }), {
@@ -189,7 +183,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('reversal before the original leaves a tombstone; after it, returns the original', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const rev = await s.beginReversal({ request: req(7, { mti: '0400' }), fingerprint: 'r' });
     t.same(rev, { status: 'started' }, 'no original: tombstone');
     t.same(await s.beginPayment({ request: req(7), fingerprint: 'a', kind: 'sale', amountFen: 100 }), {
@@ -202,7 +196,6 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     t.equal(again.status, 'replay', 'a repeated reversal replays its answer');
 
     const o = started(
-      t,
       await s.beginPayment({
         request: req(8),
         fingerprint: 'a',
@@ -229,15 +222,15 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('merchant limits: per transaction, daily amount, daily count; released when a sale fails', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const limits = { perTransactionMaxFen: 5000, dailyAmountMaxFen: 8000, dailyCountMax: 3 };
     const begin = (stan: number, amountFen: number) =>
       s.beginPayment({ request: req(stan), fingerprint: `f${stan}`, kind: 'sale', amountFen, limits, now: NOW });
     t.same(await begin(1, 5001), { status: 'limit', limit: 'per-transaction' });
-    const a = started(t, await begin(2, 5000));
+    const a = started(await begin(2, 5000));
     t.same(await begin(3, 3001), { status: 'limit', limit: 'daily-amount' });
-    started(t, await begin(4, 1000));
-    started(t, await begin(5, 1000));
+    started(await begin(4, 1000));
+    started(await begin(5, 1000));
     t.same(await begin(6, 1), { status: 'limit', limit: 'daily-count' });
     t.same(await s.getDailyCounters(MID, businessDay(NOW)), { amountFen: 7000, count: 3 });
     t.same(
@@ -248,16 +241,15 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     const failed = await s.transition(a, { from: ['paying'], to: 'failed' });
     t.equal(failed.status === 'ok' && failed.order.limitDay, undefined);
     t.same(await s.getDailyCounters(MID, businessDay(NOW)), { amountFen: 2000, count: 2 }, 'released');
-    started(t, await begin(7, 5000));
+    started(await begin(7, 5000));
     const again = await s.transition(a, { from: ['failed', 'paying'], to: 'closed' });
     t.equal(again.status, 'ok');
     t.same(await s.getDailyCounters(MID, businessDay(NOW)), { amountFen: 7000, count: 3 }, 'never released twice');
   });
 
   t.test('transitions are compare-and-set, keep a capped history, patch fields', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const o = started(
-      t,
       await s.beginPayment({ request: req(1), fingerprint: 'a', kind: 'sale', amountFen: 300, now: NOW }),
     );
     const conflict = await s.transition(o, { from: ['created'], to: 'paid' });
@@ -294,8 +286,8 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('refunds: partial up to the paid amount, reservations released on failure, credit totals', async (t) => {
-    const s = fresh(t);
-    const sale = await paidSale(t, s, 1, 1000);
+    const s = fresh();
+    const sale = await paidSale(s, 1, 1000);
     const refund = (stan: number, amountFen: number, fp = `r${stan}`) =>
       s.beginRefund({
         request: req(stan, { mti: '0220' }),
@@ -351,8 +343,8 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('void: same batch, full amount, untouched sale', async (t) => {
-    const s = fresh(t);
-    const sale = await paidSale(t, s, 1, 700);
+    const s = fresh();
+    const sale = await paidSale(s, 1, 700);
     const voidOf = (stan: number, amountFen: number, batch = '000001') =>
       s.beginRefund({
         request: req(stan, { batch }),
@@ -382,9 +374,8 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('pushes: queued with a transition, listed per box and when due, sent, acknowledged', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     const o = started(
-      t,
       await s.beginPayment({ request: req(1), fingerprint: 'p', kind: 'precreate', amountFen: 88, now: NOW }),
     );
     const now = Date.now();
@@ -423,13 +414,11 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('recovery lists non-final orders when due and forgets final ones', async (t) => {
-    const s = fresh(t, { recoveryDelayMs: 1000 });
+    const s = fresh({ recoveryDelayMs: 1000 });
     const a = started(
-      t,
       await s.beginPayment({ request: req(1), fingerprint: 'a', kind: 'sale', amountFen: 1, now: NOW }),
     );
     const b = started(
-      t,
       await s.beginPayment({ request: req(2), fingerprint: 'b', kind: 'sale', amountFen: 2, now: NOW }),
     );
     t.same(await s.listRecoverable(NOW + 999, 10), [], 'not yet due');
@@ -449,7 +438,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('leases: one owner at a time, renew and release by the owner only, taken over after expiry', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     t.ok(await s.acquireLease('recover:1', 'node-a', 200));
     t.notOk(await s.acquireLease('recover:1', 'node-b', 200));
     t.notOk(await s.renewLease('recover:1', 'node-b', 200));
@@ -463,7 +452,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('bad input is refused with StoreInputError and writes nothing', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     await t.rejects(
       s.beginPayment({ request: req(1, { tid: 'SHORT' }), fingerprint: 'a', kind: 'sale', amountFen: 1 }),
       StoreInputError,
@@ -490,7 +479,7 @@ export function storeSuite(t: Test, h: StoreHarness): void {
   });
 
   t.test('a closed store rejects with StoreUnavailableError', async (t) => {
-    const s = fresh(t);
+    const s = fresh();
     await s.ping();
     t.ok(s.healthy);
     await s.close();
@@ -529,7 +518,7 @@ function concurrencySuite(t: Test, h: StoreHarness): void {
 
   t.test(`concurrency: ${N} partial refunds never exceed the paid amount`, async (t) => {
     const s = h.make();
-    const sale = await paidSale(t, s, 1, 1000);
+    const sale = await paidSale(s, 1, 1000);
     const results = await Promise.all(
       Array.from({ length: N }, (_, i) =>
         s.beginRefund({
@@ -590,7 +579,7 @@ function concurrencySuite(t: Test, h: StoreHarness): void {
   t.test(`concurrency: ${N} reversals racing their originals — never both executed and unseen`, async (t) => {
     const s = h.make();
     // Warm up: the Redis store reserves RRNs in blocks; the race below must not wait for one.
-    started(t, await s.beginPayment({ request: req(2999), fingerprint: 'w', kind: 'sale', amountFen: 1 }));
+    started(await s.beginPayment({ request: req(2999), fingerprint: 'w', kind: 'sale', amountFen: 1 }));
     const pairs = await Promise.all(
       Array.from({ length: N }, (_, i) => {
         const sale = () => s.beginPayment({ request: req(3000 + i), fingerprint: 'o', kind: 'sale', amountFen: 10 });
@@ -619,7 +608,7 @@ function concurrencySuite(t: Test, h: StoreHarness): void {
 
   t.test(`concurrency: ${N} racing transitions of one order → one wins, totals counted once`, async (t) => {
     const s = h.make();
-    const o = started(t, await s.beginPayment({ request: req(1), fingerprint: 'a', kind: 'sale', amountFen: 42 }));
+    const o = started(await s.beginPayment({ request: req(1), fingerprint: 'a', kind: 'sale', amountFen: 42 }));
     const rs = await Promise.all(Array.from({ length: N }, () => s.transition(o, { from: ['paying'], to: 'paid' })));
     t.equal(rs.filter((r) => r.status === 'ok').length, 1);
     t.equal(rs.filter((r) => r.status === 'conflict').length, N - 1);

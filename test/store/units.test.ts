@@ -1,0 +1,92 @@
+// The store's small parts: identifiers, RRN blocks, the in-flight bound, TTL map, URL parsing.
+import t from 'tap';
+import { parseClusterNodes } from '../../src/store/factory.js';
+import { businessDay, dayOfYear, formatRrn, makeOutTradeNo, parseOutTradeNo } from '../../src/store/ids.js';
+import { InFlightLimit } from '../../src/store/inflight.js';
+import { RrnBlocks } from '../../src/store/rrn.js';
+import { createStore, StoreInputError, StoreUnavailableError } from '../../src/store/store.js';
+import { TtlMap } from '../../src/store/ttl-map.js';
+
+t.test('business day is Asia/Shanghai (UTC+8)', async (t) => {
+  t.equal(businessDay(Date.UTC(2025, 0, 1, 15, 59, 59)), '20250101');
+  t.equal(businessDay(Date.UTC(2025, 0, 1, 16, 0, 0)), '20250102', 'midnight in Shanghai is 16:00 UTC');
+  t.equal(dayOfYear(Date.UTC(2024, 11, 31, 4)), 366, 'leap year');
+  t.equal(dayOfYear(Date.UTC(2024, 11, 31, 16)), 1, 'new year in Shanghai');
+});
+
+t.test('RRN = DDD + 9-digit sequence; outTradeNo names merchant and RRN', async (t) => {
+  const now = Date.UTC(2025, 1, 10, 2);
+  t.equal(formatRrn(now, 42), '041000000042');
+  t.throws(() => formatRrn(now, 0), StoreInputError);
+  t.throws(() => formatRrn(now, 1_000_000_000), StoreInputError);
+  const otn = makeOutTradeNo('M00000000000001', '041000000042', now);
+  t.equal(otn, 'M0000000000000125041000000042');
+  t.ok(otn.length <= 32, 'fits WeChat Pay out_trade_no');
+  t.same(parseOutTradeNo(otn), { mid: 'M00000000000001', rrn: '041000000042' });
+  t.equal(parseOutTradeNo(`${otn}0`), undefined);
+  t.equal(parseOutTradeNo('M00000000000001250410000000AB'), undefined);
+});
+
+t.test('RRN blocks: one reservation per block, shared by concurrent callers, new block per day', async (t) => {
+  const calls: [string, number][] = [];
+  let counter = 0;
+  const blocks = new RrnBlocks(async (day, n) => {
+    calls.push([day, n]);
+    counter += n;
+    return counter;
+  }, 10);
+  const day1 = Date.UTC(2025, 4, 5, 4);
+  const rrns = await Promise.all(Array.from({ length: 25 }, () => blocks.next(day1)));
+  t.equal(new Set(rrns).size, 25, 'unique');
+  t.equal(calls.length, 3, '25 numbers from 3 blocks of 10');
+  t.same(rrns.slice(0, 3), ['125000000001', '125000000002', '125000000003']);
+  const next = await blocks.next(day1 + 24 * 3600_000);
+  t.equal(next.slice(0, 3), '126');
+  t.equal(calls.length, 4, 'a new day reserves a new block');
+});
+
+t.test('in-flight bound: waits briefly, then refuses with overloaded', async (t) => {
+  const limit = new InFlightLimit(2, 1);
+  t.equal(limit.acquire(), undefined);
+  t.equal(limit.acquire(), undefined);
+  const waiting = limit.acquire();
+  t.ok(waiting instanceof Promise);
+  t.throws(() => limit.acquire(), StoreUnavailableError);
+  let resolved = false;
+  void waiting?.then(() => {
+    resolved = true;
+  });
+  limit.release();
+  await waiting;
+  t.ok(resolved);
+  t.equal(limit.active, 2, 'the slot passed to the waiter');
+  limit.release();
+  limit.release();
+  t.equal(limit.active, 0);
+});
+
+t.test('TtlMap expires lazily and on sweep', async (t) => {
+  const m = new TtlMap<number>();
+  m.set('a', 1, 100, 1000);
+  m.set('b', 2, 500, 1000);
+  t.equal(m.get('a', 1099), 1);
+  t.equal(m.get('a', 1100), undefined);
+  t.equal(m.ttl('b', 1200), 300);
+  t.notOk(m.update('a', 5, 1200));
+  t.equal(m.sweep(2000), 1);
+  t.equal(m.size, 0);
+});
+
+t.test('createStore picks the backend from the URL', async (t) => {
+  const mem = createStore('memory');
+  t.equal(mem.backend, 'memory');
+  await mem.close();
+  t.same(parseClusterNodes('redis+cluster://10.0.0.1:7000,10.0.0.2:7001,[::1]:7002'), [
+    { host: '10.0.0.1', port: 7000 },
+    { host: '10.0.0.2', port: 7001 },
+    { host: '::1', port: 7002 },
+  ]);
+  t.throws(() => parseClusterNodes('redis+cluster://host'), StoreInputError);
+  t.throws(() => createStore('mongodb://x'), StoreInputError);
+  t.throws(() => createStore('redis://127.0.0.1:6379', { keyPrefix: 'a{b}' }), StoreInputError);
+});
