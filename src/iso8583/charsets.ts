@@ -52,3 +52,17 @@ export function showChar(code: number): string {
     ? `'${String.fromCharCode(code)}'`
     : `0x${code.toString(16).padStart(2, '0').toUpperCase()}`;
 }
+
+const CHARS: string[] = [];
+for (let c = 0; c < 256; c++) CHARS.push(String.fromCharCode(c));
+
+/**
+ * latin1 text of buf[start, end). Short fields (the common case) are built in JS, which beats the
+ * cost of a native Buffer#toString call; long ones use it.
+ */
+export function latin1(buf: Buffer, start: number, end: number): string {
+  if (end - start > 24) return buf.toString('latin1', start, end);
+  let s = '';
+  for (let i = start; i < end; i++) s += CHARS[buf[i]];
+  return s;
+}

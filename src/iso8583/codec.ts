@@ -1,6 +1,6 @@
 // Message codec: MTI, primary (and secondary) bitmap, then the fields in bitmap order, each through
 // its compiled FieldCodec. Decoding either returns a whole message or throws one CodecError.
-import { showChar } from './charsets.js';
+import { latin1, showChar } from './charsets.js';
 import { CodecError } from './errors.js';
 import { type Cursor, FieldCodec } from './field-codec.js';
 import { firstNonHexByte, nibbleOf, toHexUpper } from './hex.js';
@@ -26,6 +26,11 @@ export class Codec {
   private readonly codecs: (FieldCodec | undefined)[] = [];
   private readonly bitmapBytes: number;
   private scratch: Buffer;
+  // Decode state, reused across calls (decoding is synchronous, so never shared by two calls).
+  private readonly cur: Cursor = { at: 0 };
+  private readonly seenNos = new Int32Array(129);
+  private readonly seenValues: string[] = new Array(129).fill('');
+  private seen = 0;
 
   constructor(spec: Spec) {
     this.spec = spec;
@@ -48,24 +53,40 @@ export class Codec {
   }
 
   decode(bytes: Buffer): IsoMessage {
-    const fields: Record<number, string> = {};
-    const cur: Cursor = { at: 0 };
+    const cur = this.cur;
+    cur.at = 0;
+    this.seen = 0;
     const mti = this.readMti(bytes, cur);
-    this.readFields(bytes, cur, fields);
-    return { mti, fields };
+    this.readFields(bytes, cur);
+    return { mti, fields: this.collect() };
+  }
+
+  /**
+   * The decoded fields as an object. Inserting the highest field number first sizes the object's
+   * element store once, which is several times cheaper than growing it field by field.
+   */
+  private collect(): Record<number, string> {
+    const fields: Record<number, string> = {};
+    const nos = this.seenNos;
+    const values = this.seenValues;
+    for (let i = this.seen - 1; i >= 0; i--) fields[nos[i]] = values[i];
+    return fields;
   }
 
   /** Decodes as far as possible; never throws. */
   decodePartial(bytes: Buffer): PartialMessage {
     const out: PartialMessage = { fields: {} };
-    const cur: Cursor = { at: 0 };
+    const cur = this.cur;
+    cur.at = 0;
+    this.seen = 0;
     try {
       out.mti = this.readMti(bytes, cur);
-      this.readFields(bytes, cur, out.fields);
+      this.readFields(bytes, cur);
     } catch (err) {
       if (!(err instanceof CodecError)) throw err;
       out.error = err;
     }
+    out.fields = this.collect();
     return out;
   }
 
@@ -125,7 +146,7 @@ export class Codec {
       if (buf[i] < 0x30 || buf[i] > 0x39) throw new CodecError('mti', i, `non-digit ${showChar(buf[i])}`);
     }
     cur.at = MTI_CHARS;
-    return buf.toString('latin1', 0, MTI_CHARS);
+    return latin1(buf, 0, MTI_CHARS);
   }
 
   private writeMti(mti: unknown, out: Buffer): number {
@@ -168,7 +189,7 @@ export class Codec {
     }
   }
 
-  private readFields(buf: Buffer, cur: Cursor, fields: Record<number, string>): void {
+  private readFields(buf: Buffer, cur: Cursor): void {
     const bitmapAt = cur.at;
     const words = [0, 0, 0, 0];
     this.readBitmap(buf, bitmapAt, words, 0);
@@ -190,7 +211,9 @@ export class Codec {
         const fc = this.codecs[no];
         if (fc === undefined)
           throw new CodecError('bitmap', bitmapAt, `field ${no} is present but not defined in spec ${this.spec.name}`);
-        fields[no] = fc.decode(buf, cur, end);
+        const value = fc.decode(buf, cur, end);
+        this.seenNos[this.seen] = no;
+        this.seenValues[this.seen++] = value;
       }
     }
     if (cur.at !== end)

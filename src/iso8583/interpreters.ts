@@ -1,6 +1,6 @@
 // Interpreters turn a field value (a string) into wire bytes and back. Each one reports bad input
 // by returning a problem description; the field codec wraps it with field number and offset.
-import { FORMAT_MASK, type Format, firstBadByte, firstBadChar, showChar } from './charsets.js';
+import { FORMAT_MASK, type Format, firstBadByte, firstBadChar, latin1, showChar } from './charsets.js';
 import { firstNonHex, firstNonHexByte, toHexUpper, writeHex } from './hex.js';
 import type { FieldDef } from './spec.js';
 
@@ -73,7 +73,7 @@ export function asciiInterpreter(format: Format): Interpreter {
         const bad = firstBadByte(buf, at, end, mask);
         if (bad >= 0) return { reason: `not a ${describeFormat(format)}: ${showChar(buf[bad])}`, offset: bad };
       }
-      return buf.toString('latin1', at, end);
+      return latin1(buf, at, end);
     },
   };
 }
