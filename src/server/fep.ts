@@ -1,7 +1,7 @@
 // boxfep's box-facing process assembled: store, crypto, dispatcher with the network-management
 // routes, request pipeline, box listeners and the admin endpoint, started and stopped in order.
 import type { ServeConfig } from '../config/serve-config.js';
-import { type CryptoService, createCryptoService } from '../crypto/service.js';
+import { type CryptoService, createCryptoService, DEFAULT_CRYPTO_OPTIONS } from '../crypto/service.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { createStore, type Store } from '../store/store.js';
@@ -69,7 +69,13 @@ export class Fep implements FepServices {
     let crypto = opts.crypto;
     if (!crypto) {
       if (!opts.lmk) throw new Error('an LMK is needed to create the crypto service');
-      crypto = createCryptoService({ mode: config.crypto, lmk: opts.lmk, threads: config.cryptoThreads, logger });
+      crypto = createCryptoService({
+        ...DEFAULT_CRYPTO_OPTIONS,
+        mode: config.crypto,
+        lmk: opts.lmk,
+        threads: config.cryptoThreads,
+        logger,
+      });
     }
     const dispatcher = new Dispatcher();
     const pushes = new PushRegistry(logger);

@@ -3,7 +3,7 @@
 // gracefully: stop accepting, answer what is in flight, close idle boxes, exit within --drain-ms.
 import { readFileSync } from 'node:fs';
 import { ConfigError, resolveServeConfig, serveFlagOptions, serveHelp } from '../../config/serve-config.js';
-import { CryptoError, createCryptoService, loadLmk } from '../../crypto/service.js';
+import { CryptoError, createCryptoService, DEFAULT_CRYPTO_OPTIONS, loadLmk } from '../../crypto/service.js';
 import { createLogger } from '../../log/logger.js';
 import { Fep } from '../../server/fep.js';
 import { createStore, StoreInputError } from '../../store/store.js';
@@ -36,7 +36,13 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger();
-  const crypto = createCryptoService({ mode: config.crypto, lmk, threads: config.cryptoThreads, logger });
+  const crypto = createCryptoService({
+    ...DEFAULT_CRYPTO_OPTIONS,
+    mode: config.crypto,
+    lmk,
+    threads: config.cryptoThreads,
+    logger,
+  });
   try {
     if (config.terminals) {
       const inputs = parseTerminalsFile(readFileSync(config.terminals, 'utf8'), config.terminals);
