@@ -3,6 +3,9 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
+import { trackReadiness } from '../metrics/health.js';
+// Process metrics (heap, GC, event-loop lag and utilisation) are served wherever /metrics is.
+import '../metrics/process.js';
 import { registry } from '../metrics/registry.js';
 
 export interface ReadinessCheck {
@@ -13,6 +16,7 @@ export interface ReadinessCheck {
 export class AdminServer {
   private server: Server | undefined;
   private boundPort = 0;
+  private untrackReadiness: (() => void) | undefined;
 
   constructor(
     private readonly checks: ReadinessCheck[],
@@ -73,12 +77,14 @@ export class AdminServer {
     const addr = server.address();
     this.boundPort = typeof addr === 'object' && addr ? addr.port : port;
     this.server = server;
+    this.untrackReadiness = trackReadiness(() => this.readiness());
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     if (!s) return;
     this.server = undefined;
+    this.untrackReadiness?.();
     await new Promise<void>((resolve) => {
       s.close(() => resolve());
       s.closeAllConnections();
