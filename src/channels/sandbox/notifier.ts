@@ -84,6 +84,8 @@ export class Notifier {
   private async deliver(item: Pending): Promise<void> {
     const delivery: Delivery = { outTradeNo: item.outTradeNo, label: item.label, attempts: 0, acknowledged: false };
     this.deliveries.push(delivery);
+    // A long-running sandbox keeps only the recent history.
+    if (this.deliveries.length > 10_000) this.deliveries.splice(0, 1_000);
     const delays = [0, ...this.options.retryDelaysMs];
     for (const delay of delays) {
       if (delay > 0) await sleep(delay);

@@ -28,6 +28,8 @@ export interface UnionPayConnectorOptions extends Partial<Omit<LinkOptions, 'hos
   /** boxfep's own terminal id on the host, for echo messages (field 41). */
   fepTid?: string;
   fepMid?: string;
+  /** Wait for an echo reply, ms (default 5000). */
+  heartbeatTimeoutMs?: number;
   /** Batch number sent in 60.2. */
   batch?: string;
   guard?: Partial<GuardOptions>;
@@ -66,7 +68,6 @@ export class UnionPayConnector implements Channel {
       host: options.host,
       port: options.port,
       heartbeatMs: options.heartbeatMs ?? 30_000,
-      heartbeatTimeoutMs: options.heartbeatTimeoutMs ?? 5_000,
       maxMissedHeartbeats: options.maxMissedHeartbeats ?? 3,
       reconnectInitialMs: options.reconnectInitialMs ?? 100,
       reconnectMaxMs: options.reconnectMaxMs ?? 10_000,

@@ -11,8 +11,6 @@ export interface LinkOptions {
   port: number;
   /** Interval between echo heartbeats on an idle link, ms. */
   heartbeatMs: number;
-  /** Wait for an echo reply, ms. */
-  heartbeatTimeoutMs: number;
   /** Consecutive missed echoes before the link is dropped and reconnected. */
   maxMissedHeartbeats: number;
   reconnectInitialMs: number;
