@@ -53,16 +53,25 @@ export function showChar(code: number): string {
     : `0x${code.toString(16).padStart(2, '0').toUpperCase()}`;
 }
 
-const CHARS: string[] = [];
-for (let c = 0; c < 256; c++) CHARS.push(String.fromCharCode(c));
+// One reusable code array per short length: String.fromCharCode.apply over it builds a flat string
+// in one step, several times faster than a native Buffer#toString call for field-sized text.
+const SHORT = 32;
+const CODES: number[][] = [];
+for (let n = 0; n <= SHORT; n++) CODES.push(new Array<number>(n).fill(0));
 
-/**
- * latin1 text of buf[start, end). Short fields (the common case) are built in JS, which beats the
- * cost of a native Buffer#toString call; long ones use it.
- */
+/** A reusable array of exactly `n` char codes (n ≤ 32) to fill and pass to `fromCodes`. */
+export function codeArray(n: number): number[] | undefined {
+  return CODES[n];
+}
+
+export function fromCodes(codes: number[]): string {
+  return String.fromCharCode.apply(null, codes);
+}
+
+/** latin1 text of buf[start, end). */
 export function latin1(buf: Buffer, start: number, end: number): string {
-  if (end - start > 24) return buf.toString('latin1', start, end);
-  let s = '';
-  for (let i = start; i < end; i++) s += CHARS[buf[i]];
-  return s;
+  const codes = CODES[end - start];
+  if (codes === undefined) return buf.toString('latin1', start, end);
+  for (let i = 0; i < codes.length; i++) codes[i] = buf[start + i];
+  return String.fromCharCode.apply(null, codes);
 }

@@ -139,7 +139,7 @@ export class Codec {
           throw new CodecError('mti', i, `non-BCD byte ${toHexUpper(buf, i, i + 1)}`);
       }
       cur.at = MTI_BCD_BYTES;
-      return buf.toString('hex', 0, MTI_BCD_BYTES);
+      return toHexUpper(buf, 0, MTI_BCD_BYTES);
     }
     if (buf.length < MTI_CHARS) throw new CodecError('mti', 0, `needs 4 bytes, only ${buf.length} left`);
     for (let i = 0; i < MTI_CHARS; i++) {

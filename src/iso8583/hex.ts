@@ -1,7 +1,6 @@
-// Hex and BCD conversions with lookup tables (no per-byte string building, no regexes).
+import { codeArray, fromCodes } from './charsets.js';
 
-const HEX_UPPER: string[] = [];
-for (let i = 0; i < 256; i++) HEX_UPPER.push(i.toString(16).padStart(2, '0').toUpperCase());
+// Hex and BCD conversions with lookup tables (no per-byte string building, no regexes).
 
 /** Nibble value of an ASCII hex digit (either case), or -1. */
 const NIBBLE = new Int8Array(256).fill(-1);
@@ -11,14 +10,20 @@ for (let i = 0; i < 6; i++) {
   NIBBLE[0x61 + i] = 10 + i;
 }
 
+const HEX_CODES = new Uint8Array([...'0123456789ABCDEF'].map((c) => c.charCodeAt(0)));
+
 /** Uppercase hex of buf[start, end). */
 export function toHexUpper(buf: Buffer, start: number, end: number): string {
   const n = end - start;
   if (n <= 0) return '';
-  if (n > 32) return buf.toString('hex', start, end).toUpperCase();
-  let s = '';
-  for (let i = start; i < end; i++) s += HEX_UPPER[buf[i]];
-  return s;
+  const codes = codeArray(2 * n);
+  if (codes === undefined) return buf.toString('hex', start, end).toUpperCase();
+  for (let i = 0; i < n; i++) {
+    const b = buf[start + i];
+    codes[2 * i] = HEX_CODES[b >> 4];
+    codes[2 * i + 1] = HEX_CODES[b & 15];
+  }
+  return fromCodes(codes);
 }
 
 /** Nibble value of the character code, or -1 when it is not a hex digit. */

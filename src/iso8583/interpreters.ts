@@ -1,6 +1,15 @@
 // Interpreters turn a field value (a string) into wire bytes and back. Each one reports bad input
 // by returning a problem description; the field codec wraps it with field number and offset.
-import { FORMAT_MASK, type Format, firstBadByte, firstBadChar, latin1, showChar } from './charsets.js';
+import {
+  codeArray,
+  FORMAT_MASK,
+  type Format,
+  firstBadByte,
+  firstBadChar,
+  fromCodes,
+  latin1,
+  showChar,
+} from './charsets.js';
 import { firstNonHex, firstNonHexByte, toHexUpper, writeHex } from './hex.js';
 import type { FieldDef } from './spec.js';
 
@@ -78,22 +87,23 @@ export function asciiInterpreter(format: Format): Interpreter {
   };
 }
 
-// Two decimal digits per byte. For digits+track, a nibble of D stands for '='.
-const DIGIT_PAIRS: string[] = [];
-for (let i = 0; i < 256; i++) {
-  const hi = i >> 4;
-  const lo = i & 15;
-  const ch = (n: number) => (n < 10 ? String(n) : n === 13 ? '=' : '?');
-  DIGIT_PAIRS.push(ch(hi) + ch(lo));
-}
+// Character codes of BCD nibbles: 0-9 are digits, D is '=' in track data; anything else is invalid.
+const NIBBLE_CHAR = new Int16Array(16).fill(-1);
+for (let n = 0; n < 10; n++) NIBBLE_CHAR[n] = 0x30 + n;
+const TRACK_NIBBLE_CHAR = Int16Array.from(NIBBLE_CHAR);
+TRACK_NIBBLE_CHAR[13] = 0x3d;
 
 /** BCD: `align` says where an odd-length value sits; `units` whether the length counts digits or bytes. */
 export function bcdInterpreter(def: FieldDef): Interpreter {
   const track = def.format === 'z';
   const left = def.align === 'left';
   const byDigits = def.units === 'digits';
-  const okNibble = (n: number) => n < 10 || (track && n === 13);
+  const charOf = track ? TRACK_NIBBLE_CHAR : NIBBLE_CHAR;
   const kind = track ? 'track' : 'BCD';
+  const bad = (nib: number, offset: number): Problem => ({
+    reason: `non-${kind} nibble ${nib.toString(16).toUpperCase()}`,
+    offset,
+  });
   return {
     wireBytes: byDigits ? (units) => (units + 1) >> 1 : (units) => units,
     unitsOf: byDigits ? (value) => value.length : (value) => (value.length + 1) >> 1,
@@ -113,26 +123,22 @@ export function bcdInterpreter(def: FieldDef): Interpreter {
       return bytes;
     },
     read(buf, at, units) {
-      const bytes = byDigits ? (units + 1) >> 1 : units;
       const digits = byDigits ? units : units * 2;
-      const odd = digits & 1;
-      // The pad nibble is not checked: terminals pad with 0 or F alike.
-      const skipFirst = odd && !left;
-      const skipLast = odd && left;
+      // Nibble positions [first, first + digits) hold the value; the pad nibble is not checked,
+      // since terminals pad with 0 or F alike.
+      const first = digits & 1 && !left ? 1 : 0;
+      const codes = codeArray(digits);
       let s = '';
-      for (let i = 0; i < bytes; i++) {
-        const b = buf[at + i];
-        if (!(i === 0 && skipFirst) && !okNibble(b >> 4)) {
-          return { reason: `non-${kind} nibble ${(b >> 4).toString(16).toUpperCase()}`, offset: at + i };
-        }
-        if (!(i === bytes - 1 && skipLast) && !okNibble(b & 15)) {
-          return { reason: `non-${kind} nibble ${(b & 15).toString(16).toUpperCase()}`, offset: at + i };
-        }
-        s += DIGIT_PAIRS[b];
+      for (let i = 0; i < digits; i++) {
+        const pos = first + i;
+        const b = buf[at + (pos >> 1)];
+        const nib = pos & 1 ? b & 15 : b >> 4;
+        const c = charOf[nib];
+        if (c < 0) return bad(nib, at + (pos >> 1));
+        if (codes !== undefined) codes[i] = c;
+        else s += String.fromCharCode(c);
       }
-      if (skipFirst) return s.slice(1);
-      if (skipLast) return s.slice(0, -1);
-      return s;
+      return codes !== undefined ? fromCodes(codes) : s;
     },
   };
 }
