@@ -26,6 +26,14 @@ export interface ServeConfig {
   crypto: 'pool' | 'inline';
   cryptoThreads: number;
   payDeadlineMs: number;
+  /** Pause between wallet queries while a payment is pending or unknown. */
+  queryIntervalMs: number;
+  /** C2B: an unpaid order is closed at the wallet after this (never sooner than the wallet allows). */
+  c2bExpiryMs: number;
+  /** Per-attempt deadline of a wallet call. */
+  walletTimeoutMs: number;
+  /** Run the wallet sandboxes in-process and point the channels at them. */
+  sandbox: boolean;
   keyLifetimeMs: number;
   idleTimeoutMs: number;
   maxConnections: number;
@@ -69,6 +77,16 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'crypto', flag: 'crypto', kind: 'string', choices: ['pool', 'inline'], help: 'where MACs are computed' },
   { key: 'cryptoThreads', flag: 'crypto-threads', kind: 'int', min: 1, max: 64, help: 'crypto worker threads' },
   { key: 'payDeadlineMs', flag: 'pay-deadline-ms', kind: 'int', min: 1, help: 'B2C sale deadline' },
+  {
+    key: 'queryIntervalMs',
+    flag: 'query-interval-ms',
+    kind: 'int',
+    min: 1,
+    help: 'wallet query interval while a payment is pending',
+  },
+  { key: 'c2bExpiryMs', flag: 'c2b-expiry-ms', kind: 'int', min: 1, help: 'C2B: close an unpaid order after' },
+  { key: 'walletTimeoutMs', flag: 'wallet-timeout-ms', kind: 'int', min: 1, help: 'per-attempt wallet call deadline' },
+  { key: 'sandbox', flag: 'sandbox', kind: 'bool', help: 'run the wallet sandboxes in-process (demo, tests)' },
   { key: 'keyLifetimeMs', flag: 'key-lifetime-ms', kind: 'int', min: 1, help: 'working keys older → sign on again' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', kind: 'int', min: 1, help: 'close a silent box after this' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'int', min: 1, help: 'box connections in all' },
@@ -96,6 +114,10 @@ export const DEFAULTS: ServeConfig = {
   crypto: 'pool',
   cryptoThreads: 2,
   payDeadlineMs: 45_000,
+  queryIntervalMs: 3_000,
+  c2bExpiryMs: 300_000,
+  walletTimeoutMs: 10_000,
+  sandbox: true,
   keyLifetimeMs: 24 * 3600_000,
   idleTimeoutMs: 300_000,
   maxConnections: 15_000,

@@ -1,0 +1,51 @@
+// Requests seen before (§4): identical content gets the stored answer replayed, different content
+// or a request a reversal got to first gets `94`, and a copy of a request still executing waits for
+// the first copy's answer — on this node through its promise, elsewhere by asking the store.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { duplicates } from '../metrics/flows.js';
+import type { TransactionResult } from '../server/dispatcher.js';
+import type { DuplicateResult, RequestKey } from '../store/store.js';
+import type { FlowDeps } from './context.js';
+import { decodeResult, keyString } from './request.js';
+import { RC } from './response-codes.js';
+
+export async function answerDuplicate(
+  deps: FlowDeps,
+  type: string,
+  key: RequestKey,
+  fp: string,
+  dup: DuplicateResult,
+): Promise<TransactionResult> {
+  duplicates.inc({ type, result: dup.status });
+  if (dup.status === 'replay') return decodeResult(dup.response);
+  if (dup.status !== 'in-progress') return { rc: RC.DUPLICATE };
+  const local = deps.inflight.get(keyString(key));
+  if (local) return local;
+  // The first copy runs on another node (or died there): its answer lands in the store.
+  const { payDeadlineMs, cancelBudgetMs, queryIntervalMs } = deps.timing;
+  const until = Date.now() + payDeadlineMs + cancelBudgetMs;
+  const step = Math.max(50, Math.min(queryIntervalMs, 1_000));
+  while (Date.now() < until) {
+    await sleep(step);
+    const again = await deps.store.claimRequest(key, fp);
+    if (again.status === 'replay') return decodeResult(again.response);
+    if (again.status !== 'in-progress') return { rc: RC.DUPLICATE };
+  }
+  return { rc: RC.DUPLICATE };
+}
+
+/** Runs a request's work with its promise visible to duplicates arriving meanwhile on this node. */
+export async function exclusive(
+  deps: FlowDeps,
+  key: RequestKey,
+  work: () => Promise<TransactionResult>,
+): Promise<TransactionResult> {
+  const k = keyString(key);
+  const running = work();
+  deps.inflight.set(k, running);
+  try {
+    return await running;
+  } finally {
+    if (deps.inflight.get(k) === running) deps.inflight.delete(k);
+  }
+}

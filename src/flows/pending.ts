@@ -1,0 +1,75 @@
+// A payment whose outcome is not final yet ("user is paying", a wallet system error, a timeout):
+// query every interval until the wallet says paid or failed, or until the deadline; then cancel
+// (reverse) at the wallet — never a new pay with another order number (§7). Both loops are bounded
+// by time, so the box's answer leaves within the deadline plus the cancel budget.
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ChannelResult } from '../channels/channel.js';
+import { walletQueries } from '../metrics/flows.js';
+import type { Order } from '../store/store.js';
+import type { FlowDeps } from './context.js';
+import type { WalletRoute } from './wallet.js';
+
+export type Resolution =
+  /** The wallet gave a final answer: success or failed. */
+  | { final: true; result: ChannelResult }
+  /** Still paying or unknown at the deadline; `last` is the last thing the wallet said. */
+  | { final: false; last: ChannelResult; sawUserPaying: boolean };
+
+/** Not-found after an unanswered pay means the wallet never booked it: stop asking, cancel. */
+const neverBooked = (r: ChannelResult) => r.outcome === 'failed' && r.reason === 'not-found';
+
+export async function queryUntilFinal(
+  deps: FlowDeps,
+  route: WalletRoute,
+  order: Order,
+  first: ChannelResult,
+  deadline: number,
+): Promise<Resolution> {
+  let last = first;
+  let sawUserPaying = first.outcome === 'user-paying';
+  const ref = { account: route.account, outTradeNo: order.outTradeNo };
+  // Bounded by the deadline; the count bound is a guard against a clock that does not move.
+  for (let i = 0; i < 100_000; i++) {
+    const wait = Math.min(deps.timing.queryIntervalMs, deadline - Date.now());
+    if (wait <= 0) break;
+    await sleep(wait);
+    walletQueries.inc({ wallet: route.wallet });
+    const answer = await within(route.channel.query(ref), deadline - Date.now());
+    if (answer === undefined) break;
+    if (neverBooked(answer)) return { final: false, last, sawUserPaying };
+    if (answer.outcome === 'success' || answer.outcome === 'failed') return { final: true, result: answer };
+    if (answer.outcome === 'user-paying') sawUserPaying = true;
+    last = answer;
+  }
+  return { final: false, last, sawUserPaying };
+}
+
+/** Cancels (reverses) the order at the wallet; undefined when no answer came within `budgetMs`. */
+export function cancelWithin(route: WalletRoute, order: Order, budgetMs: number): Promise<ChannelResult | undefined> {
+  return within(route.channel.cancel({ account: route.account, outTradeNo: order.outTradeNo }), budgetMs);
+}
+
+/** Did a cancel leave the order certainly without money moved (or with it returned)? */
+export function cancelled(r: ChannelResult | undefined): boolean {
+  if (r === undefined) return false;
+  if (r.outcome === 'success') return true;
+  return (
+    r.outcome === 'failed' && (r.reason === 'order-closed' || r.reason === 'order-reversed' || r.reason === 'not-found')
+  );
+}
+
+/** The call's result, or undefined once `ms` have passed (the call itself finishes in the background). */
+export async function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  if (ms <= 0) return undefined;
+  // Channel calls resolve by contract; a late rejection must not become an unhandled one.
+  work.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(resolve, ms, undefined);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

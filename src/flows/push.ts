@@ -1,0 +1,127 @@
+// The 0620 payment-result push (§4): built when a C2B order is paid or closed and stored with the
+// order's state change; sent at once if the box is connected, again every 5 s until the box answers
+// 0630 (39 = 00, MAC checked by the pipeline), again as soon as the box reconnects, until the push
+// expires with its 24 h TTL. Every node sends the pushes of the boxes connected to it.
+import { randomUUID } from 'node:crypto';
+import { pack, unpack } from 'msgpackr';
+import { buildField60, type IsoMessage } from '../iso8583/index.js';
+import { pushAttempts } from '../metrics/flows.js';
+import type { Order, PendingPush } from '../store/store.js';
+import type { FlowDeps } from './context.js';
+import { amount12 } from './request.js';
+import { walletTags } from './wallet.js';
+
+/** 60.3 of a push: boxfep's private network management code (§4). */
+export const PUSH_NET_CODE = '990';
+
+/** 0620 for a C2B order: 3, 4, 11 and 60.2 of the precreate, 37, 39, 41, 42, 59.A7/A8. */
+export function pushMessage(order: Order, rc: string, channelOrderId = order.channelOrderId): IsoMessage {
+  const fields: Record<number, string> = {
+    3: '000000',
+    4: amount12(order.amountFen),
+    11: order.stan,
+    37: order.rrn,
+    39: rc,
+    41: order.tid,
+    42: order.mid,
+    60: buildField60({ type: '22', batch: order.batch, netCode: PUSH_NET_CODE }),
+  };
+  const tags = walletTags(order.wallet, channelOrderId);
+  if (tags) fields[59] = tags;
+  return { mti: '0620', fields };
+}
+
+export const encodePush = (m: IsoMessage): Uint8Array => pack(m.fields);
+export const decodePush = (payload: Uint8Array): IsoMessage => ({ mti: '0620', fields: unpack(payload) });
+
+type Kind = 'first' | 'resend' | 'reconnect';
+
+export class PushDispatcher {
+  /** Pushes awaiting a 0630 on this node, so a tick never sends one twice at once. */
+  private readonly sending = new Set<string>();
+  /** Boxes with pushes that found them offline: checked every tick for a reconnect. */
+  private readonly offline = new Map<string, string>();
+  private timer: NodeJS.Timeout | undefined;
+  private ticking: Promise<void> | undefined;
+  readonly owner = randomUUID();
+
+  constructor(
+    private readonly deps: FlowDeps,
+    private readonly tickMs = 1_000,
+  ) {
+    deps.onPush = (mid, tid) => void this.flushTerminal(mid, tid, 'first');
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.ticking;
+  }
+
+  /** One pass: pushes due across all boxes, and every push of a box that came back. */
+  tick(): Promise<void> {
+    this.ticking ??= this.pass().finally(() => {
+      this.ticking = undefined;
+    });
+    return this.ticking;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      for (const [tid, mid] of [...this.offline]) {
+        if (this.deps.pushes.get(tid)) {
+          this.offline.delete(tid);
+          await this.flushTerminal(mid, tid, 'reconnect');
+        }
+      }
+      const due = await this.deps.store.listDuePushes(Date.now(), 200);
+      await Promise.all(due.map((p) => this.send(p, p.attempts === 0 ? 'first' : 'resend')));
+    } catch (err) {
+      this.deps.logger.warn({ err }, 'push pass failed');
+    }
+  }
+
+  /** Sends every pending push of one box (a new result, or the box reconnected). */
+  async flushTerminal(mid: string, tid: string, kind: Kind): Promise<void> {
+    try {
+      const pending = await this.deps.store.listPushesForTerminal(mid, tid);
+      await Promise.all(pending.map((p) => this.send(p, kind)));
+    } catch (err) {
+      this.deps.logger.warn({ err, tid }, 'push flush failed');
+    }
+  }
+
+  private async send(p: PendingPush, kind: Kind): Promise<void> {
+    const id = `${p.mid}|${p.tid}|${p.rrn}`;
+    if (this.sending.has(id)) return;
+    const { store, pushes, timing } = this.deps;
+    if (!pushes.get(p.tid)) {
+      this.offline.set(p.tid, p.mid);
+      await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushOfflineRetryMs);
+      pushAttempts.inc({ kind, outcome: 'offline' });
+      return;
+    }
+    this.sending.add(id);
+    try {
+      if (!(await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushResendMs))) return;
+      const reply = await pushes.push(p.tid, decodePush(p.payload), timing.pushResendMs);
+      if (reply?.fields[39] === '00') {
+        await store.ackPush(p.mid, p.tid, p.rrn);
+        pushAttempts.inc({ kind, outcome: 'acked' });
+      } else {
+        pushAttempts.inc({ kind, outcome: reply ? 'refused' : 'unanswered' });
+        if (!pushes.get(p.tid)) this.offline.set(p.tid, p.mid);
+      }
+    } catch (err) {
+      pushAttempts.inc({ kind, outcome: 'error' });
+      this.deps.logger.warn({ err, tid: p.tid, rrn: p.rrn }, 'push failed');
+    } finally {
+      this.sending.delete(id);
+    }
+  }
+}

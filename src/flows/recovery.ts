@@ -1,0 +1,168 @@
+// The background resolver: orders left non-final (a wallet that never answered, a crash, a C2B order
+// waiting for its customer) come back through the store's recovery index when their next check is
+// due. One node at a time works the queue, under a lease. What happens depends only on what the
+// order records, so any node — or a fresh process after a crash — finishes it the same way:
+//   sale, paying past its deadline or unknown   → cancel at the wallet → cancelled
+//   precreate being reversed / never created    → cancel at the wallet → cancelled
+//   precreate awaiting payment                  → query → paid (push) | expired → close (push)
+//   refund / void unknown                       → the same refund again (same refund number)
+import { randomUUID } from 'node:crypto';
+import { recovered } from '../metrics/flows.js';
+import type { Order, RequestKey } from '../store/store.js';
+import type { MerchantRecord } from '../terminals/types.js';
+import { answerFor } from './answers.js';
+import { applyC2bResult } from './c2b.js';
+import type { FlowDeps } from './context.js';
+import { closeDueAt, expireC2b } from './expiry.js';
+import { walletRefund } from './money-back.js';
+import { cancelled, cancelWithin, within } from './pending.js';
+import { encodeResult } from './request.js';
+import { orderRoute } from './wallet.js';
+
+export const RECOVERY_LEASE = 'flows:recovery';
+
+const requestOf = (o: Order): RequestKey => ({ tid: o.tid, mid: o.mid, batch: o.batch, stan: o.stan, mti: o.mti });
+
+export interface ResolverOptions {
+  tickMs?: number;
+  /** Orders looked at per pass. */
+  batch?: number;
+}
+
+export class Resolver {
+  readonly owner = randomUUID();
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private readonly tickMs: number;
+  private readonly batch: number;
+
+  constructor(
+    private readonly deps: FlowDeps,
+    opts: ResolverOptions = {},
+  ) {
+    this.tickMs = opts.tickMs ?? 1_000;
+    this.batch = opts.batch ?? 50;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+    await this.deps.store.releaseLease(RECOVERY_LEASE, this.owner).catch(() => false);
+  }
+
+  /** One pass, if this node holds (or can take) the lease. Overlapping calls share the pass. */
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    const { store, logger } = this.deps;
+    try {
+      const ttl = Math.max(10_000, this.tickMs * 5);
+      const held =
+        (await store.renewLease(RECOVERY_LEASE, this.owner, ttl)) ||
+        (await store.acquireLease(RECOVERY_LEASE, this.owner, ttl));
+      if (!held) return;
+      const due = await store.listRecoverable(Date.now(), this.batch);
+      for (let i = 0; i < due.length; i += 8) {
+        await Promise.all(due.slice(i, i + 8).map((o) => this.resolveSafely(o)));
+      }
+    } catch (err) {
+      logger.warn({ err }, 'recovery pass failed');
+    }
+  }
+
+  private async resolveSafely(order: Order): Promise<void> {
+    try {
+      const result = await this.resolve(order);
+      recovered.inc({ kind: order.kind, result });
+    } catch (err) {
+      recovered.inc({ kind: order.kind, result: 'error' });
+      this.deps.logger.warn({ err, rrn: order.rrn }, 'recovery of an order failed');
+      await this.deps.store.scheduleCheck(order, Date.now() + this.retryMs()).catch(() => undefined);
+    }
+  }
+
+  private retryMs(): number {
+    return Math.max(1_000, this.deps.timing.queryIntervalMs * 4);
+  }
+
+  /** Finishes or re-schedules one order; returns what happened, for the metric. */
+  async resolve(order: Order): Promise<string> {
+    const terminal = await this.deps.store.getTerminal(order.tid);
+    if (!terminal) return 'no-terminal';
+    const merchant = terminal.merchant;
+    const young = order.createdAt + this.deps.timing.payDeadlineMs + this.deps.timing.cancelBudgetMs;
+    if (order.kind !== 'precreate' && order.state === 'paying' && Date.now() < young) {
+      // Its own handler is still within the deadline: look again after.
+      await this.deps.store.scheduleCheck(order, young + 1_000);
+      return 'in-flight';
+    }
+    if (order.kind === 'refund' || order.kind === 'void') return this.retryRefund(merchant, order);
+    if (order.kind === 'sale' || order.state === 'unknown') return this.cancel(merchant, order);
+    return this.pollC2b(merchant, order);
+  }
+
+  private async cancel(merchant: MerchantRecord, order: Order): Promise<string> {
+    const route = orderRoute(this.deps, merchant, order);
+    const answer = await cancelWithin(route, order, this.deps.timing.cancelBudgetMs);
+    if (!cancelled(answer)) {
+      await this.deps.store.scheduleCheck(order, Date.now() + this.retryMs());
+      return 'cancel-unconfirmed';
+    }
+    const done = { ...order, state: 'cancelled' as const };
+    await this.deps.store.transition(order, {
+      from: ['created', 'paying', 'unknown'],
+      to: 'cancelled',
+      note: 'recovered',
+      response: { request: requestOf(order), bytes: encodeResult(answerFor(done)) },
+    });
+    if (order.kind === 'precreate') await this.deps.store.ackPush(order.mid, order.tid, order.rrn);
+    return 'cancelled';
+  }
+
+  private async pollC2b(merchant: MerchantRecord, order: Order): Promise<string> {
+    const route = orderRoute(this.deps, merchant, order);
+    const q = await within(
+      route.channel.query({ account: route.account, outTradeNo: order.outTradeNo }),
+      this.deps.timing.cancelBudgetMs,
+    );
+    if (q?.outcome === 'success') {
+      await applyC2bResult(this.deps, order, 'paid', 'poll', q.channelOrderId);
+      return 'paid';
+    }
+    const after = await expireC2b(this.deps, route, order);
+    if (after.state !== order.state) return after.state;
+    const next = Math.min(Date.now() + this.deps.timing.c2bQueryIntervalMs, closeDueAt(this.deps, order));
+    await this.deps.store.scheduleCheck(order, Math.max(next, Date.now() + 50));
+    return 'pending';
+  }
+
+  private async retryRefund(merchant: MerchantRecord, order: Order): Promise<string> {
+    const original = order.parentRrn ? await this.deps.store.getOrder(order.mid, order.parentRrn) : undefined;
+    if (!original) return 'no-original';
+    const call = walletRefund(this.deps, merchant, order, original);
+    const r = typeof call === 'string' ? undefined : await within(call, this.deps.timing.cancelBudgetMs);
+    if (r?.outcome !== 'success' && r?.outcome !== 'failed') {
+      await this.deps.store.scheduleCheck(order, Date.now() + this.retryMs());
+      return 'refund-unconfirmed';
+    }
+    const to = r.outcome === 'success' ? 'paid' : 'failed';
+    await this.deps.store.transition(order, {
+      from: ['paying', 'unknown'],
+      to,
+      note: 'recovered',
+      response: { request: requestOf(order), bytes: encodeResult(answerFor({ ...order, state: to })) },
+    });
+    return to;
+  }
+}

@@ -1,0 +1,124 @@
+// B2C sale (§4, 被扫): the box scanned the customer's payment code (59.A3). Route by prefix (§7),
+// open the order and count merchant limits in one store step, pay at the wallet, and while the
+// customer is entering a password (or the wallet's answer is unknown) query until final or the pay
+// deadline — then cancel and answer 05 with A9 USERPAYING_TIMEOUT, or 98 if even that stays unknown.
+import type { ChannelResult } from '../channels/channel.js';
+import { walletForPaymentCode } from '../channels/routing.js';
+import { maskPaymentCode } from '../log/mask.js';
+import { limitRefusals, settledBy } from '../metrics/flows.js';
+import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
+import type { Order, RequestKey } from '../store/store.js';
+import { approved, complete, finish, refused } from './answers.js';
+import type { FlowDeps } from './context.js';
+import { answerDuplicate, exclusive } from './duplicates.js';
+import { codeForReason, LIMIT_CODES } from './outcome-codes.js';
+import { cancelled, cancelWithin, queryUntilFinal, within } from './pending.js';
+import { receivedEpoch, refuse } from './refusals.js';
+import { amountOf, fingerprint, requestKeyOf } from './request.js';
+import { RC } from './response-codes.js';
+import { type WalletRoute, walletRoute } from './wallet.js';
+
+export const USERPAYING_TIMEOUT = 'USERPAYING_TIMEOUT';
+
+const NO_ANSWER: ChannelResult = { outcome: 'unknown', reason: 'timeout', walletCode: 'TIMEOUT', walletMessage: '' };
+
+export async function sale(deps: FlowDeps, ctx: TransactionContext, paymentCode: string): Promise<TransactionResult> {
+  const { request, terminal } = ctx;
+  const amountFen = amountOf(request);
+  if (amountFen === undefined) return refuse(deps, ctx, 'sale', RC.INVALID_AMOUNT);
+  const wallet = walletForPaymentCode(paymentCode, deps.paymentCodeRules);
+  if (!wallet) return refuse(deps, ctx, 'sale', RC.INVALID_PAYMENT_CODE);
+  const route = walletRoute(deps, terminal.merchant, wallet);
+  if (typeof route === 'string') return refuse(deps, ctx, 'sale', route);
+
+  const key = requestKeyOf(ctx);
+  const fp = fingerprint(request);
+  const begun = await deps.store.beginPayment({
+    request: key,
+    fingerprint: fp,
+    kind: 'sale',
+    amountFen,
+    wallet,
+    paymentCodeMasked: maskPaymentCode(paymentCode),
+    limits: terminal.merchant.limits,
+  });
+  if (begun.status === 'limit') {
+    limitRefusals.inc({ limit: begun.limit });
+    return complete(deps, key, { rc: LIMIT_CODES[begun.limit] });
+  }
+  if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
+  const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
+  return exclusive(deps, key, () => pay(deps, route, begun.order, key, paymentCode, deadline));
+}
+
+async function pay(
+  deps: FlowDeps,
+  route: WalletRoute,
+  order: Order,
+  key: RequestKey,
+  authCode: string,
+  deadline: number,
+): Promise<TransactionResult> {
+  const log = deps.logger.child({ rrn: order.rrn, tid: order.tid, wallet: route.wallet });
+  const call = route.channel.pay({
+    account: route.account,
+    outTradeNo: order.outTradeNo,
+    amountFen: order.amountFen,
+    authCode,
+    subject: 'boxfep sale',
+    terminalId: order.tid,
+  });
+  const first = (await within(call, deadline - Date.now())) ?? NO_ANSWER;
+  log.debug({ code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode }, 'pay');
+  if (first.outcome === 'success' || first.outcome === 'failed') return settle(deps, route, order, key, first);
+
+  const resolution = await queryUntilFinal(deps, route, order, first, deadline);
+  if (resolution.final) return settle(deps, route, order, key, resolution.result);
+
+  // Unresolved at the deadline: reverse at the wallet with the same order number (§7).
+  const cancel = await cancelWithin(route, order, deps.timing.cancelBudgetMs);
+  const screen = resolution.sawUserPaying ? USERPAYING_TIMEOUT : resolution.last.walletCode;
+  if (cancelled(cancel)) {
+    settledBy.inc({ wallet: route.wallet, result: resolution.sawUserPaying ? 'paying-timeout' : 'cancelled' });
+    log.info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
+    return finish(
+      deps,
+      order,
+      key,
+      { from: ['paying'], to: 'cancelled', note: screen },
+      refused(RC.DECLINED, order, screen),
+    );
+  }
+  settledBy.inc({ wallet: route.wallet, result: 'unknown' });
+  log.warn({ code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' }, 'sale outcome unknown');
+  return finish(
+    deps,
+    order,
+    key,
+    { from: ['paying'], to: 'unknown', note: 'cancel-pending', nextCheckAt: Date.now() + deps.timing.queryIntervalMs },
+    refused(RC.WALLET_TIMEOUT_UNKNOWN, order, cancel?.walletCode ?? resolution.last.walletCode),
+  );
+}
+
+function settle(
+  deps: FlowDeps,
+  route: WalletRoute,
+  order: Order,
+  key: RequestKey,
+  result: ChannelResult,
+): Promise<TransactionResult> {
+  const patch = result.channelOrderId ? { channelOrderId: result.channelOrderId } : undefined;
+  if (result.outcome === 'success') {
+    settledBy.inc({ wallet: route.wallet, result: 'approved' });
+    return finish(deps, order, key, { from: ['paying'], to: 'paid', patch }, approved(order, result));
+  }
+  settledBy.inc({ wallet: route.wallet, result: 'declined' });
+  const rc = codeForReason(result.reason);
+  return finish(
+    deps,
+    order,
+    key,
+    { from: ['paying'], to: 'failed', patch, note: result.walletCode },
+    refused(rc, order, result.walletCode, result),
+  );
+}
