@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
 import { buildField60, type IsoMessage } from '../iso8583/index.js';
-import { pushAttempts } from '../metrics/flows.js';
+import { pushAttempts, pushesAwaitingAck, pushesDue } from '../metrics/flows.js';
 import type { Order, PendingPush } from '../store/store.js';
 import type { FlowDeps } from './context.js';
 import { amount12 } from './request.js';
@@ -80,6 +80,7 @@ export class PushDispatcher {
         }
       }
       const due = await this.deps.store.listDuePushes(Date.now(), 200);
+      pushesDue.set(due.length);
       await Promise.all(due.map((p) => this.send(p, p.attempts === 0 ? 'first' : 'resend')));
     } catch (err) {
       this.deps.logger.warn({ err }, 'push pass failed');
@@ -107,6 +108,7 @@ export class PushDispatcher {
       return;
     }
     this.sending.add(id);
+    pushesAwaitingAck.inc();
     try {
       if (!(await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushResendMs))) return;
       const reply = await pushes.push(p.tid, decodePush(p.payload), timing.pushResendMs);
@@ -122,6 +124,7 @@ export class PushDispatcher {
       this.deps.logger.warn({ err, tid: p.tid, rrn: p.rrn }, 'push failed');
     } finally {
       this.sending.delete(id);
+      pushesAwaitingAck.dec();
     }
   }
 }

@@ -7,7 +7,7 @@
 //   precreate awaiting payment                  → query → paid (push) | expired → close (push)
 //   refund / void unknown                       → the same refund again (same refund number)
 import { randomUUID } from 'node:crypto';
-import { recovered } from '../metrics/flows.js';
+import { recovered, recoveryDue, recoveryLastRun, recoveryRuns } from '../metrics/flows.js';
 import type { Order, RequestKey } from '../store/store.js';
 import type { MerchantRecord } from '../terminals/types.js';
 import { answerFor } from './answers.js';
@@ -71,12 +71,19 @@ export class Resolver {
       const held =
         (await store.renewLease(RECOVERY_LEASE, this.owner, ttl)) ||
         (await store.acquireLease(RECOVERY_LEASE, this.owner, ttl));
-      if (!held) return;
+      if (!held) {
+        recoveryRuns.inc({ result: 'standby' });
+        return;
+      }
       const due = await store.listRecoverable(Date.now(), this.batch);
+      recoveryDue.set(due.length);
       for (let i = 0; i < due.length; i += 8) {
         await Promise.all(due.slice(i, i + 8).map((o) => this.resolveSafely(o)));
       }
+      recoveryRuns.inc({ result: 'ran' });
+      recoveryLastRun.setToCurrentTime();
     } catch (err) {
+      recoveryRuns.inc({ result: 'failed' });
       logger.warn({ err }, 'recovery pass failed');
     }
   }

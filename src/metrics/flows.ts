@@ -1,7 +1,7 @@
 // Transaction-flow metrics. Per-transaction counts and latency by type and response code are the
 // server's (boxfep_server_transactions_total, boxfep_server_transaction_seconds); these count what
 // only the flows know. Labels stay low-cardinality: never a TID, MID, RRN or payment code.
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
@@ -59,5 +59,36 @@ export const settlements = new Counter({
   name: `${PREFIX}flows_settlements_total`,
   help: 'Batch settlements, by result (balanced, unbalanced).',
   labelNames: ['result'] as const,
+  registers,
+});
+
+export const pushesAwaitingAck = new Gauge({
+  name: `${PREFIX}flows_pushes_awaiting_ack`,
+  help: '0620 pushes this node has sent and is waiting on a 0630 for.',
+  registers,
+});
+
+export const pushesDue = new Gauge({
+  name: `${PREFIX}flows_pushes_due`,
+  help: 'Pushes due for (re)sending found by the last push pass (capped at the pass size, 200).',
+  registers,
+});
+
+export const recoveryRuns = new Counter({
+  name: `${PREFIX}flows_recovery_runs_total`,
+  help: 'Recovery resolver passes, by result (ran, standby: another node holds the lease, failed).',
+  labelNames: ['result'] as const,
+  registers,
+});
+
+export const recoveryDue = new Gauge({
+  name: `${PREFIX}flows_recovery_due_orders`,
+  help: 'Orders due for recovery found by the last pass (capped at the pass batch, 50): the backlog.',
+  registers,
+});
+
+export const recoveryLastRun = new Gauge({
+  name: `${PREFIX}flows_recovery_last_run_timestamp_seconds`,
+  help: 'Unix time of the last recovery pass this node completed while holding the lease.',
   registers,
 });
