@@ -33,12 +33,18 @@ async function originalRrn(deps: FlowDeps, ctx: TransactionContext): Promise<str
 }
 
 /** Store refusals → field 39 (§4: void of a non-approved sale or across batches `12`, over the remainder `64`). */
-function refusalCode(begun: Exclude<BeginRefundResult, { status: 'started' }>): string | undefined {
+function refusalCode(
+  kind: MoneyBackKind,
+  begun: Exclude<BeginRefundResult, { status: 'started' }>,
+): string | undefined {
   switch (begun.status) {
     case 'original-not-found':
       return RC.ORIGINAL_NOT_FOUND;
     case 'not-allowed':
-      return RC.INVALID_TRANSACTION;
+      // Nothing left to refund is "over the remainder" too.
+      return kind === 'refund' && begun.original.state === 'refunded'
+        ? RC.REFUND_EXCEEDS_ORIGINAL
+        : RC.INVALID_TRANSACTION;
     case 'exceeds':
       return RC.REFUND_EXCEEDS_ORIGINAL;
     default:
@@ -62,7 +68,7 @@ export async function moneyBack(
     const { order, original } = begun;
     return exclusive(deps, key, () => refundAtWallet(deps, ctx.terminal.merchant, order, original, key));
   }
-  const rc = refusalCode(begun);
+  const rc = refusalCode(kind, begun);
   if (rc) return complete(deps, key, { rc });
   return answerDuplicate(deps, kind, key, fp, begun as Parameters<typeof answerDuplicate>[4]);
 }

@@ -17,6 +17,8 @@ export type Resolution =
 
 /** Not-found after an unanswered pay means the wallet never booked it: stop asking, cancel. */
 const neverBooked = (r: ChannelResult) => r.outcome === 'failed' && r.reason === 'not-found';
+/** A query refused before it left (breaker open, busy) says nothing about the money. */
+const notAsked = (r: ChannelResult) => r.outcome === 'failed' && r.reason === 'channel-unavailable';
 
 export async function queryUntilFinal(
   deps: FlowDeps,
@@ -37,6 +39,7 @@ export async function queryUntilFinal(
     const answer = await within(route.channel.query(ref), deadline - Date.now());
     if (answer === undefined) break;
     if (neverBooked(answer)) return { final: false, last, sawUserPaying };
+    if (notAsked(answer)) continue;
     if (answer.outcome === 'success' || answer.outcome === 'failed') return { final: true, result: answer };
     if (answer.outcome === 'user-paying') sawUserPaying = true;
     last = answer;

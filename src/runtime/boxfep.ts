@@ -2,6 +2,7 @@
 // the notify port, the transaction flows on the box server's dispatcher, the push dispatcher and the
 // recovery resolver — started in dependency order and stopped in reverse.
 
+import type { GuardOptions } from '../channels/guard.js';
 import { NotifyServer } from '../channels/notify-server.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { type CryptoService, createCryptoService } from '../crypto/service.js';
@@ -29,6 +30,8 @@ export interface BoxfepOptions {
   /** Real wallet endpoints; a wallet without one uses its sandbox when `config.sandbox` is on. */
   wallets?: WalletEndpoints;
   sandboxes?: SandboxSettings;
+  /** Wallet call guard beyond the configured timeout (breaker, retries, concurrency). */
+  guard?: Partial<GuardOptions>;
   /** Background loops' periods (ms). */
   pushTickMs?: number;
   recoveryTickMs?: number;
@@ -67,7 +70,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
     sandbox: config.sandbox,
     endpoints: opts.wallets,
     sandboxSettings: opts.sandboxes,
-    guard: { timeoutMs: config.walletTimeoutMs },
+    guard: { timeoutMs: config.walletTimeoutMs, ...opts.guard },
     signer: crypto.rsaSign.bind(crypto),
     logger,
   });

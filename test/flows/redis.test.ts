@@ -1,0 +1,4 @@
+import t from 'tap';
+import { flowSuite } from './suite.js';
+
+flowSuite(t, 'redis');
