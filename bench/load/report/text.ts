@@ -1,0 +1,78 @@
+// The terminal summary: the verdict first, then latency overall and per type, codes, errors, server
+// cost, the baseline and the ratios.
+import type { LatencySummaryMs } from '../histograms.js';
+import { describeMachine } from '../machine.js';
+import type { RunSummary } from '../results.js';
+import type { BenchReport } from '../session.js';
+
+const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+
+function latencyRow(name: string, count: number, errors: number, l: LatencySummaryMs): string {
+  return (
+    `  ${name.padEnd(10)} ${String(count).padStart(8)} ${String(errors).padStart(7)}  ` +
+    [l.p50, l.p90, l.p99, l.p999, l.max].map((x) => f(x).padStart(8)).join('')
+  );
+}
+
+function runLines(r: RunSummary): string[] {
+  const out = [
+    `  rate: target ${r.mode === 'open' ? `${r.targetRate}/s (${r.arrivals})` : 'closed loop'}, sent ${r.sentRate}/s, achieved ${r.achievedRate}/s over ${r.durationS} s (after ${r.warmupS} s warm-up)`,
+    `  ${'type'.padEnd(10)} ${'count'.padStart(8)} ${'errors'.padStart(7)}  ${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(8)).join('')}   (ms)`,
+    latencyRow('all', r.completed, r.errors, r.latencyMs),
+  ];
+  for (const [t, s] of Object.entries(r.byType)) out.push(latencyRow(t, s.count, s.errors, s.latencyMs));
+  if (r.push.expected > 0) {
+    out.push(
+      `  pushes: ${r.push.received}/${r.push.expected} received (${r.push.missing} missing, ${r.push.bad} bad), precreate reply → push p50 ${f(r.push.latencyMs.p50)} ms p99 ${f(r.push.latencyMs.p99)} ms`,
+    );
+  }
+  const codes = Object.entries(r.responseCodes)
+    .sort((a, b) => b[1] - a[1])
+    .map(([c, n]) => `${c}×${n}`)
+    .join(' ');
+  if (codes) out.push(`  response codes: ${codes}`);
+  const reasons = Object.entries(r.errorReasons).sort((a, b) => b[1] - a[1]);
+  for (const [reason, n] of reasons.slice(0, 8)) out.push(`  error: ${n} × ${reason}`);
+  if (r.warmupErrors > 0) out.push(`  warm-up errors (not in the figures): ${r.warmupErrors}`);
+  out.push(`  generator lag (send − intended): p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms`);
+  if (r.server) {
+    out.push(
+      `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction (${r.server.cpuPercent}% of a core), RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+    );
+  }
+  return out;
+}
+
+export function textReport(rep: BenchReport): string {
+  const out: string[] = [];
+  out.push(`boxfep bench — ${describeMachine(rep.machine)}`);
+  out.push(
+    `target ${rep.target.kind} ${rep.target.address}${rep.target.store ? ` (store ${rep.target.store})` : ''}; ` +
+      `${rep.connection.connected}/${rep.connection.boxes} boxes connected and signed on in ${rep.connection.connectSeconds} s` +
+      (rep.connection.bytesPerConnection !== undefined
+        ? `; server RSS +${(rep.connection.bytesPerConnection / 1024).toFixed(1)} KB per idle connection`
+        : ''),
+  );
+  out.push(
+    `SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${rep.slo.failures.join('; ')}`}`,
+  );
+  out.push('boxfep:', ...runLines(rep.run));
+  if (rep.baseline) {
+    out.push('echo baseline (same connections, rate and traffic; replies unchecked):', ...runLines(rep.baseline.run));
+    const r = rep.ratios ?? {};
+    out.push(
+      `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}`,
+    );
+  }
+  if (rep.sweep) {
+    out.push('sweep:');
+    for (const s of rep.sweep.steps) {
+      out.push(
+        `  ${String(s.targetRate).padStart(7)}/s  achieved ${String(s.achievedRate).padStart(8)}/s  p99 ${f(s.latencyMs.p99).padStart(7)} ms  p99.9 ${f(s.latencyMs.p999).padStart(7)} ms  errors ${s.errors}  ${s.slo.pass ? 'ok' : 'FAIL'}` +
+          (s.server ? `  server ${f(s.server.cpuUsPerTx)} µs/tx ${s.server.cpuPercent}%` : ''),
+      );
+    }
+    out.push(`highest rate holding the SLO: ${rep.sweep.maxRateHoldingSlo ?? 'none'}/s`);
+  }
+  return `${out.join('\n')}\n`;
+}

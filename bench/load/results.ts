@@ -1,0 +1,176 @@
+// Merging the generators' results into one run summary: counts add up, histograms are added (never
+// percentiles averaged), and the server's CPU and memory samples become µs per transaction and RSS.
+import type { RunResult } from './generator.js';
+import { type Histogram, type LatencySummaryMs, mergeEncoded, summarize } from './histograms.js';
+import { TX_TYPES, type TxType } from './mix.js';
+import type { ProcSample } from './proc-stat.js';
+
+export interface TypeSummary {
+  count: number;
+  errors: number;
+  rc: Record<string, number>;
+  latencyMs: LatencySummaryMs;
+}
+
+export interface SecondSummary {
+  t: number;
+  sent: number;
+  done: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+export interface ServerSummary {
+  pid: number;
+  /** CPU time of the server process per transaction answered in the measured window, µs. */
+  cpuUsPerTx: number;
+  /** Share of one core the server used during the window, %. */
+  cpuPercent: number;
+  /** RSS at the end of the window. */
+  rssBytes: number;
+}
+
+export interface RunSummary {
+  label: string;
+  mode: 'open' | 'closed';
+  arrivals: string;
+  targetRate: number;
+  achievedRate: number;
+  sentRate: number;
+  durationS: number;
+  warmupS: number;
+  requests: number;
+  completed: number;
+  errors: number;
+  errorReasons: Record<string, number>;
+  warmupRequests: number;
+  warmupErrors: number;
+  latencyMs: LatencySummaryMs;
+  byType: Partial<Record<TxType, TypeSummary>>;
+  responseCodes: Record<string, number>;
+  push: { expected: number; received: number; missing: number; bad: number; latencyMs: LatencySummaryMs };
+  generatorLagMs: LatencySummaryMs;
+  timeline: SecondSummary[];
+  server?: ServerSummary;
+}
+
+/** The summary plus the merged histograms the HTML and .hgrm reports draw from. */
+export interface RunOutcome {
+  summary: RunSummary;
+  overall: Histogram;
+  byType: Partial<Record<TxType, Histogram>>;
+}
+
+export interface MergeInput {
+  label: string;
+  mode: 'open' | 'closed';
+  arrivals: string;
+  targetRate: number;
+  warmupMs: number;
+  durationMs: number;
+  results: readonly RunResult[];
+  server?: { pid: number; start: ProcSample; end: ProcSample };
+}
+
+export function mergeResults(input: MergeInput): RunOutcome {
+  const rs = input.results;
+  const sum = (f: (r: RunResult) => number) => rs.reduce((n, r) => n + f(r), 0);
+  const windowS = input.durationMs / 1000;
+  const overall = mergeEncoded(rs.map((r) => r.overall));
+  const errorReasons: Record<string, number> = {};
+  for (const r of rs) for (const [k, v] of Object.entries(r.errorReasons)) errorReasons[k] = (errorReasons[k] ?? 0) + v;
+
+  const byTypeHist: Partial<Record<TxType, Histogram>> = {};
+  const byType: Partial<Record<TxType, TypeSummary>> = {};
+  const responseCodes: Record<string, number> = {};
+  for (const t of TX_TYPES) {
+    const parts = rs.map((r) => r.byType[t]).filter((x) => x !== undefined);
+    if (parts.length === 0) continue;
+    const h = mergeEncoded(parts.map((p) => p.histogram));
+    const rc: Record<string, number> = {};
+    for (const p of parts) {
+      for (const [code, n] of Object.entries(p.rc)) {
+        rc[code] = (rc[code] ?? 0) + n;
+        responseCodes[code] = (responseCodes[code] ?? 0) + n;
+      }
+    }
+    byTypeHist[t] = h;
+    byType[t] = {
+      count: parts.reduce((n, p) => n + p.count, 0),
+      errors: parts.reduce((n, p) => n + p.errors, 0),
+      rc,
+      latencyMs: summarize(h),
+    };
+  }
+
+  const seconds = Math.max(0, ...rs.map((r) => r.timeline.length));
+  const timeline: SecondSummary[] = [];
+  for (let i = 0; i < seconds; i++) {
+    const parts = rs.map((r) => r.timeline[i]).filter((x) => x !== undefined);
+    const s = summarize(
+      mergeEncoded(
+        parts.map((p) => p.histogram),
+        2,
+      ),
+    );
+    timeline.push({
+      t: i,
+      sent: parts.reduce((n, p) => n + p.sent, 0),
+      done: parts.reduce((n, p) => n + p.done, 0),
+      errors: parts.reduce((n, p) => n + p.errors, 0),
+      p50: s.p50,
+      p99: s.p99,
+      max: s.max,
+    });
+  }
+
+  const completedInWindow = sum((r) => r.completedInWindow);
+  const summary: RunSummary = {
+    label: input.label,
+    mode: input.mode,
+    arrivals: input.mode === 'open' ? input.arrivals : 'closed-loop',
+    targetRate: input.targetRate,
+    achievedRate: round1(completedInWindow / windowS),
+    sentRate: round1(sum((r) => r.sent) / windowS),
+    durationS: windowS,
+    warmupS: input.warmupMs / 1000,
+    requests: sum((r) => r.sent),
+    completed: sum((r) => r.completed),
+    errors: sum((r) => r.errors),
+    errorReasons,
+    warmupRequests: sum((r) => r.warmupRequests),
+    warmupErrors: sum((r) => r.warmupErrors),
+    latencyMs: summarize(overall),
+    byType,
+    responseCodes,
+    push: {
+      expected: sum((r) => r.push.expected),
+      received: sum((r) => r.push.received),
+      missing: sum((r) => r.push.missing),
+      bad: sum((r) => r.push.bad),
+      latencyMs: summarize(mergeEncoded(rs.map((r) => r.push.histogram))),
+    },
+    generatorLagMs: summarize(mergeEncoded(rs.map((r) => r.lag))),
+    timeline,
+  };
+  if (input.server)
+    summary.server = serverSummary(input.server.pid, input.server.start, input.server.end, completedInWindow);
+  return { summary, overall, byType: byTypeHist };
+}
+
+export function serverSummary(pid: number, start: ProcSample, end: ProcSample, transactions: number): ServerSummary {
+  const cpuUs = end.cpuUs - start.cpuUs;
+  const wallUs = (end.at - start.at) * 1000;
+  return {
+    pid,
+    cpuUsPerTx: transactions > 0 ? round1(cpuUs / transactions) : 0,
+    cpuPercent: wallUs > 0 ? round1((100 * cpuUs) / wallUs) : 0,
+    rssBytes: end.rssBytes,
+  };
+}
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
