@@ -33,6 +33,7 @@ function next(child: ChildProcess, key: string, ms: number): Promise<Msg> {
 t.test('one boxfep process holds 10,000 connections and answers echoes on all of them', async (t) => {
   const server = fork(join(helpers, 'c10k-server.js'), [String(TOTAL)], {
     execArgv: ['--expose-gc'],
+    env: { ...process.env, BOXFEP_C10K_CHILD: '1' },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   t.teardown(() => server.kill());
@@ -42,6 +43,7 @@ t.test('one boxfep process holds 10,000 connections and answers echoes on all of
 
   const clients = [0, 1].map((i) =>
     fork(join(helpers, 'c10k-clients.js'), [String(port), String(FIRST_TID + i * PER_CLIENT), String(PER_CLIENT)], {
+      env: { ...process.env, BOXFEP_C10K_CHILD: '1' },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     }),
   );
@@ -55,7 +57,7 @@ t.test('one boxfep process holds 10,000 connections and answers echoes on all of
     'every client connection is open',
   );
 
-  server.send({ cmd: 'memory' });
+  server.send({ cmd: 'memory', expect: TOTAL });
   const idle = await next(server, 'memory', 30_000);
   t.equal(idle.connections, TOTAL, 'the server holds 10,000 connections');
   const idleMem = idle.memory as { rss: number; heapUsed: number };
@@ -78,7 +80,7 @@ t.test('one boxfep process holds 10,000 connections and answers echoes on all of
     'no timeouts or refusals',
   );
 
-  server.send({ cmd: 'memory' });
+  server.send({ cmd: 'memory', expect: TOTAL });
   const after = await next(server, 'memory', 30_000);
   t.equal(after.connections, TOTAL, 'still 10,000 after the echo round');
   t.equal(after.bound, TOTAL, 'every terminal is in the push registry');

@@ -4,6 +4,10 @@
 import { connect, type Socket } from 'node:net';
 import { BOX_LAYOUT, buildFrame, codecFor, FrameSplitter, parseFrame } from '../../../src/iso8583/index.js';
 
+// Only meaningful as a child of c10k.test.ts (IPC); run any other way (e.g. `tap dist/test/server`
+// picking up every file), it leaves at once.
+if (process.env.BOXFEP_C10K_CHILD !== '1' || process.send === undefined) process.exit(0);
+
 const [port, first, count] = process.argv.slice(2).map(Number);
 const codec = codecFor('cups-pos');
 const TPDU = Buffer.from('6000030000', 'hex');

@@ -6,6 +6,10 @@ import { Fep } from '../../../src/server/fep.js';
 import { createStore } from '../../../src/store/store.js';
 import { TEST_LMK, TMK } from './harness.js';
 
+// Only meaningful as a child of c10k.test.ts (IPC); run any other way (e.g. `tap dist/test/server`
+// picking up every file), it leaves at once.
+if (process.env.BOXFEP_C10K_CHILD !== '1' || process.send === undefined) process.exit(0);
+
 const count = Number(process.argv[2] ?? 10_000);
 const firstTid = 30_000_000;
 
@@ -48,8 +52,14 @@ async function main() {
     crypto,
     admin: false,
   });
-  process.on('message', async (msg: { cmd: string }) => {
+  process.on('message', async (msg: { cmd: string; expect?: number }) => {
     if (msg.cmd === 'memory') {
+      // A client sees 'connect' when the kernel completes the handshake, before this process has
+      // accepted the socket: wait (bounded) until the expected number is accepted.
+      const deadline = Date.now() + 20_000;
+      while ((msg.expect ?? 0) > fep.server.connections.size && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
       process.send!({ memory: memory(), connections: fep.server.connections.size, bound: fep.pushes.size });
     } else if (msg.cmd === 'stop') {
       await fep.stop();
