@@ -93,6 +93,17 @@ export class RequestPipeline implements FrameHandler {
   }
 
   async handleFrame(conn: BoxConnection, payload: Buffer): Promise<void> {
+    try {
+      await this.handle(conn, payload);
+    } catch (err) {
+      // Nothing may escape to the socket layer: log, count, and drop this connection only.
+      m.decodeErrors.inc({ kind: 'internal' });
+      this.log.error({ err, conn: conn.id, tid: conn.tid }, 'frame handling failed: closing the connection');
+      conn.close('error');
+    }
+  }
+
+  private async handle(conn: BoxConnection, payload: Buffer): Promise<void> {
     const receivedAt = performance.now();
     let tpdu: Buffer | undefined;
     let header: Buffer | undefined;
@@ -272,12 +283,8 @@ export class RequestPipeline implements FrameHandler {
     } catch (err) {
       // A handler produced a field the codec refuses, or the MAC could not be made: answer 96 bare.
       this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
-      const bare: IsoMessage = {
-        mti: response.mti,
-        fields: { 11: fields[11], 41: fields[41], 39: RC.SYSTEM_MALFUNCTION },
-      };
+      const bare: IsoMessage = { mti: response.mti, fields: { 39: RC.SYSTEM_MALFUNCTION } };
       for (const f of [11, 41, 42]) if (request.fields[f] !== undefined) bare.fields[f] = request.fields[f];
-      bare.fields[39] = RC.SYSTEM_MALFUNCTION;
       await this.writer.write(conn, bare, { tpdu, header }).catch(() => conn.close('undecodable'));
       outcome = { ...outcome, result: { rc: RC.SYSTEM_MALFUNCTION } };
     }

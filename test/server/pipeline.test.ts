@@ -371,3 +371,32 @@ t.test('idle connections are closed; graceful drain answers the request in fligh
   await stopping;
   await busy.waitClosed(2000);
 });
+
+t.test('a handler that throws or returns an unencodable field answers 96, and the box stays connected', async (t) => {
+  const h = await startHarness(
+    [sessionTerminal('10000014')],
+    {},
+    {
+      routes: ({ dispatcher }) => {
+        dispatcher.register({ mti: '0200', processingCode: '300000', type: '01' }, 'query', async () => {
+          throw new Error('store down');
+        });
+        dispatcher.register({ mti: '0200', processingCode: '200000', type: '23' }, 'void', async () => ({
+          rc: RC.APPROVED,
+          fields: { 37: 'way too long for an12' },
+        }));
+      },
+    },
+  );
+  t.teardown(() => h.stop());
+  const box = await Box.connect({ port: h.port, tid: '10000014', mid: MID, tmk: TMK });
+  t.teardown(() => box.close());
+  await box.signOn();
+  const thrown = await box.query({ batch: box.batch, stan: '000001' });
+  t.equal(thrown.rc, RC.SYSTEM_MALFUNCTION);
+  t.equal(thrown.macValid, undefined, 'no MAC on a refusal');
+  const bad = await box.void(100, { batch: box.batch, stan: '000001', rrn: '000000000001' });
+  t.equal(bad.rc, RC.SYSTEM_MALFUNCTION);
+  t.equal(bad.message.fields[41], '10000014', 'the bare 96 still echoes the identity');
+  t.equal((await box.echo()).rc, '00', 'connection still usable');
+});
