@@ -71,7 +71,8 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --slo-p99 MS           SLO p99 (default 10)   --slo-p999 MS   SLO p99.9 (default 30); and zero errors
   --generators K         load generator processes (default ceil(boxes / 8000); 0 = this process)
   --reply-timeout-ms MS  a reply later than this is an error (default 10000)
-  --push-grace-ms MS     wait this long after the run for C2B pushes (default 5000)
+  --push-grace-ms MS     wait this long after the run for C2B pushes (default 20000:
+                         UnionPay C2B results are polled, every 15 s by default)
   --seed N               arrivals, mix and codes are drawn from this seed (default 1)
   --run-tag XY           two characters in every TID/MID of this run (default random)
   --out DIR              write report.json, report.html, *.hgrm, terminals.json and server.log here
@@ -212,7 +213,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     sloP999Ms: num(s('slo-p999'), 'slo-p999', 30, 0.001, 600_000, false),
     generators: num(s('generators'), 'generators', Math.ceil(boxes / 8000), 0, 16),
     replyTimeoutMs,
-    pushGraceMs: num(s('push-grace-ms'), 'push-grace-ms', 5000, 0, 120_000),
+    pushGraceMs: num(s('push-grace-ms'), 'push-grace-ms', 20_000, 0, 120_000),
     seed: num(s('seed'), 'seed', 1, 0, 2 ** 31),
     runTag,
     json: s('json'),

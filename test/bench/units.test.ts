@@ -1,0 +1,139 @@
+// The harness's small parts: the echo baseline's reply bytes, the reply checks, test payment codes,
+// /proc sampling, fleet generation, sweep steps, the SLO verdict and the flag parser.
+import { randomBytes } from 'node:crypto';
+import t from 'tap';
+import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
+import { echoReply } from '../../bench/load/echo-server.js';
+import { makeFleet } from '../../bench/load/fleet.js';
+import { BenchUsageError, parseBenchArgs } from '../../bench/load/options.js';
+import { sampleProcess } from '../../bench/load/proc-stat.js';
+import { seededRng } from '../../bench/load/random.js';
+import { sloVerdict, sweepRates } from '../../bench/load/session.js';
+import { amountFen, approvingPaymentCode, WALLETS } from '../../bench/load/transactions.js';
+import type { Reply } from '../../src/box/box.js';
+import { walletForPaymentCode } from '../../src/channels/routing.js';
+import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
+import { computeMac } from '../../src/crypto/field64.js';
+
+t.test('the echo server answers a frame with itself, TPDU swapped and the reply MTI', async (t) => {
+  const payload = Buffer.from('6000030000' + '603100000000' + '0820' + '0020000000C00010' + 'AABB', 'hex');
+  const out = echoReply(payload);
+  t.equal(out.readUInt16BE(0), payload.length, 'length prefix');
+  t.equal(out.subarray(2, 7).toString('hex'), '6000000003', 'TPDU destination and source swapped');
+  t.equal(out.subarray(7, 13).toString('hex'), '603100000000', 'header kept');
+  t.equal(out.subarray(13, 15).toString('hex'), '0830', '0820 → 0830');
+  t.same(out.subarray(15), payload.subarray(13), 'the rest unchanged');
+});
+
+function reply(request: Record<number, string>, response: Record<number, string>, macValid?: boolean): Reply {
+  return {
+    request: { mti: '0200', fields: request },
+    message: { mti: '0210', fields: response },
+    rc: response[39],
+    requirement: 0,
+    tpdu: undefined,
+    macValid,
+    requestFrame: Buffer.alloc(0),
+    replyFrame: Buffer.alloc(0),
+    ms: 1,
+  };
+}
+
+t.test('reply checks: code, echoed fields, MAC rules, needed fields', async (t) => {
+  const req = { 3: '000000', 4: '000000000100', 11: '000007', 41: 'L0000001', 42: 'BENCH0000000001' };
+  const ok = { ...req, 37: '000000000001', 39: '00', 64: 'AABBCCDD00112233' };
+  t.equal(checkReply('sale', '00', reply(req, ok, true)), undefined, 'a good approval passes');
+  t.match(checkReply('sale', '00', reply(req, { ...ok, 39: '05' }, true)), /rc 05 \(expected 00\)/);
+  t.match(checkReply('sale', '00', reply(req, { ...ok, 4: '000000000200' }, true)), /field 4 not echoed/);
+  t.match(checkReply('sale', '00', reply(req, ok, false)), /MAC invalid/);
+  const noMac: Record<number, string> = { ...ok };
+  delete noMac[64];
+  t.match(checkReply('sale', '00', reply(req, noMac, undefined)), /MAC missing/);
+  const noRrn: Record<number, string> = { ...ok };
+  delete noRrn[37];
+  t.match(checkReply('sale', '00', reply(req, noRrn, true)), /without RRN/);
+  t.match(checkReply('precreate', '09', reply(req, { ...req, 39: '09', 64: 'AA' }, true)), /MAC on a 09 reply/);
+  t.match(checkReply('precreate', '09', reply(req, { ...req, 39: '09' })), /without QR content/);
+  t.equal(checkReply('precreate', '09', reply(req, { ...req, 39: '09', 59: 'A6005weixi' })), undefined);
+  t.equal(exchangeErrorReason(new Error('no reply to 0200 STAN 000001 within 10 ms')), 'timeout');
+  t.equal(exchangeErrorReason(new Error('connection closed by boxfep')), 'connection closed');
+});
+
+t.test('payment codes route to their wallet and approve at once; amounts are never paid-never', async (t) => {
+  const rng = seededRng(9);
+  for (const w of WALLETS) {
+    const codes = Array.from({ length: 200 }, () => approvingPaymentCode(w, rng));
+    t.same(
+      codes.filter((c) => walletForPaymentCode(c) !== w || scenarioForCode(c) !== 'approve'),
+      [],
+      `${w}: every code routes to ${w} and approves`,
+    );
+  }
+  const amounts = Array.from({ length: 2000 }, () => amountFen(rng));
+  t.same(
+    amounts.filter((a) => a % 100 === 99 || a < 100),
+    [],
+    'amounts from 1.00 yuan, never ending in 99 fen',
+  );
+});
+
+t.test('/proc sampling reads CPU time and RSS', async (t) => {
+  const a = sampleProcess(process.pid);
+  computeMac('cups-ecb', randomBytes(8), randomBytes(4096));
+  let x = 0;
+  for (let i = 0; i < 3e7; i++) x += i % 7;
+  const b = sampleProcess(process.pid);
+  t.ok(x > 0);
+  t.ok(a.rssBytes > 10 * 2 ** 20 && a.rssBytes < 4 * 2 ** 30, `RSS ${a.rssBytes}`);
+  t.ok(b.cpuUs > a.cpuUs, 'CPU time advances with work');
+  t.throws(() => sampleProcess(2 ** 22 + 1), 'no such process');
+});
+
+t.test('the fleet: unique TIDs, 10 boxes per merchant, stable keys per run tag', async (t) => {
+  const f = makeFleet(25, 'Q7');
+  t.equal(new Set(f.map((x) => x.tid)).size, 25);
+  t.equal(new Set(f.map((x) => x.mid)).size, 3);
+  t.ok(f.every((x) => x.tid.length === 8 && x.mid.length === 15 && /^[0-9A-F]{32}$/.test(x.tmk)));
+  t.same(makeFleet(25, 'Q7'), f, 'same tag, same fleet');
+  t.not(makeFleet(1, 'Q8')[0].tmk, f[0].tmk, 'another tag, other keys');
+  t.throws(() => makeFleet(1, 'bad'), RangeError);
+});
+
+t.test('sweep steps and the SLO verdict', async (t) => {
+  t.same(sweepRates({ from: 500, step: 500, max: 2000 }), [500, 1000, 1500, 2000]);
+  const run = {
+    errors: 0,
+    latencyMs: { count: 1, mean: 1, p50: 1, p90: 2, p99: 8, p999: 20, max: 40 },
+    mode: 'open',
+    achievedRate: 990,
+    targetRate: 1000,
+  } as never;
+  t.equal(sloVerdict(run, { sloP99Ms: 10, sloP999Ms: 30 }).pass, true);
+  const v = sloVerdict({ ...(run as object), errors: 2, achievedRate: 900 } as never, { sloP99Ms: 5, sloP999Ms: 30 });
+  t.equal(v.pass, false);
+  t.equal(v.failures.length, 3, 'errors, p99 and rate each named');
+});
+
+t.test('flags: defaults and one clear error per mistake', async (t) => {
+  const o = parseBenchArgs(['--spawn'])!;
+  t.equal(o.boxes, 10_000);
+  t.equal(o.generators, 2, 'ceil(10000 / 8000) generator processes');
+  t.equal(o.mix, 'sale=70,precreate=10,query=10,echo=9,reversal=1');
+  t.equal(o.mode, 'open');
+  t.same(parseBenchArgs(['--target', '127.0.0.1:5800'])!.target, { host: '127.0.0.1', port: 5800 });
+  t.equal(parseBenchArgs(['--help']), undefined);
+  const bad: Array<[string[], RegExp]> = [
+    [[], /exactly one of --spawn or --target/],
+    [['--spawn', '--target', 'h:1'], /exactly one/],
+    [['--target', 'nohost'], /HOST:PORT/],
+    [['--spawn', '--rate', '0'], /--rate must be between/],
+    [['--spawn', '--mix', 'sale=1,foo=2'], /unknown transaction type 'foo'/],
+    [['--spawn', '--baseline', 'nginx'], /only 'echo'/],
+    [['--spawn', '--wallets', 'WX,ZZ'], /unknown wallet/],
+    [['--spawn', '--sweep', '--baseline', 'echo'], /not with --sweep/],
+    [['--target', 'h:1', '--store', 'memory'], /--store is for --spawn/],
+    [['--spawn', '--frobnicate'], /frobnicate/],
+  ];
+  for (const [argv, re] of bad) t.throws(() => parseBenchArgs(argv), { name: 'BenchUsageError', message: re });
+  t.ok(new BenchUsageError('x') instanceof Error);
+});
