@@ -3,7 +3,7 @@
 // sweep), sample the server, and assemble the report. Every wait is bounded.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FleetTerminal, makeFleet, randomRunTag, writeFleetTerminalsFile } from './fleet.js';
@@ -49,19 +49,20 @@ export interface SloVerdict {
   failures: string[];
 }
 
-export interface BenchReport {
+/** The run reported at the top level (the single run, or the highest sweep step that held the SLO) plus context. */
+export interface BenchReport extends RunSummary {
   tool: 'boxfep bench';
   startedAt: string;
   machine: MachineInfo;
+  /** 1-, 5- and 15-minute load averages at the start and the end: a shared machine's noise, stated. */
+  loadAverage: { start: number[]; end: number[] };
   command: string[];
   runTag: string;
   target: { kind: 'spawn' | 'target'; address: string; store?: string; pid?: number; logFile?: string };
   options: Record<string, unknown>;
   connection: ConnectionReport;
-  /** The run reported at the top level: the single run, or the highest sweep step that held the SLO. */
-  run: RunSummary;
   slo: SloVerdict;
-  baseline?: { connection: ConnectionReport; run: RunSummary };
+  baseline?: RunSummary & { connection: ConnectionReport };
   ratios?: Record<string, number | null>;
   sweep?: { steps: Array<RunSummary & { slo: SloVerdict }>; maxRateHoldingSlo: number | null };
 }
@@ -77,6 +78,8 @@ const ECHO_MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'echo-main.
 const START_LEAD_MS = 500;
 
 export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []): Promise<BenchResult> {
+  const startedAt = new Date().toISOString();
+  const loadAtStart = loadavg();
   const tag = o.runTag ?? randomRunTag();
   const fleet = makeFleet(o.boxes, tag);
   const workDir = o.outDir ?? mkdtempSync(join(tmpdir(), `boxfep-bench-${tag}-`));
@@ -138,9 +141,11 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   }
   const top = main.runs[chosen];
   const report: BenchReport = {
+    ...top.summary,
     tool: 'boxfep bench',
-    startedAt: new Date().toISOString(),
+    startedAt,
     machine: machineInfo(),
+    loadAverage: { start: loadAtStart.map(round2), end: loadavg().map(round2) },
     command: argv,
     runTag: tag,
     target: {
@@ -164,12 +169,11 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
       serveArgs: o.serveArgs,
     },
     connection: main.connection,
-    run: top.summary,
     slo: verdicts[chosen],
   };
   if (baseline) {
     const b = baseline.runs[0].summary;
-    report.baseline = { connection: baseline.connection, run: b };
+    report.baseline = { ...b, connection: baseline.connection };
     report.ratios = ratios(top.summary, b);
   }
   if (o.sweep) {
@@ -410,6 +414,10 @@ function startEchoChild(): Promise<EchoChild> {
       });
     });
   });
+}
+
+function round2(x: number): number {
+  return Math.round(x * 100) / 100;
 }
 
 function sleep(ms: number): Promise<void> {

@@ -104,8 +104,8 @@ export function htmlReport(result: BenchResult): string {
     logY: true,
     rules: [{ y: rep.slo.p99Ms, label: `SLO p99 ${rep.slo.p99Ms} ms` }],
   });
-  const tl = rep.run.timeline;
-  const warm = { from: 0, to: rep.run.warmupS, label: 'warm-up' };
+  const tl = rep.timeline;
+  const warm = { from: 0, to: rep.warmupS, label: 'warm-up' };
   const overTime = lineChart({
     title: 'Latency over time (by intended send second)',
     xLabel: 'seconds since start',
@@ -122,7 +122,7 @@ export function htmlReport(result: BenchResult): string {
               name: 'echo p99',
               color: '#777',
               dashed: true,
-              points: rep.baseline.run.timeline.map((s) => [s.t, s.p99] as [number, number]),
+              points: rep.baseline.timeline.map((s) => [s.t, s.p99] as [number, number]),
             },
           ]
         : []),
@@ -181,7 +181,7 @@ td:first-child,th:first-child{text-align:left}.pass{color:#080}.fail{color:#c00}
 svg{background:#fff;border:1px solid #ddd;margin:8px 0}svg .t{font:bold 13px sans-serif}svg .s{font:11px sans-serif}
 </style></head><body>
 <h1>boxfep bench</h1>
-<p>${escapeXml(rep.startedAt)} · ${escapeXml(describeMachine(rep.machine))}<br>
+<p>${escapeXml(rep.startedAt)} · ${escapeXml(describeMachine(rep.machine))} · load average ${rep.loadAverage.start[0]} → ${rep.loadAverage.end[0]}<br>
 target ${escapeXml(rep.target.kind)} ${escapeXml(rep.target.address)}${rep.target.store ? ` · store ${escapeXml(rep.target.store)}` : ''} ·
 ${c.connected}/${c.boxes} boxes connected and signed on in ${c.connectSeconds} s${c.bytesPerConnection !== undefined ? ` · server RSS +${(c.bytesPerConnection / 1024).toFixed(1)} KB per idle connection` : ''}<br>
 <code>${escapeXml(['boxfep', 'bench', ...rep.command].join(' '))}</code></p>
@@ -190,8 +190,8 @@ ${percentiles}
 ${overTime}
 ${throughput}
 ${ratios}
-${runSection('boxfep', rep.run)}
-${rep.baseline ? runSection('echo baseline', rep.baseline.run) : ''}
+${runSection('boxfep', rep)}
+${rep.baseline ? runSection('echo baseline', rep.baseline) : ''}
 ${sweep}
 </body></html>
 `;

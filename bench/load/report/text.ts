@@ -45,7 +45,9 @@ function runLines(r: RunSummary): string[] {
 
 export function textReport(rep: BenchReport): string {
   const out: string[] = [];
-  out.push(`boxfep bench — ${describeMachine(rep.machine)}`);
+  out.push(
+    `boxfep bench — ${describeMachine(rep.machine)}; load average ${rep.loadAverage.start[0]} → ${rep.loadAverage.end[0]}`,
+  );
   out.push(
     `target ${rep.target.kind} ${rep.target.address}${rep.target.store ? ` (store ${rep.target.store})` : ''}; ` +
       `${rep.connection.connected}/${rep.connection.boxes} boxes connected and signed on in ${rep.connection.connectSeconds} s` +
@@ -56,9 +58,9 @@ export function textReport(rep: BenchReport): string {
   out.push(
     `SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${rep.slo.failures.join('; ')}`}`,
   );
-  out.push('boxfep:', ...runLines(rep.run));
+  out.push('boxfep:', ...runLines(rep));
   if (rep.baseline) {
-    out.push('echo baseline (same connections, rate and traffic; replies unchecked):', ...runLines(rep.baseline.run));
+    out.push('echo baseline (same connections, rate and traffic; replies unchecked):', ...runLines(rep.baseline));
     const r = rep.ratios ?? {};
     out.push(
       `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}`,

@@ -1,0 +1,127 @@
+// Whole `boxfep bench` sessions at toy size: a run against an in-process boxfep with the echo baseline
+// produces the JSON (with the keys the issue names), the HTML with inline SVG charts and no network
+// references, and .hgrm files; a spawned boxfep is sampled for CPU and RSS; a sweep stops at the SLO.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { makeFleet } from '../../bench/load/fleet.js';
+import { type BenchOptions, parseBenchArgs } from '../../bench/load/options.js';
+import { pathsFor, writeReports } from '../../bench/load/report/files.js';
+import { textReport } from '../../bench/load/report/text.js';
+import { type BenchIO, runBench } from '../../bench/load/session.js';
+import { startInProcessBoxfep } from './helpers.js';
+
+const quiet: BenchIO = { line: () => undefined, progress: () => undefined };
+
+function options(argv: string[]): BenchOptions {
+  const o = parseBenchArgs(['--boxes', '20', '--generators', '0', '--quiet', '--ramp', '2000', ...argv]);
+  if (!o) throw new Error('no options');
+  return o;
+}
+
+t.test('a run with the echo baseline writes JSON, HTML and .hgrm reports', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-report-'));
+  const app = await startInProcessBoxfep(makeFleet(20, 'RA'));
+  t.teardown(async () => {
+    await app.stop();
+    rmSync(out, { recursive: true, force: true });
+  });
+  const o = options([
+    '--target',
+    `127.0.0.1:${app.port}`,
+    '--run-tag',
+    'RA',
+    '--rate',
+    '80',
+    '--duration',
+    '1.5',
+    '--warmup',
+    '0.5',
+    '--baseline',
+    'echo',
+    '--push-grace-ms',
+    '5000',
+    '--slo-p99',
+    '1000',
+    '--slo-p999',
+    '1000',
+    '--out',
+    out,
+  ]);
+  const result = await runBench(o, quiet, ['--demo']);
+  const written = writeReports(result, pathsFor(o.outDir, o));
+  const rep = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+  t.equal(rep.targetRate, 80);
+  for (const key of ['targetRate', 'achievedRate', 'errors', 'latencyMs', 'byType']) t.ok(key in rep, key);
+  for (const key of ['p50', 'p90', 'p99', 'p999', 'max']) t.type(rep.latencyMs[key], 'number', `latencyMs.${key}`);
+  t.equal(rep.errors, 0, 'no errors against boxfep');
+  t.ok(rep.achievedRate > 60, `achieved ${rep.achievedRate}/s`);
+  t.ok(rep.byType.sale.count > 0 && rep.byType.sale.rc['00'] === rep.byType.sale.count);
+  t.type(rep.baseline.latencyMs.p99, 'number', 'baseline.latencyMs');
+  t.equal(rep.baseline.requests, rep.requests, 'the baseline got the same number of requests');
+  t.type(rep.ratios.p99, 'number', 'ratio of p99s');
+  t.equal(rep.connection.connected, 20);
+  t.equal(rep.slo.pass, true);
+  t.ok(rep.timeline.length >= 2, 'a per-second timeline');
+  t.ok(rep.machine.cpus >= 1 && typeof rep.machine.cpuModel === 'string', 'the machine is stated');
+
+  const html = readFileSync(join(out, 'report.html'), 'utf8');
+  t.ok((html.match(/<svg /g) ?? []).length >= 3, 'percentile, latency-over-time and throughput charts');
+  t.match(html, /Latency by percentile/);
+  t.match(html, /echo baseline/);
+  t.notMatch(html, /<script|src=|href=|@import|url\(/, 'nothing loaded from anywhere');
+
+  const hgrm = readFileSync(join(out, 'latency-boxfep-all.hgrm'), 'utf8');
+  t.match(hgrm, /Value\s+Percentile\s+TotalCount\s+1\/\(1-Percentile\)/, 'HdrHistogram plotter format');
+  t.match(hgrm, /#\[Max\s+=/);
+  t.ok(existsSync(join(out, 'latency-echo-all.hgrm')));
+  t.ok(existsSync(join(out, 'latency-boxfep-sale.hgrm')));
+  t.ok(written.length >= 5);
+  t.match(textReport(rep), /ratios boxfep \/ echo: p50 ×/);
+});
+
+t.test('--spawn starts boxfep as a process and reports its CPU per transaction and RSS', async (t) => {
+  const out = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const o = options([
+    '--spawn',
+    '--rate',
+    '100',
+    '--duration',
+    '1.5',
+    '--warmup',
+    '0.5',
+    '--mix',
+    'echo=1',
+    '--out',
+    out,
+  ]);
+  const { report } = await runBench(o, quiet);
+  t.equal(report.target.kind, 'spawn');
+  t.equal(report.connection.connected, 20, 'every box signed on to the spawned boxfep');
+  t.equal(report.errors, 0);
+  t.ok(report.server!.cpuUsPerTx > 0, `server CPU ${report.server!.cpuUsPerTx} µs per transaction`);
+  t.ok(report.server!.rssBytes > 20 * 2 ** 20, `server RSS ${report.server!.rssBytes}`);
+  t.type(report.connection.bytesPerConnection, 'number', 'memory per idle connection measured');
+  t.match(readFileSync(join(out, 'server.log'), 'utf8'), /boxfep serving/, 'the server log is kept');
+});
+
+t.test('--sweep steps the rate until the SLO fails and reports the highest that held', async (t) => {
+  const app = await startInProcessBoxfep(makeFleet(20, 'RS'));
+  t.teardown(() => app.stop());
+  const common = ['--target', `127.0.0.1:${app.port}`, '--run-tag', 'RS', '--mix', 'echo=1', '--warmup', '0'];
+  const common2 = [...common, '--duration', '0.6', '--sweep', '--sweep-from', '50', '--sweep-step', '50'];
+  const held = await runBench(options([...common2, '--sweep-max', '150', '--slo-p99', '1000']), quiet);
+  t.same(
+    held.report.sweep!.steps.map((s) => s.targetRate),
+    [50, 100, 150],
+  );
+  t.equal(held.report.sweep!.maxRateHoldingSlo, 150);
+  t.equal(held.report.targetRate, 150, 'the top-level run is the highest passing step');
+
+  const strict = await runBench(options([...common2, '--sweep-max', '150', '--slo-p99', '0.001']), quiet);
+  t.equal(strict.report.sweep!.steps.length, 1, 'stops at the first step that misses');
+  t.equal(strict.report.sweep!.maxRateHoldingSlo, null);
+  t.equal(strict.report.slo.pass, false);
+});
