@@ -3,7 +3,7 @@
 import type { IsoMessage } from '../iso8583/index.js';
 import { parseField59 } from '../iso8583/index.js';
 import { maskPaymentCode } from '../log/mask.js';
-import type { Reply } from './box.js';
+import type { PushEvent, Reply } from './box.js';
 
 const NAMES: Record<number, string> = {
   3: 'processing code',
@@ -38,7 +38,7 @@ function showValue(no: number, value: string): string {
   }
 }
 
-export function formatMessage(direction: '→' | '←', message: IsoMessage, frame: Buffer): string {
+export function formatMessage(direction: '→' | '←', message: IsoMessage, frame?: Buffer): string {
   const lines = [`${direction} ${message.mti}`];
   for (const [k, v] of Object.entries(message.fields)) {
     const no = Number(k);
@@ -46,7 +46,7 @@ export function formatMessage(direction: '→' | '←', message: IsoMessage, fra
   }
   // The raw frame would show a payment code in clear; print it only for messages without one.
   const f59 = message.fields[59];
-  if (!f59?.includes('A3')) lines.push(`   frame ${frame.toString('hex').toUpperCase()}`);
+  if (frame && !f59?.includes('A3')) lines.push(`   frame ${frame.toString('hex').toUpperCase()}`);
   return lines.join('\n');
 }
 
@@ -57,4 +57,10 @@ export function formatExchange(request: IsoMessage, reply: Reply): string {
     `${reply.ms.toFixed(1)} ms`,
   ].filter(Boolean);
   return `${formatMessage('→', request, reply.requestFrame)}\n${formatMessage('←', reply.message, reply.replyFrame)}\n   (${extra.join(', ')})\n`;
+}
+
+export function formatPush(push: PushEvent): string {
+  const mac =
+    push.macValid === undefined ? 'no MAC' : push.macValid ? 'MAC verified, acknowledged with 0630' : 'MAC WRONG';
+  return `${formatMessage('←', push.message)}\n   (${mac})`;
 }

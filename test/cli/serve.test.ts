@@ -77,6 +77,7 @@ t.test('embedded defaults: demo terminal, box CLI sign-on and echo, admin endpoi
   t.match(signon.stdout, /check values verified/);
   const echo = await run(process.execPath, [cliPath, 'box', 'echo', ...common]);
   t.match(echo.stdout, /← 0830/);
+  // `serve` runs the flows against the in-process wallet sandboxes: a code ending in 00 is approved.
   const pay = await run(process.execPath, [
     cliPath,
     'box',
@@ -85,17 +86,34 @@ t.test('embedded defaults: demo terminal, box CLI sign-on and echo, admin endpoi
     '--amount',
     '100',
     '--code',
-    '134567890123456789',
-  ]).catch((e: { code: number; stdout: string }) => e);
-  t.equal((pay as { code?: number }).code, 1, 'no payment flows registered yet: 40 → exit 1');
-  t.match((pay as { stdout: string }).stdout, /A3=13\*+6789/, 'payment code masked in the printout');
-  t.notMatch((pay as { stdout: string }).stdout, /134567890123456789/);
+    '134567890123456700',
+  ]);
+  t.match(pay.stdout, /39 response code\s+00/, 'B2C sale approved by the sandbox wallet');
+  t.match(pay.stdout, /MAC verified/);
+  t.match(pay.stdout, /A3=13\*+6700/, 'payment code masked in the printout');
+  t.notMatch(pay.stdout, /134567890123456700/);
+  const pre = await run(process.execPath, [
+    cliPath,
+    'box',
+    'precreate',
+    ...common,
+    '--amount',
+    '100',
+    '--wallet',
+    'WX',
+  ]);
+  t.match(pre.stdout, /39 response code\s+09/, 'C2B order created');
+  t.match(pre.stdout, /← 0620[\s\S]*39 response code\s+00[\s\S]*MAC verified, acknowledged with 0630/, 'result pushed');
 
   const ready = await fetch(`http://127.0.0.1:${s.adminPort}/readyz`);
   t.equal(ready.status, 200);
   const metrics = await (await fetch(`http://127.0.0.1:${s.adminPort}/metrics`)).text();
-  t.match(metrics, /boxfep_server_transactions_total\{type="signon",rc="00"\} 2/, 'sign-on, and again before the pay');
-  t.match(metrics, /boxfep_server_connections_accepted_total 3/);
+  t.match(
+    metrics,
+    /boxfep_server_transactions_total\{type="signon",rc="00"\} 3/,
+    'sign-on, and again before pay and precreate',
+  );
+  t.match(metrics, /boxfep_server_connections_accepted_total 4/);
   t.equal((await fetch(`http://127.0.0.1:${s.adminPort}/healthz`)).status, 200);
 
   s.child.kill('SIGTERM');

@@ -4,7 +4,7 @@
 import { Box, type Reply } from '../../box/box.js';
 import { BoxKeys } from '../../box/keys.js';
 import { saleRequest } from '../../box/messages.js';
-import { formatExchange } from '../../box/print.js';
+import { formatExchange, formatPush } from '../../box/print.js';
 import type { KeyMode, TerminalMacAlgorithm } from '../../terminals/types.js';
 import { parseFlags, requireFlag } from '../args.js';
 import { UsageError } from '../usage-error.js';
@@ -14,6 +14,8 @@ type Operation = (typeof OPERATIONS)[number];
 
 const USAGE = `usage: boxfep box ${OPERATIONS.join('|')} --tid TID --mid MID (--tmk HEX | --key-mode dukpt-tdes|dukpt-aes --bdk HEX --ksn HEX)
   [--host 127.0.0.1] [--port 5800] [--mac cups-ecb|x9.19] [--ascii-length] [--no-tpdu] [--no-header]
+  [--stan N: first trace number (default from the clock, so consecutive runs do not reuse one)]
+  precreate waits --push-wait-ms (default 60000; 0 = no) for the 0620 result push and acknowledges it
   signon [--with-tdk]          pay --amount FEN --code PAYMENT_CODE      precreate --amount FEN [--wallet WX|AL|UP|AG]
   query --orig-stan N [--orig-batch N]      void|refund --amount FEN --orig-stan N --orig-rrn RRN [--orig-batch N] [--orig-date MMDD]
   reverse --amount FEN --orig-stan N [--code PAYMENT_CODE] [--reason 98]
@@ -46,6 +48,8 @@ const OPTIONS = {
   'credit-amount': { type: 'string' },
   'credit-count': { type: 'string' },
   timeout: { type: 'string' },
+  stan: { type: 'string' },
+  'push-wait-ms': { type: 'string' },
   help: { type: 'boolean' },
 } as const;
 
@@ -103,6 +107,9 @@ export async function run(argv: string[]): Promise<number> {
         header: !values['no-header'],
       },
       replyTimeoutMs: int(values, 'timeout', 60_000),
+      // A real box keeps its trace number across power cycles; a CLI run starts from the clock
+      // (10 ms steps) so that two runs in a row never reuse a STAN (boxfep would answer 94).
+      stan: int(values, 'stan', (Math.floor(Date.now() / 10) % 999_000) + 1),
     });
   } catch (err) {
     const msg = (err as Error).message;
@@ -132,7 +139,17 @@ export async function run(argv: string[]): Promise<number> {
       case 'precreate': {
         const wallet = (values.wallet ?? 'AG') as 'WX' | 'AL' | 'UP' | 'AG';
         if (!['WX', 'AL', 'UP', 'AG'].includes(wallet)) throw new UsageError('--wallet must be WX, AL, UP or AG');
-        return done(show(await box.precreate(int(values, 'amount'), wallet)), ['00', '09']);
+        const created = show(await box.precreate(int(values, 'amount'), wallet));
+        const waitMs = int(values, 'push-wait-ms', 60_000);
+        if (created.rc !== '09' || waitMs === 0) return done(created, ['00', '09']);
+        process.stdout.write(`   waiting up to ${waitMs} ms for the result push…\n`);
+        const push = await box.nextPush(waitMs).catch(() => undefined);
+        if (!push) {
+          process.stdout.write('   no push arrived\n');
+          return 1;
+        }
+        process.stdout.write(`${formatPush(push)}\n`);
+        return push.macValid && push.message.fields[39] === '00' ? 0 : 1;
       }
       case 'query':
         return done(show(await box.query(original())), ['00', '09']);

@@ -1,11 +1,11 @@
-// `boxfep serve`: the box server with its admin endpoint. Settings come from flags, BOXFEP_*
+// `boxfep serve`: the whole FEP (box server, flows, wallets, notify and admin endpoints). Settings come from flags, BOXFEP_*
 // variables and a JSON config file (see src/config/serve-config.ts). SIGTERM/SIGINT drain
 // gracefully: stop accepting, answer what is in flight, close idle boxes, exit within --drain-ms.
 import { readFileSync } from 'node:fs';
 import { ConfigError, resolveServeConfig, serveFlagOptions, serveHelp } from '../../config/serve-config.js';
 import { CryptoError, createCryptoService, DEFAULT_CRYPTO_OPTIONS, loadLmk } from '../../crypto/service.js';
 import { createLogger } from '../../log/logger.js';
-import { Fep } from '../../server/fep.js';
+import { startBoxfep } from '../../runtime/index.js';
 import { createStore, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
@@ -63,7 +63,9 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const fep = await Fep.start({ config, store, crypto, logger });
+  // The whole FEP: box server, transaction flows, wallets (sandboxes when --sandbox), notify port.
+  const app = await startBoxfep(config, { store, crypto, logger });
+  const fep = app.fep;
   logger.info(
     { box: fep.boxPorts, admin: fep.admin?.port, store: store.backend, crypto: crypto.mode },
     'boxfep serving',
@@ -73,7 +75,7 @@ export async function run(argv: string[]): Promise<number> {
       logger.info({ signal, drainMs: config.drainMs }, 'draining');
       process.off('SIGTERM', stop);
       process.off('SIGINT', stop);
-      fep.stop().then(
+      app.stop().then(
         () => {
           logger.info('stopped');
           resolve(0);
