@@ -10,7 +10,9 @@ const SPECIAL = 8; // printable, not alphanumeric, not space
 const HIGH = 16; // 0x80..0xFF: passed through in ans so that GBK text survives byte for byte
 const TRACK_SEP = 32; // '=' in track data
 
-const table = new Uint8Array(256);
+/** Character class bits of every byte value (see FORMAT_MASK). */
+export const CHAR_CLASS = new Uint8Array(256);
+const table = CHAR_CLASS;
 for (let c = 0; c < 256; c++) {
   if (c >= 0x30 && c <= 0x39) table[c] = DIGIT;
   else if ((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)) table[c] = ALPHA;

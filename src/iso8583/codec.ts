@@ -1,9 +1,10 @@
 // Message codec: MTI, primary (and secondary) bitmap, then the fields in bitmap order, each through
 // its compiled FieldCodec. Decoding either returns a whole message or throws one CodecError.
 import { latin1, showChar } from './charsets.js';
+import { DecodePlan } from './decode-plan.js';
 import { CodecError } from './errors.js';
 import { type Cursor, FieldCodec } from './field-codec.js';
-import { type BitmapWords, FieldsObjectBuilder, fill } from './fields-object.js';
+import { fill } from './fields-object.js';
 import { firstNonHexByte, nibbleOf, toHexUpper } from './hex.js';
 import type { Spec } from './spec.js';
 
@@ -33,8 +34,7 @@ export class Codec {
   private readonly seenValues: string[] = new Array(129).fill('');
   private seen = 0;
   private readonly words = new Int32Array(4);
-  private readonly bitmap: BitmapWords = { w0: 0, w1: 0, w2: 0, w3: 0 };
-  private readonly objects = new FieldsObjectBuilder();
+  private readonly plan: DecodePlan;
 
   constructor(spec: Spec) {
     this.spec = spec;
@@ -49,6 +49,7 @@ export class Codec {
     this.bitmapBytes = spec.bitmap === 'binary' ? 8 : 16;
     // Every message fits: the scratch buffer is sized for all fields at their maximum.
     this.scratch = Buffer.alloc(worst);
+    this.plan = new DecodePlan(spec);
   }
 
   /** The compiled codec of field `no`, if the spec defines it. */
@@ -57,12 +58,19 @@ export class Codec {
   }
 
   decode(bytes: Buffer): IsoMessage {
+    // The fast plan decodes every valid message; anything else goes through the reference path,
+    // which throws the CodecError that says what is wrong and where.
+    return this.plan.decode(bytes) ?? this.decodeReference(bytes);
+  }
+
+  /** Decodes with the composed field codecs (interpreter × prefixer): slower, precise errors. */
+  decodeReference(bytes: Buffer): IsoMessage {
     const cur = this.cur;
     cur.at = 0;
     this.seen = 0;
     const mti = this.readMti(bytes, cur);
     this.readFields(bytes, cur);
-    return { mti, fields: this.objects.build(this.bitmap, this.seenNos, this.seenValues, this.seen) };
+    return { mti, fields: fill(this.seenNos, this.seenValues, this.seen) };
   }
 
   /** Decodes as far as possible; never throws. */
@@ -194,11 +202,6 @@ export class Codec {
       cur.at += this.bitmapBytes;
       words[0] &= 0x7fffffff;
     }
-    const bitmap = this.bitmap;
-    bitmap.w0 = words[0];
-    bitmap.w1 = words[1];
-    bitmap.w2 = words[2];
-    bitmap.w3 = words[3];
     const end = buf.length;
     for (let w = 0; w < 4; w++) {
       let word = words[w];

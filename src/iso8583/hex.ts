@@ -3,14 +3,15 @@ import { codeArray, fromCodes } from './charsets.js';
 // Hex and BCD conversions with lookup tables (no per-byte string building, no regexes).
 
 /** Nibble value of an ASCII hex digit (either case), or -1. */
-const NIBBLE = new Int8Array(256).fill(-1);
+export const NIBBLE = new Int8Array(256).fill(-1);
 for (let i = 0; i < 10; i++) NIBBLE[0x30 + i] = i;
 for (let i = 0; i < 6; i++) {
   NIBBLE[0x41 + i] = 10 + i;
   NIBBLE[0x61 + i] = 10 + i;
 }
 
-const HEX_CODES = new Uint8Array([...'0123456789ABCDEF'].map((c) => c.charCodeAt(0)));
+/** Character codes of the uppercase hex digits 0-F. */
+export const HEX_CODES = new Uint8Array([...'0123456789ABCDEF'].map((c) => c.charCodeAt(0)));
 
 /** Uppercase hex of buf[start, end). */
 export function toHexUpper(buf: Buffer, start: number, end: number): string {

@@ -88,9 +88,9 @@ export function asciiInterpreter(format: Format): Interpreter {
 }
 
 // Character codes of BCD nibbles: 0-9 are digits, D is '=' in track data; anything else is invalid.
-const NIBBLE_CHAR = new Int16Array(16).fill(-1);
+export const NIBBLE_CHAR = new Int16Array(16).fill(-1);
 for (let n = 0; n < 10; n++) NIBBLE_CHAR[n] = 0x30 + n;
-const TRACK_NIBBLE_CHAR = Int16Array.from(NIBBLE_CHAR);
+export const TRACK_NIBBLE_CHAR = Int16Array.from(NIBBLE_CHAR);
 TRACK_NIBBLE_CHAR[13] = 0x3d;
 
 /** BCD: `align` says where an odd-length value sits; `units` whether the length counts digits or bytes. */
