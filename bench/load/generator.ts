@@ -66,6 +66,8 @@ export interface RunResult {
   /** Requests still unanswered when the drain ended (also counted as errors). */
   abandoned: number;
   windowMs: number;
+  /** This generator process's own CPU time over the measured window, µs. */
+  generatorCpuUs: number;
 }
 
 export interface Progress {
@@ -163,7 +165,7 @@ export async function runLoad(
     if (measured) sent++;
     else warmupRequests++;
     second(intended).sent++;
-    recordMs(lag, now() - intended);
+    if (measured) recordMs(lag, now() - intended);
     inFlight++;
     const type = mix.pick(rng);
     return performTx(lb, type, txCtx).then((o) => finish(lb, intended, measured, o));
@@ -187,6 +189,14 @@ export async function runLoad(
     }
   };
   const pushTimer = setInterval(sweepPushes, PUSH_SWEEP_MS);
+  // The generator's own CPU over the measured window: is it a bottleneck on a shared machine?
+  let cpuAtStart: NodeJS.CpuUsage | undefined;
+  let generatorCpuUs = 0;
+  const cpuStart = setTimeout(() => (cpuAtStart = process.cpuUsage()), windowStart);
+  const cpuEnd = setTimeout(() => {
+    const d = process.cpuUsage(cpuAtStart);
+    generatorCpuUs = d.user + d.system;
+  }, windowEnd);
 
   const progressTimer = setInterval(() => {
     const p = {
@@ -217,6 +227,8 @@ export async function runLoad(
   } finally {
     clearInterval(pushTimer);
     clearInterval(progressTimer);
+    clearTimeout(cpuStart);
+    clearTimeout(cpuEnd);
   }
   for (const lb of watching) {
     for (const w of lb.awaitingPush.values()) if (w.measured) push.missing++;
@@ -259,6 +271,7 @@ export async function runLoad(
     push: { ...push, histogram: encode(pushHist) },
     abandoned,
     windowMs: spec.durationMs,
+    generatorCpuUs,
   };
 }
 

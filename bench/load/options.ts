@@ -30,6 +30,7 @@ export interface BenchOptions {
   store: string;
   serveArgs: string[];
   serverNodeArgs: string[];
+  generatorNodeArgs: string[];
   /** Target mode: sample this process's CPU and RSS. */
   pid?: number;
   baseline: 'echo' | undefined;
@@ -64,6 +65,7 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --store URL            store of the spawned boxfep: memory (default) | redis://127.0.0.1:6379
   --serve-arg ARG        extra flag for the spawned serve (repeatable, e.g. --serve-arg=--crypto=inline)
   --server-node-arg ARG  extra node flag for the spawned serve (repeatable, e.g. --server-node-arg=--cpu-prof)
+  --generator-node-arg ARG  node flag for the generator processes (repeatable; default --max-semi-space-size=32)
   --target HOST:PORT     a running boxfep whose terminals match the fleet (see --out/terminals.json)
   --pid PID              with --target: sample this process's CPU and RSS
   --baseline echo        also run the same connections and rate against a frame-echo server, report ratios
@@ -97,6 +99,7 @@ const FLAGS = {
   store: { type: 'string' },
   'serve-arg': { type: 'string', multiple: true },
   'server-node-arg': { type: 'string', multiple: true },
+  'generator-node-arg': { type: 'string', multiple: true },
   target: { type: 'string' },
   pid: { type: 'string' },
   baseline: { type: 'string' },
@@ -206,6 +209,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     store: s('store') ?? 'memory',
     serveArgs: (values['serve-arg'] as string[] | undefined) ?? [],
     serverNodeArgs: (values['server-node-arg'] as string[] | undefined) ?? [],
+    // A larger young generation: fewer scavenges of the generator's short-lived request objects
+    // (measured: generator lag p99 111 → 50 ms at 2,000/s on this machine).
+    generatorNodeArgs: (values['generator-node-arg'] as string[] | undefined) ?? ['--max-semi-space-size=32'],
     pid,
     baseline: baseline as 'echo' | undefined,
     sweep,

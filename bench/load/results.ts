@@ -52,6 +52,8 @@ export interface RunSummary {
   responseCodes: Record<string, number>;
   push: { expected: number; received: number; missing: number; bad: number; latencyMs: LatencySummaryMs };
   generatorLagMs: LatencySummaryMs;
+  /** The load generators' own CPU per transaction answered in the window (all their processes), µs. */
+  generatorCpuUsPerTx: number;
   timeline: SecondSummary[];
   server?: ServerSummary;
 }
@@ -153,6 +155,7 @@ export function mergeResults(input: MergeInput): RunOutcome {
       latencyMs: summarize(mergeEncoded(rs.map((r) => r.push.histogram))),
     },
     generatorLagMs: summarize(mergeEncoded(rs.map((r) => r.lag))),
+    generatorCpuUsPerTx: completedInWindow > 0 ? round1(sum((r) => r.generatorCpuUs) / completedInWindow) : 0,
     timeline,
   };
   if (input.server)

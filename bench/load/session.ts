@@ -196,7 +196,8 @@ async function phase(
   label: string,
 ): Promise<PhaseOutcome> {
   const slices = split(fleet, Math.max(1, o.generators));
-  const gens: Generator[] = o.generators === 0 ? [new LocalGenerator()] : slices.map(() => new ChildGenerator());
+  const gens: Generator[] =
+    o.generators === 0 ? [new LocalGenerator()] : slices.map(() => new ChildGenerator(o.generatorNodeArgs));
   try {
     const before = trySample(pid);
     const started = performance.now();

@@ -55,7 +55,7 @@ function runSection(title: string, r: RunSummary): string {
     ['achieved rate', `${r.achievedRate}/s`],
     ['measured', `${r.durationS} s after ${r.warmupS} s warm-up`],
     ['requests / errors', `${r.requests} / ${r.errors}`],
-    ['generator lag p99', `${r.generatorLagMs.p99} ms`],
+    ['generator lag p99 / own CPU', `${r.generatorLagMs.p99} ms / ${r.generatorCpuUsPerTx} µs per transaction`],
   ];
   if (r.server) {
     facts.push(['server CPU per transaction', `${r.server.cpuUsPerTx} µs (${r.server.cpuPercent}% of a core)`]);

@@ -34,7 +34,9 @@ function runLines(r: RunSummary): string[] {
   const reasons = Object.entries(r.errorReasons).sort((a, b) => b[1] - a[1]);
   for (const [reason, n] of reasons.slice(0, 8)) out.push(`  error: ${n} × ${reason}`);
   if (r.warmupErrors > 0) out.push(`  warm-up errors (not in the figures): ${r.warmupErrors}`);
-  out.push(`  generator lag (send − intended): p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms`);
+  out.push(
+    `  generator: lag (send − intended) p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms; own CPU ${f(r.generatorCpuUsPerTx)} µs per transaction`,
+  );
   if (r.server) {
     out.push(
       `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction (${r.server.cpuPercent}% of a core), RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
