@@ -1,5 +1,6 @@
 // The transaction routes of §4 on the server's dispatcher. The pipeline has already checked the
 // terminal, the MAC and the batch; each handler owns one transaction type.
+import { maskPaymentCode } from '../log/mask.js';
 import type { Dispatcher, TransactionContext, TransactionResult } from '../server/dispatcher.js';
 import type { FlowDeps } from './context.js';
 import { precreate } from './precreate.js';
@@ -16,9 +17,12 @@ import { voidSale } from './void.js';
 export function payment(deps: FlowDeps, ctx: TransactionContext): Promise<TransactionResult> {
   const tags = tagsOf(ctx.request);
   const code = tags.get('A3');
-  if (code !== undefined) return sale(deps, ctx, code);
+  if (code !== undefined) {
+    return sale(deps, ctx, code).then((r) => ({ ...r, type: 'sale', log: { ...r.log, code: maskPaymentCode(code) } }));
+  }
   const a4 = tags.get('A4');
-  if (a4 !== undefined) return precreate(deps, ctx, a4);
+  if (a4 !== undefined)
+    return precreate(deps, ctx, a4).then((r) => ({ ...r, type: 'precreate', log: { ...r.log, wallet: a4 } }));
   return Promise.resolve({ rc: RC.FORMAT_ERROR });
 }
 

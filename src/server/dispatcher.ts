@@ -41,6 +41,13 @@ export interface TransactionResult {
   omit?: number[];
   /** Ask the box to sign on again (header processing requirement 3). */
   requireSignOn?: boolean;
+  /**
+   * The transaction type for metrics and the log line when one route carries several (0200/000000/22 is
+   * a B2C sale or a C2B precreate); defaults to the route's name.
+   */
+  type?: string;
+  /** Extra fields for the transaction's log line, already masked (wallet, masked payment code...). */
+  log?: Record<string, string | number>;
 }
 
 export type TransactionHandler = (ctx: TransactionContext) => Promise<TransactionResult>;

@@ -293,10 +293,12 @@ export class RequestPipeline implements FrameHandler {
 
   private record(outcome: Outcome, request: IsoMessage, fields: Record<number, string>, receivedAt: number): void {
     const seconds = (performance.now() - receivedAt) / 1000;
-    m.transactions.inc({ type: outcome.type, rc: outcome.result.rc });
-    m.latency.observe({ type: outcome.type }, seconds);
+    const type = outcome.result.type ?? outcome.type;
+    m.transactions.inc({ type, rc: outcome.result.rc });
+    m.latency.observe({ type }, seconds);
     const line = {
-      type: outcome.type,
+      ...outcome.result.log,
+      type,
       mti: request.mti,
       rc: outcome.result.rc,
       tid: request.fields[41],
@@ -306,7 +308,7 @@ export class RequestPipeline implements FrameHandler {
       ms: Math.round(seconds * 10_000) / 10,
     };
     // Heartbeats from thousands of boxes would drown the log: they go to debug.
-    if (outcome.type === 'echo') this.log.debug(line, 'transaction');
+    if (type === 'echo') this.log.debug(line, 'transaction');
     else this.log.info(line, 'transaction');
   }
 

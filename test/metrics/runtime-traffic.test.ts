@@ -75,7 +75,7 @@ t.test('a B2C sale times its wallet call and counts its outcome; the breaker sta
   t.equal(delta(before, after, 'boxfep_flows_sale_settled_total', { wallet: 'WX' }), 1);
   t.equal(after.sum('boxfep_channels_breaker_state', { wallet: 'WX' }), 0, 'closed');
   t.ok(after.sum('boxfep_channels_open_connections', { wallet: 'WX' }) >= 1, 'a kept-alive upstream connection');
-  t.equal(delta(before, after, 'boxfep_server_transactions_total', { type: 'payment', rc: '00' }), 1);
+  t.equal(delta(before, after, 'boxfep_server_transactions_total', { type: 'sale', rc: '00' }), 1);
 });
 
 t.test('a wallet that never answers is an unknown outcome, then a query loop', async (t) => {
@@ -92,6 +92,8 @@ t.test('a C2B precreate paid by the customer is pushed to the box and acknowledg
   const before = await scrape(adminPort);
   const reply = await box.precreate(2700, 'WX');
   t.equal(reply.rc, '09', 'pending: the box shows the QR code');
+  const counted = await scrape(adminPort);
+  t.equal(delta(before, counted, 'boxfep_server_transactions_total', { type: 'precreate', rc: '09' }), 1);
   const push = await box.nextPush(5000);
   t.equal(push.message.fields[39], '00', 'paid');
   const after = await scrapeUntil((s) => delta(before, s, 'boxfep_server_pushes_total', { outcome: 'acked' }) >= 1);

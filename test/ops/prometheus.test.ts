@@ -173,7 +173,7 @@ t.test('Prometheus scrapes boxfep and answers PromQL about its traffic', async (
 
   const byType = await query('sum by (type, rc) (boxfep_server_transactions_total{job="boxfep"})');
   const seen = Object.fromEntries(byType.map((r) => [`${r.metric.type}/${r.metric.rc}`, Number(r.value[1])]));
-  t.same(seen, { 'signon/00': 1, [`echo/00`]: ECHOES, 'payment/00': 1 }, 'every transaction, by type and rc');
+  t.same(seen, { 'signon/00': 1, [`echo/00`]: ECHOES, 'sale/00': 1 }, 'every transaction, by type and rc');
 
   const p99 = await query(
     'histogram_quantile(0.99, sum by (le) (boxfep_server_request_duration_seconds_bucket{job="boxfep",type="echo"}))',
