@@ -30,10 +30,18 @@ export interface ServeConfig {
   queryIntervalMs: number;
   /** C2B: an unpaid order is closed at the wallet after this (never sooner than the wallet allows). */
   c2bExpiryMs: number;
+  /** C2B: how often boxfep itself asks the wallet about a pending order (notifications come first). */
+  c2bQueryIntervalMs: number;
   /** Per-attempt deadline of a wallet call. */
   walletTimeoutMs: number;
   /** Run the wallet sandboxes in-process and point the channels at them. */
   sandbox: boolean;
+  /** JSON file of wallet endpoints and keys (the line `boxfep sandbox` prints); these replace sandboxes. */
+  wallets?: string;
+  /** How often the recovery pass runs. */
+  recoveryTickMs: number;
+  /** How long a recovery claim outlives a node that died holding it (the takeover time). */
+  recoveryLeaseMs: number;
   keyLifetimeMs: number;
   idleTimeoutMs: number;
   maxConnections: number;
@@ -85,8 +93,29 @@ export const SETTINGS: readonly Setting[] = [
     help: 'wallet query interval while a payment is pending',
   },
   { key: 'c2bExpiryMs', flag: 'c2b-expiry-ms', kind: 'int', min: 1, help: 'C2B: close an unpaid order after' },
+  {
+    key: 'c2bQueryIntervalMs',
+    flag: 'c2b-query-interval-ms',
+    kind: 'int',
+    min: 1,
+    help: 'C2B: poll a pending order this often',
+  },
   { key: 'walletTimeoutMs', flag: 'wallet-timeout-ms', kind: 'int', min: 1, help: 'per-attempt wallet call deadline' },
   { key: 'sandbox', flag: 'sandbox', kind: 'bool', help: 'run the wallet sandboxes in-process (demo, tests)' },
+  {
+    key: 'wallets',
+    flag: 'wallets',
+    kind: 'string',
+    help: 'JSON file of wallet endpoints and keys (as `boxfep sandbox` prints); used instead of sandboxes',
+  },
+  { key: 'recoveryTickMs', flag: 'recovery-tick-ms', kind: 'int', min: 10, help: 'recovery pass period' },
+  {
+    key: 'recoveryLeaseMs',
+    flag: 'recovery-lease-ms',
+    kind: 'int',
+    min: 100,
+    help: 'recovery claim lifetime: takeover time after a node dies',
+  },
   { key: 'keyLifetimeMs', flag: 'key-lifetime-ms', kind: 'int', min: 1, help: 'working keys older → sign on again' },
   { key: 'idleTimeoutMs', flag: 'idle-timeout-ms', kind: 'int', min: 1, help: 'close a silent box after this' },
   { key: 'maxConnections', flag: 'max-connections', kind: 'int', min: 1, help: 'box connections in all' },
@@ -116,8 +145,11 @@ export const DEFAULTS: ServeConfig = {
   payDeadlineMs: 45_000,
   queryIntervalMs: 3_000,
   c2bExpiryMs: 300_000,
+  c2bQueryIntervalMs: 15_000,
   walletTimeoutMs: 10_000,
   sandbox: true,
+  recoveryTickMs: 1_000,
+  recoveryLeaseMs: 10_000,
   keyLifetimeMs: 24 * 3600_000,
   idleTimeoutMs: 300_000,
   maxConnections: 15_000,

@@ -8,6 +8,7 @@ import type { BeginRefundResult, Order, RequestKey } from '../store/store.js';
 import type { MerchantRecord } from '../terminals/types.js';
 import { approved, complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { answerDuplicate, exclusive } from './duplicates.js';
 import { codeForReason } from './outcome-codes.js';
 import { refuse } from './refusals.js';
@@ -66,7 +67,10 @@ export async function moneyBack(
   const begun = await deps.store.beginRefund({ request: key, fingerprint: fp, kind, amountFen, originalRrn: rrn });
   if (begun.status === 'started') {
     const { order, original } = begun;
-    return exclusive(deps, key, () => refundAtWallet(deps, ctx.terminal.merchant, order, original, key));
+    crashPoint('after-order-written');
+    const result = await exclusive(deps, key, () => refundAtWallet(deps, ctx.terminal.merchant, order, original, key));
+    crashPoint('before-reply');
+    return result;
   }
   const rc = refusalCode(kind, begun);
   if (rc) return complete(deps, key, { rc });
@@ -104,8 +108,10 @@ async function refundAtWallet(
   }
   const r = await call;
   const patch = r.channelOrderId ? { channelOrderId: r.channelOrderId } : undefined;
-  if (r.outcome === 'success')
+  if (r.outcome === 'success') {
+    crashPoint('after-wallet-accepted');
     return finish(deps, order, key, { from: ['paying'], to: 'paid', patch }, approved(order, r));
+  }
   if (r.outcome === 'failed') {
     const rc = codeForReason(r.reason);
     return finish(

@@ -8,6 +8,7 @@ import type { Order, RequestKey } from '../store/store.js';
 import type { WalletCode } from '../terminals/types.js';
 import { complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { answerDuplicate, exclusive } from './duplicates.js';
 import { codeForReason, LIMIT_CODES } from './outcome-codes.js';
 import { cancelled, cancelWithin } from './pending.js';
@@ -52,7 +53,10 @@ export async function precreate(deps: FlowDeps, ctx: TransactionContext, a4: str
     return complete(deps, key, { rc: LIMIT_CODES[begun.limit] });
   }
   if (begun.status !== 'started') return answerDuplicate(deps, 'precreate', key, fp, begun);
-  return exclusive(deps, key, () => create(deps, route, begun.order, key));
+  crashPoint('after-order-written');
+  const result = await exclusive(deps, key, () => create(deps, route, begun.order, key));
+  crashPoint('before-reply');
+  return result;
 }
 
 async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: RequestKey): Promise<TransactionResult> {
@@ -65,6 +69,7 @@ async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: Req
   });
   const patch = r.channelOrderId ? { channelOrderId: r.channelOrderId } : undefined;
   if (r.outcome === 'success' && r.qrContent) {
+    crashPoint('after-wallet-accepted');
     const fields: Record<number, string> = { 37: order.rrn };
     fields[59] = walletTags(route.wallet, r.channelOrderId, { qr: r.qrContent }) as string;
     const created: TransactionResult = { rc: RC.IN_PROGRESS, fields };

@@ -1,11 +1,14 @@
 // The 0620 payment-result push (§4): built when a C2B order is paid or closed and stored with the
 // order's state change; sent at once if the box is connected, again every 5 s until the box answers
 // 0630 (39 = 00, MAC checked by the pipeline), again as soon as the box reconnects, until the push
-// expires with its 24 h TTL. Every node sends the pushes of the boxes connected to it.
+// expires with its 24 h TTL. Every node sends the pushes of the boxes connected to it: a result
+// learned on a node the box is not connected to is announced on the node bus (PUSH_CHANNEL), and the
+// node holding the box sends it at once; a box identified on a new connection gets its pushes then.
 import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
 import { buildField60, type IsoMessage } from '../iso8583/index.js';
 import { pushAttempts, pushesAwaitingAck, pushesDue } from '../metrics/flows.js';
+import type { NodeBus } from '../store/bus.js';
 import type { Order, PendingPush } from '../store/store.js';
 import type { FlowDeps } from './context.js';
 import { amount12 } from './request.js';
@@ -34,7 +37,10 @@ export function pushMessage(order: Order, rc: string, channelOrderId = order.cha
 export const encodePush = (m: IsoMessage): Uint8Array => pack(m.fields);
 export const decodePush = (payload: Uint8Array): IsoMessage => ({ mti: '0620', fields: unpack(payload) });
 
-type Kind = 'first' | 'resend' | 'reconnect';
+type Kind = 'first' | 'resend' | 'reconnect' | 'relay';
+
+/** Node-bus channel: `{"mid","tid"}` — "this box has pushes waiting; whoever holds it, send them". */
+export const PUSH_CHANNEL = 'push';
 
 export class PushDispatcher {
   /** Pushes awaiting a 0630 on this node, so a tick never sends one twice at once. */
@@ -43,24 +49,58 @@ export class PushDispatcher {
   private readonly offline = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
   readonly owner = randomUUID();
 
   constructor(
     private readonly deps: FlowDeps,
     private readonly tickMs = 1_000,
+    /** Other nodes on the same store; without one, only boxes connected here are served. */
+    private readonly bus?: NodeBus,
   ) {
     deps.onPush = (mid, tid) => void this.flushTerminal(mid, tid, 'first');
+    deps.pushes.onBind((tid) => void this.onBoxIdentified(tid));
   }
 
   start(): void {
     this.timer ??= setInterval(() => void this.tick(), this.tickMs);
     this.timer.unref();
+    // After a bus outage, one pass catches up on announcements that were lost meanwhile.
+    this.unsubscribe ??= this.bus?.subscribe(
+      PUSH_CHANNEL,
+      (m) => this.onAnnounced(m),
+      () => void this.tick(),
+    );
   }
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    await this.unsubscribe?.();
+    this.unsubscribe = undefined;
     await this.ticking;
+  }
+
+  /** Another node (or this one) announced pushes for a box: send them if the box is connected here. */
+  private onAnnounced(message: string): void {
+    let m: { mid?: unknown; tid?: unknown };
+    try {
+      m = JSON.parse(message);
+    } catch {
+      return;
+    }
+    if (typeof m.mid !== 'string' || typeof m.tid !== 'string') return;
+    if (this.deps.pushes.get(m.tid)) void this.flushTerminal(m.mid, m.tid, 'relay');
+  }
+
+  /** A box identified itself on a new connection here: its waiting pushes go out now. */
+  private async onBoxIdentified(tid: string): Promise<void> {
+    try {
+      const terminal = await this.deps.store.getTerminal(tid);
+      if (terminal) await this.flushTerminal(terminal.merchant.mid, tid, 'reconnect');
+    } catch (err) {
+      this.deps.logger.warn({ err, tid }, 'push flush on reconnect failed');
+    }
   }
 
   /** One pass: pushes due across all boxes, and every push of a box that came back. */
@@ -104,7 +144,10 @@ export class PushDispatcher {
     if (!pushes.get(p.tid)) {
       this.offline.set(p.tid, p.mid);
       await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushOfflineRetryMs);
-      pushAttempts.inc({ kind, outcome: 'offline' });
+      // The box may be connected to another node: let that node send it now.
+      const relayed =
+        kind !== 'relay' && (await this.bus?.publish(PUSH_CHANNEL, JSON.stringify({ mid: p.mid, tid: p.tid })));
+      pushAttempts.inc({ kind, outcome: relayed ? 'relayed' : 'offline' });
       return;
     }
     this.sending.add(id);

@@ -2,11 +2,17 @@
 // waiting for its customer) come back through the store's recovery index when their next check is
 // due. One node at a time works the queue, under a lease. What happens depends only on what the
 // order records, so any node — or a fresh process after a crash — finishes it the same way:
-//   sale, paying past its deadline or unknown   → cancel at the wallet → cancelled
+//   sale, paying past its deadline (a crash)    → query: declined → failed; else cancel/reverse → cancelled
+//   sale unknown (cancel pending, reversing)    → cancel at the wallet → cancelled
 //   precreate being reversed / never created    → cancel at the wallet → cancelled
 //   precreate awaiting payment                  → query → paid (push) | expired → close (push)
 //   refund / void unknown                       → the same refund again (same refund number)
+// A sale is never finished as paid here: its box had no approval (it timed out or was told 98), so
+// money the wallet took is given back by the cancel (a reversal), and both sides' totals agree.
+// The lease is renewed while a pass runs; a node that loses it (a long pause, a partition) stops
+// after its current chunk, and one that dies stops renewing, so another takes over within the lease.
 import { randomUUID } from 'node:crypto';
+import type { WalletReason } from '../channels/outcomes.js';
 import { recovered, recoveryDue, recoveryLastRun, recoveryRuns } from '../metrics/flows.js';
 import type { Order, RequestKey } from '../store/store.js';
 import type { MerchantRecord } from '../terminals/types.js';
@@ -21,12 +27,25 @@ import { orderRoute } from './wallet.js';
 
 export const RECOVERY_LEASE = 'flows:recovery';
 
+/** Query answers that say the wallet refused the payment itself: nothing moved, nothing to cancel. */
+const DECLINES: ReadonlySet<WalletReason> = new Set([
+  'insufficient-funds',
+  'code-expired',
+  'invalid-code',
+  'user-cancelled',
+  'declined',
+  'invalid-amount',
+  'invalid-merchant',
+]);
+
 const requestOf = (o: Order): RequestKey => ({ tid: o.tid, mid: o.mid, batch: o.batch, stan: o.stan, mti: o.mti });
 
 export interface ResolverOptions {
   tickMs?: number;
   /** Orders looked at per pass. */
   batch?: number;
+  /** How long a claim outlives its holder: the takeover time after a node dies. Default 10 s. */
+  leaseMs?: number;
 }
 
 export class Resolver {
@@ -35,6 +54,7 @@ export class Resolver {
   private running: Promise<void> | undefined;
   private readonly tickMs: number;
   private readonly batch: number;
+  private readonly leaseMs: number;
 
   constructor(
     private readonly deps: FlowDeps,
@@ -42,6 +62,7 @@ export class Resolver {
   ) {
     this.tickMs = opts.tickMs ?? 1_000;
     this.batch = opts.batch ?? 50;
+    this.leaseMs = opts.leaseMs ?? 10_000;
   }
 
   start(): void {
@@ -66,8 +87,9 @@ export class Resolver {
 
   private async pass(): Promise<void> {
     const { store, logger } = this.deps;
+    const ttl = this.leaseMs;
+    let heartbeat: NodeJS.Timeout | undefined;
     try {
-      const ttl = Math.max(10_000, this.tickMs * 5);
       const held =
         (await store.renewLease(RECOVERY_LEASE, this.owner, ttl)) ||
         (await store.acquireLease(RECOVERY_LEASE, this.owner, ttl));
@@ -75,16 +97,32 @@ export class Resolver {
         recoveryRuns.inc({ result: 'standby' });
         return;
       }
+      // A live node keeps its claim however long a wallet call takes; a dead one loses it after `ttl`.
+      let lost = false;
+      heartbeat = setInterval(
+        () => {
+          store.renewLease(RECOVERY_LEASE, this.owner, ttl).then(
+            (ok) => {
+              lost ||= !ok;
+            },
+            () => undefined,
+          );
+        },
+        Math.max(50, Math.floor(ttl / 3)),
+      );
+      heartbeat.unref();
       const due = await store.listRecoverable(Date.now(), this.batch);
       recoveryDue.set(due.length);
-      for (let i = 0; i < due.length; i += 8) {
+      for (let i = 0; i < due.length && !lost; i += 8) {
         await Promise.all(due.slice(i, i + 8).map((o) => this.resolveSafely(o)));
       }
-      recoveryRuns.inc({ result: 'ran' });
+      recoveryRuns.inc({ result: lost ? 'lease-lost' : 'ran' });
       recoveryLastRun.setToCurrentTime();
     } catch (err) {
       recoveryRuns.inc({ result: 'failed' });
       logger.warn({ err }, 'recovery pass failed');
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
@@ -115,11 +153,36 @@ export class Resolver {
       return 'in-flight';
     }
     if (order.kind === 'refund' || order.kind === 'void') return this.retryRefund(merchant, order);
+    if (order.kind === 'sale' && order.state === 'paying') return this.settleCrashed(merchant, order);
     if (order.kind === 'sale' || order.state === 'unknown') return this.cancel(merchant, order);
     return this.pollC2b(merchant, order);
   }
 
-  private async cancel(merchant: MerchantRecord, order: Order): Promise<string> {
+  /**
+   * A sale still `paying` after its deadline: its process died before the answer. Ask the wallet
+   * first; a decline is final as it is, anything else (paid, paying, unknown, never booked) is
+   * cancelled, which reverses money already taken.
+   */
+  private async settleCrashed(merchant: MerchantRecord, order: Order): Promise<string> {
+    const route = orderRoute(this.deps, merchant, order);
+    const q = await within(
+      route.channel.query({ account: route.account, outTradeNo: order.outTradeNo }),
+      this.deps.timing.cancelBudgetMs,
+    );
+    if (q?.outcome === 'failed' && q.reason !== undefined && DECLINES.has(q.reason)) {
+      const done = { ...order, state: 'failed' as const };
+      await this.deps.store.transition(order, {
+        from: ['paying'],
+        to: 'failed',
+        note: q.walletCode,
+        response: { request: requestOf(order), bytes: encodeResult(answerFor(done)) },
+      });
+      return 'failed';
+    }
+    return this.cancel(merchant, order, q?.outcome === 'success' ? 'reversed-after-crash' : 'recovered');
+  }
+
+  private async cancel(merchant: MerchantRecord, order: Order, note = 'recovered'): Promise<string> {
     const route = orderRoute(this.deps, merchant, order);
     const answer = await cancelWithin(route, order, this.deps.timing.cancelBudgetMs);
     if (!cancelled(answer)) {
@@ -130,7 +193,7 @@ export class Resolver {
     await this.deps.store.transition(order, {
       from: ['created', 'paying', 'unknown'],
       to: 'cancelled',
-      note: 'recovered',
+      note,
       response: { request: requestOf(order), bytes: encodeResult(answerFor(done)) },
     });
     if (order.kind === 'precreate') await this.deps.store.ackPush(order.mid, order.tid, order.rrn);

@@ -10,6 +10,7 @@ import type { TransactionContext, TransactionResult } from '../server/dispatcher
 import type { Order, RequestKey } from '../store/store.js';
 import { approved, complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
+import { crashPoint } from './crash-points.js';
 import { answerDuplicate, exclusive } from './duplicates.js';
 import { codeForReason, LIMIT_CODES } from './outcome-codes.js';
 import { cancelled, cancelWithin, queryUntilFinal, within } from './pending.js';
@@ -47,8 +48,11 @@ export async function sale(deps: FlowDeps, ctx: TransactionContext, paymentCode:
     return complete(deps, key, { rc: LIMIT_CODES[begun.limit] });
   }
   if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
+  crashPoint('after-order-written');
   const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
-  return exclusive(deps, key, () => pay(deps, route, begun.order, key, paymentCode, deadline));
+  const result = await exclusive(deps, key, () => pay(deps, route, begun.order, key, paymentCode, deadline));
+  crashPoint('before-reply');
+  return result;
 }
 
 async function pay(
@@ -109,6 +113,7 @@ function settle(
 ): Promise<TransactionResult> {
   const patch = result.channelOrderId ? { channelOrderId: result.channelOrderId } : undefined;
   if (result.outcome === 'success') {
+    crashPoint('after-wallet-accepted');
     settledBy.inc({ wallet: route.wallet, result: 'approved' });
     return finish(deps, order, key, { from: ['paying'], to: 'paid', patch }, approved(order, result));
   }

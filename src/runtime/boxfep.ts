@@ -13,8 +13,10 @@ import { Resolver } from '../flows/recovery.js';
 import { registerFlows } from '../flows/register.js';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { Fep } from '../server/fep.js';
-import { createStore, type Store } from '../store/store.js';
+import { busFor } from '../store/bus.js';
+import { createStore, type Store, type StoreOptions } from '../store/store.js';
 import { createWallets, type Sandboxes, type SandboxSettings, type WalletEndpoints } from './wallets.js';
+import { loadWalletsFile } from './wallets-file.js';
 
 export interface BoxfepOptions {
   /** The LMK; needed unless `crypto` is given. */
@@ -32,7 +34,7 @@ export interface BoxfepOptions {
   sandboxes?: SandboxSettings;
   /** Wallet call guard beyond the configured timeout (breaker, retries, concurrency). */
   guard?: Partial<GuardOptions>;
-  /** Background loops' periods (ms). */
+  /** Background loops' periods (ms); recovery defaults to the config's. */
   pushTickMs?: number;
   recoveryTickMs?: number;
 }
@@ -54,13 +56,25 @@ export function timingFrom(config: ServeConfig): Partial<FlowTiming> {
     payDeadlineMs: config.payDeadlineMs,
     queryIntervalMs: config.queryIntervalMs,
     c2bExpiryMs: config.c2bExpiryMs,
+    c2bQueryIntervalMs: config.c2bQueryIntervalMs,
     cancelBudgetMs: config.walletTimeoutMs,
   };
 }
 
+/**
+ * Store options that follow the configuration: recovery first looks at an order once its own
+ * handler must have finished (pay deadline + cancel budget), so a crashed request is picked up
+ * soon after, and a live one is never raced.
+ */
+export function storeOptionsFrom(config: ServeConfig): StoreOptions {
+  return { recoveryDelayMs: config.payDeadlineMs + config.walletTimeoutMs + 1_000 };
+}
+
 export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {}): Promise<Boxfep> {
   const logger = opts.logger ?? silentLogger;
-  const store = opts.store ?? createStore(config.store);
+  // Endpoints given in code win; then the --wallets file; wallets in neither use sandboxes (if on).
+  const endpoints = { ...(config.wallets ? loadWalletsFile(config.wallets) : {}), ...opts.wallets };
+  const store = opts.store ?? createStore(config.store, storeOptionsFrom(config));
   let crypto = opts.crypto;
   if (!crypto) {
     if (!opts.lmk) throw new Error('an LMK is needed to create the crypto service');
@@ -68,7 +82,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
   }
   const wallets = createWallets({
     sandbox: config.sandbox,
-    endpoints: opts.wallets,
+    endpoints,
     sandboxSettings: opts.sandboxes,
     guard: { timeoutMs: config.walletTimeoutMs, ...opts.guard },
     signer: crypto.rsaSign.bind(crypto),
@@ -114,8 +128,12 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
       },
     });
     const flows = deps as unknown as FlowDeps;
-    const pushes = new PushDispatcher(flows, opts.pushTickMs);
-    const resolver = new Resolver(flows, { tickMs: opts.recoveryTickMs });
+    // Several nodes may share the store: the bus hands a push to the node holding its box.
+    const pushes = new PushDispatcher(flows, opts.pushTickMs, busFor(store));
+    const resolver = new Resolver(flows, {
+      tickMs: opts.recoveryTickMs ?? config.recoveryTickMs,
+      leaseMs: config.recoveryLeaseMs,
+    });
     pushes.start();
     resolver.start();
     logger.info(

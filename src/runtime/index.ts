@@ -1,4 +1,4 @@
-export { type Boxfep, type BoxfepOptions, startBoxfep, timingFrom } from './boxfep.js';
+export { type Boxfep, type BoxfepOptions, startBoxfep, storeOptionsFrom, timingFrom } from './boxfep.js';
 export {
   createWallets,
   SANDBOX_ACCOUNTS,
@@ -6,3 +6,4 @@ export {
   type SandboxSettings,
   type WalletEndpoints,
 } from './wallets.js';
+export { loadWalletsFile, parseWalletsFile } from './wallets-file.js';

@@ -22,12 +22,18 @@ export class PushRegistry {
   private readonly byTid = new Map<string, BoxConnection>();
   private readonly waiting = new Map<string, Waiter>();
   private sender: PushSender | undefined;
+  private readonly bindListeners: Array<(tid: string) => void> = [];
 
   constructor(private readonly log: Logger = silentLogger) {}
 
   /** Set by the pipeline, which knows how to encode and MAC for a terminal. */
   attachSender(sender: PushSender): void {
     this.sender = sender;
+  }
+
+  /** `listener(tid)` runs whenever a terminal is identified on a new connection (it may have pushes waiting). */
+  onBind(listener: (tid: string) => void): void {
+    this.bindListeners.push(listener);
   }
 
   get size(): number {
@@ -49,6 +55,7 @@ export class PushRegistry {
       this.log.info({ tid, old: old.id, conn: conn.id }, 'terminal reconnected: closing its previous connection');
       old.close('replaced');
     }
+    for (const listener of this.bindListeners) listener(tid);
   }
 
   /** Called when a connection closes. */

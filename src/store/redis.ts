@@ -172,6 +172,45 @@ export class RedisStore implements Store {
     }
   }
 
+  // ── node bus (pub/sub between boxfep nodes; see bus.ts) ────────────────────────────────────
+
+  /** Publishes on `<prefix>bus:<channel>` (on a Cluster, PUBLISH reaches every node). Bounded like any call. */
+  async publish(channel: string, message: string): Promise<number> {
+    return this.#run('publish', () => this.#client.publish(`${this.keys.prefix}bus:${channel}`, message));
+  }
+
+  /**
+   * Subscribes on a dedicated connection (a subscribed connection can run nothing else). ioredis
+   * reconnects it and subscribes again by itself after an outage; `onReady` fires each time, so the
+   * caller can catch up on what it missed while the bus was down. Resolves with an unsubscribe.
+   */
+  subscribe(channel: string, onMessage: (message: string) => void, onReady?: () => void): () => Promise<void> {
+    const full = `${this.keys.prefix}bus:${channel}`;
+    // Its own connection, which may queue until connected: a subscription is worth waiting for.
+    const sub: Client =
+      this.#client instanceof Cluster
+        ? this.#client.duplicate(undefined, { enableOfflineQueue: true })
+        : this.#client.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+    sub.on('error', () => undefined);
+    sub.on('message', (ch: string, msg: string) => {
+      if (ch === full) onMessage(msg);
+    });
+    // Subscribing again on every `ready` (a no-op when still subscribed) survives any outage.
+    sub.on('ready', () => {
+      sub.subscribe(full).then(
+        () => onReady?.(),
+        () => undefined,
+      );
+    });
+    return async () => {
+      try {
+        await sub.quit();
+      } catch {
+        sub.disconnect();
+      }
+    };
+  }
+
   // ── terminals ────────────────────────────────────────────────────────────────────────────────
 
   async getTerminal(tid: string): Promise<TerminalRecord | undefined> {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, resolveServeConfig, serveFlagOptions, serveHelp } from '../../config/serve-config.js';
 import { CryptoError, createCryptoService, DEFAULT_CRYPTO_OPTIONS, loadLmk } from '../../crypto/service.js';
 import { createLogger } from '../../log/logger.js';
-import { startBoxfep } from '../../runtime/index.js';
+import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
 import { createStore, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
@@ -27,8 +27,10 @@ export async function run(argv: string[]): Promise<number> {
       env: process.env,
       file: (values.config as string | undefined) ?? process.env.BOXFEP_CONFIG,
     });
+    // Read once here so a bad wallets file is a usage error (exit 2), not a crash at start.
+    if (config.wallets) loadWalletsFile(config.wallets);
     lmk = loadLmk({ file: config.lmkFile, logger: createLogger() }).lmk;
-    store = createStore(config.store);
+    store = createStore(config.store, storeOptionsFrom(config));
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CryptoError || err instanceof StoreInputError) {
       throw new UsageError(err.message);
