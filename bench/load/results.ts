@@ -30,6 +30,8 @@ export interface ServerSummary {
   cpuPercent: number;
   /** RSS at the end of the window. */
   rssBytes: number;
+  /** cpuUsPerTx less the server's idle CPU (timers, background loops) over the same time, µs. */
+  cpuUsPerTxNetOfIdle?: number;
 }
 
 export interface RunSummary {
@@ -73,7 +75,7 @@ export interface MergeInput {
   warmupMs: number;
   durationMs: number;
   results: readonly RunResult[];
-  server?: { pid: number; start: ProcSample; end: ProcSample };
+  server?: { pid: number; start: ProcSample; end: ProcSample; idleCpuPercent?: number };
 }
 
 export function mergeResults(input: MergeInput): RunOutcome {
@@ -163,15 +165,25 @@ export function mergeResults(input: MergeInput): RunOutcome {
   return { summary, overall, byType: byTypeHist };
 }
 
-export function serverSummary(pid: number, start: ProcSample, end: ProcSample, transactions: number): ServerSummary {
+export function serverSummary(
+  pid: number,
+  start: ProcSample,
+  end: ProcSample,
+  transactions: number,
+  idleCpuPercent?: number,
+): ServerSummary {
   const cpuUs = end.cpuUs - start.cpuUs;
   const wallUs = (end.at - start.at) * 1000;
-  return {
+  const out: ServerSummary = {
     pid,
     cpuUsPerTx: transactions > 0 ? round1(cpuUs / transactions) : 0,
     cpuPercent: wallUs > 0 ? round1((100 * cpuUs) / wallUs) : 0,
     rssBytes: end.rssBytes,
   };
+  if (idleCpuPercent !== undefined && transactions > 0) {
+    out.cpuUsPerTxNetOfIdle = round1(Math.max(0, cpuUs - (idleCpuPercent / 100) * wallUs) / transactions);
+  }
+  return out;
 }
 
 function round1(x: number): number {

@@ -35,6 +35,8 @@ export interface ConnectionReport {
   rssBeforeBytes?: number;
   rssConnectedBytes?: number;
   bytesPerConnection?: number;
+  /** Server CPU while the connected fleet was silent (timers, background loops), % of a core. */
+  idleCpuPercent?: number;
 }
 
 export interface PhaseOutcome {
@@ -76,6 +78,7 @@ export interface BenchResult {
 
 const ECHO_MAIN = join(fileURLToPath(new URL('.', import.meta.url)), 'echo-main.js');
 const START_LEAD_MS = 500;
+const IDLE_SAMPLE_MS = 2000;
 
 export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []): Promise<BenchResult> {
   const startedAt = new Date().toISOString();
@@ -215,9 +218,12 @@ async function phase(
         }),
       ),
     );
-    // Let the server settle (GC, key caches) before reading its idle memory.
+    // Let the server settle (GC, key caches), then read its idle memory and its idle CPU (timers,
+    // background loops) over a quiet interval: that share is not the transactions' cost.
     await sleep(1000);
     const connected = trySample(pid);
+    await sleep(IDLE_SAMPLE_MS);
+    const idleEnd = trySample(pid);
     const connection: ConnectionReport = {
       boxes: fleet.length,
       connected: summaries.reduce((n, s) => n + s.connected, 0),
@@ -233,6 +239,10 @@ async function phase(
         connection.bytesPerConnection = Math.round((connected.rssBytes - before.rssBytes) / connection.connected);
       }
     }
+    if (connected && idleEnd) {
+      connection.idleCpuPercent =
+        Math.round((1000 * (idleEnd.cpuUs - connected.cpuUs)) / ((idleEnd.at - connected.at) * 1000)) / 10;
+    }
     io.line(
       `${label}: ${connection.connected} connected in ${connection.connectSeconds} s` +
         (connection.connectFailures + connection.signOnFailures > 0
@@ -247,7 +257,18 @@ async function phase(
     const rates = o.sweep ? sweepRates(o.sweep) : [o.rate];
     const runs: RunOutcome[] = [];
     for (const rate of rates) {
-      const outcome = await runOnce(o, io, gens, slices, fleet.length, rate, pid, isBoxfep, label);
+      const outcome = await runOnce(
+        o,
+        io,
+        gens,
+        slices,
+        fleet.length,
+        rate,
+        pid,
+        isBoxfep,
+        label,
+        connection.idleCpuPercent,
+      );
       runs.push(outcome);
       if (o.sweep) {
         const v = sloVerdict(outcome.summary, o);
@@ -271,6 +292,7 @@ async function runOnce(
   pid: number | undefined,
   check: boolean,
   label: string,
+  idleCpuPercent: number | undefined,
 ): Promise<RunOutcome> {
   const startAt = Date.now() + START_LEAD_MS;
   const warmupMs = o.warmupS * 1000;
@@ -312,7 +334,7 @@ async function runOnce(
       ),
     );
     io.progress('');
-    const server = pid !== undefined && start && end ? { pid, start, end } : undefined;
+    const server = pid !== undefined && start && end ? { pid, start, end, idleCpuPercent } : undefined;
     return mergeResults({
       label,
       mode: o.mode,

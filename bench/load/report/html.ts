@@ -58,7 +58,11 @@ function runSection(title: string, r: RunSummary): string {
     ['generator lag p99 / own CPU', `${r.generatorLagMs.p99} ms / ${r.generatorCpuUsPerTx} µs per transaction`],
   ];
   if (r.server) {
-    facts.push(['server CPU per transaction', `${r.server.cpuUsPerTx} µs (${r.server.cpuPercent}% of a core)`]);
+    const net = r.server.cpuUsPerTxNetOfIdle;
+    facts.push([
+      'server CPU per transaction',
+      `${r.server.cpuUsPerTx} µs${net !== undefined ? ` (${net} µs net of idle)` : ''}, ${r.server.cpuPercent}% of a core`,
+    ]);
     facts.push(['server RSS', `${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`]);
   }
   if (r.push.expected > 0) {

@@ -39,7 +39,9 @@ function runLines(r: RunSummary): string[] {
   );
   if (r.server) {
     out.push(
-      `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction (${r.server.cpuPercent}% of a core), RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+      `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction` +
+        (r.server.cpuUsPerTxNetOfIdle !== undefined ? ` (${f(r.server.cpuUsPerTxNetOfIdle)} net of idle)` : '') +
+        `, ${r.server.cpuPercent}% of a core, RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
     );
   }
   return out;
@@ -55,7 +57,8 @@ export function textReport(rep: BenchReport): string {
       `${rep.connection.connected}/${rep.connection.boxes} boxes connected and signed on in ${rep.connection.connectSeconds} s` +
       (rep.connection.bytesPerConnection !== undefined
         ? `; server RSS +${(rep.connection.bytesPerConnection / 1024).toFixed(1)} KB per idle connection`
-        : ''),
+        : '') +
+      (rep.connection.idleCpuPercent !== undefined ? `; idle server CPU ${rep.connection.idleCpuPercent}%` : ''),
   );
   out.push(
     `SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${rep.slo.failures.join('; ')}`}`,
