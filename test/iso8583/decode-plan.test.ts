@@ -179,6 +179,10 @@ t.test('decoded fields objects are independent of each other and of the per-bitm
   }
   const again = codec.decode(bytes);
   t.same(again, msg);
+  // a later decode with the same bitmap leaves an earlier result alone
+  const later = codec.decode(codec.encode({ mti: '0210', fields: { 3: '999999', 11: '000999', 41: 'OTHER001' } }));
+  t.same(again, msg);
+  t.same(later.fields, { 3: '999999', 11: '000999', 41: 'OTHER001' });
   t.same(Object.keys(again.fields), ['3', '11', '41']);
   t.not(again.fields, first.fields);
 });
