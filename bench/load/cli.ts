@@ -32,7 +32,14 @@ export async function runBenchCommand(argv: string[], io: BenchIO = consoleIO())
     process.stdout.write(BENCH_HELP);
     return 0;
   }
-  const result = await runBench(options, io, argv);
+  // Ctrl-C: exit (the spawned boxfep and the generator processes are killed on the way out).
+  const interrupt = () => process.exit(130);
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  const result = await runBench(options, io, argv).finally(() => {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+  });
   process.stdout.write(textReport(result.report));
   const written = writeReports(result, pathsFor(options.outDir, options));
   for (const f of written) io.line(`wrote ${f}`);

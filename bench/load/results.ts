@@ -160,8 +160,10 @@ export function mergeResults(input: MergeInput): RunOutcome {
     generatorCpuUsPerTx: completedInWindow > 0 ? round1(sum((r) => r.generatorCpuUs) / completedInWindow) : 0,
     timeline,
   };
-  if (input.server)
-    summary.server = serverSummary(input.server.pid, input.server.start, input.server.end, completedInWindow);
+  if (input.server) {
+    const { pid, start, end, idleCpuPercent } = input.server;
+    summary.server = serverSummary(pid, start, end, completedInWindow, idleCpuPercent);
+  }
   return { summary, overall, byType: byTypeHist };
 }
 

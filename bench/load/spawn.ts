@@ -1,9 +1,10 @@
 // `--spawn`: boxfep started as its own process (`node dist/src/cli/main.js serve …`) on loopback with
-// the fleet's terminals file and the chosen store; its log goes to a file, the box port is read from
-// its "boxfep serving" line, and its CPU time and RSS are sampled from /proc while the load runs.
+// the fleet's terminals file and the chosen store, on a box port picked here; it is ready when that
+// port accepts. Its log goes to a file; its CPU time and RSS are sampled from /proc during the run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -33,7 +34,32 @@ export class SpawnError extends Error {
   override name = 'SpawnError';
 }
 
+/** A free loopback port (bound and released): boxfep's box port, so readiness needs no log line. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const address = srv.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function canConnect(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = tcpConnect({ host: '127.0.0.1', port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
 export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
+  const port = await freePort();
   const args = [
     ...opts.nodeArgs,
     CLI_PATH,
@@ -41,7 +67,7 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
     '--host',
     '127.0.0.1',
     '--box-port',
-    '0',
+    String(port),
     '--admin-port',
     '0',
     '--notify-port',
@@ -68,7 +94,11 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
   } finally {
     closeSync(log);
   }
+  // boxfep must not outlive the harness, however the harness ends.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  void exited.then(() => process.off('exit', killOnExit));
   let exitCode: number | null | undefined;
   void exited.then((c) => {
     exitCode = c;
@@ -78,13 +108,12 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
     if (exitCode !== undefined) {
       throw new SpawnError(`boxfep exited (${exitCode}) before serving; see ${opts.logFile}:\n${tail(opts.logFile)}`);
     }
-    const ready = findServing(opts.logFile);
-    if (ready) {
+    if (await canConnect(port)) {
       const pid = child.pid!;
       return {
         pid,
-        port: ready.port,
-        adminPort: ready.adminPort,
+        port,
+        adminPort: findServing(opts.logFile)?.adminPort,
         stop: async () => {
           if (exitCode !== undefined) return exitCode;
           child.kill('SIGTERM');

@@ -110,7 +110,18 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
 t.test('--sweep steps the rate until the SLO fails and reports the highest that held', async (t) => {
   const app = await startInProcessBoxfep(makeFleet(20, 'RS'));
   t.teardown(() => app.stop());
-  const common = ['--target', `127.0.0.1:${app.port}`, '--run-tag', 'RS', '--mix', 'echo=1', '--warmup', '0'];
+  const common = [
+    '--target',
+    `127.0.0.1:${app.port}`,
+    '--run-tag',
+    'RS',
+    '--mix',
+    'echo=1',
+    '--warmup',
+    '0',
+    '--arrivals',
+    'constant',
+  ];
   const common2 = [...common, '--duration', '0.6', '--sweep', '--sweep-from', '50', '--sweep-step', '50'];
   const held = await runBench(options([...common2, '--sweep-max', '150', '--slo-p99', '1000']), quiet);
   t.same(
