@@ -1,6 +1,7 @@
 // Codec benchmark: encode and decode of a B2C sale 0200 and its 0210 with boxfep's cups-pos and
 // iso87ascii specs, and, in the same run on the equivalent all-ASCII message, the npm package
-// iso_8583 as the baseline. Usage: npm run build && node dist/bench/codec/run.js [--quick]
+// iso_8583 as the baseline; also the reference decode path (composed field codecs) to show what the
+// decode plan gains in the same run. Usage: npm run build && node dist/bench/codec/run.js [--quick]
 import { createRequire } from 'node:module';
 import { codecFor, type IsoMessage } from '../../src/iso8583/index.js';
 import { type Case, keepAlive, measureAll } from './measure.js';
@@ -62,6 +63,12 @@ for (const msg of [sale0200, sale0210]) {
     { name: `encode ${m} iso_8583 baseline`, fn: () => new Iso8583(baseData).getBufferMessage() },
   );
 }
+// The reference decode path (composed field codecs, as before the decode plan), for the gain in this run.
+const sale0200Bytes = cups.encode(sale0200);
+cases.push({
+  name: 'decode 0200 cups-pos reference path',
+  fn: () => cups.decodeReference(sale0200Bytes),
+});
 const results = measureAll(cases, rounds, seconds, samples);
 keepAlive();
 
@@ -78,10 +85,15 @@ for (const r of results) {
   );
 }
 console.log('\nratio to the iso_8583 baseline (same message, same run):');
-for (let i = 0; i < results.length; i += 3) {
+for (let i = 0; i + 2 < results.length; i += 3) {
   const base = results[i + 2].opsPerSec;
   const op = results[i].name.split(' (')[0].replace(' boxfep cups-pos', '');
   console.log(
     `  ${op.padEnd(12)} cups-pos ${(results[i].opsPerSec / base).toFixed(1)}×   iso87ascii ${(results[i + 1].opsPerSec / base).toFixed(1)}×`,
   );
 }
+const reference = results[results.length - 1].opsPerSec;
+console.log(
+  `\ndecode 0200 cups-pos: decode plan ${(results[0].opsPerSec / reference).toFixed(2)}× the reference path ` +
+    `(${(results[0].opsPerSec / results[2].opsPerSec).toFixed(1)}× vs ${(reference / results[2].opsPerSec).toFixed(1)}× the baseline)`,
+);
