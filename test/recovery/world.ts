@@ -66,9 +66,14 @@ export interface World {
   sandboxes: Sandboxes;
   nodes: NodeProc[];
   startNode(name: string, env?: Record<string, string>, extraFlags?: string[]): Promise<NodeProc>;
-  /** Provisions `tid` (once) and returns a signed-on box on `node`. */
-  box(node: NodeProc, tid: string, opts?: { stan?: number; signOn?: boolean }): Promise<Box>;
+  /**
+   * Provisions `tid` (once) and returns a box on `node`, signed on there — or, with `sameKeys`, using
+   * the working keys it got at its last sign-on on any node (keys live in the shared store).
+   */
+  box(node: NodeProc, tid: string, opts?: { stan?: number; sameKeys?: boolean; mid?: string }): Promise<Box>;
   ledger(): LedgerOrder[];
+  /** Stops every node still running (a subtest's teardown: a failed test must not leave a lease holder). */
+  stopNodes(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -92,6 +97,11 @@ export async function startWorld(storeUrl: string): Promise<World> {
   const nodes: NodeProc[] = [];
   const boxes: Box[] = [];
   const provisioned = new Set<string>();
+  const field62 = new Map<string, { hex: string; batch: string }>();
+  const stopNodes = async () => {
+    for (const b of boxes.splice(0)) b.close();
+    await Promise.all(nodes.splice(0).map((n) => n.kill('SIGTERM')));
+  };
   return {
     storeUrl,
     store,
@@ -102,17 +112,22 @@ export async function startWorld(storeUrl: string): Promise<World> {
       nodes.push(node);
       return node;
     },
-    async box(node, tid, { stan, signOn = true } = {}) {
+    async box(node, tid, { stan, sameKeys = false, mid = MID } = {}) {
       if (!provisioned.has(tid)) {
-        await provisionTerminals(store, crypto, [{ tid, mid: MID, tmk: TMK }]);
+        await provisionTerminals(store, crypto, [{ tid, mid, tmk: TMK }]);
         provisioned.add(tid);
       }
-      const box = await Box.connect({ port: node.boxPort, tid, mid: MID, tmk: TMK, replyTimeoutMs: 8_000, stan });
+      const box = await Box.connect({ port: node.boxPort, tid, mid, tmk: TMK, replyTimeoutMs: 8_000, stan });
       boxes.push(box);
-      if (signOn) {
-        const on = await box.signOn();
-        if (on.rc !== '00') throw new Error(`sign-on refused: ${on.rc}`);
+      const keys = field62.get(tid);
+      if (sameKeys && keys) {
+        box.keys.acceptField62(keys.hex);
+        box.batch = keys.batch;
+        return box;
       }
+      const on = await box.signOn();
+      if (on.rc !== '00') throw new Error(`sign-on refused: ${on.rc}`);
+      field62.set(tid, { hex: on.message.fields[62] ?? '', batch: box.batch });
       return box;
     },
     ledger() {
@@ -122,9 +137,9 @@ export async function startWorld(storeUrl: string): Promise<World> {
         ...sandboxes.unionpay.ledger.snapshot(),
       ];
     },
+    stopNodes,
     async close() {
-      for (const b of boxes) b.close();
-      await Promise.all(nodes.map((n) => n.kill('SIGTERM')));
+      await stopNodes();
       await store.close();
       await sandboxes.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -269,18 +284,21 @@ export async function checkConsistency(world: World, sent: SentRequest[]): Promi
     if (!FINAL_STATES.includes(o.state)) problems.push(`${o.rrn} (${o.kind}) left ${o.state}`);
   }
   const byOutTradeNo = new Map(orders.map((o) => [o.outTradeNo, o]));
+  const sentKeys = new Set(sent.map((r) => `${r.tid}|${r.batch}|${r.stan}`));
   const paidPerRequest = new Map<string, number>();
   let walletNet = 0;
   for (const l of world.ledger()) {
     const ours = byOutTradeNo.get(l.outTradeNo) ?? (await world.store.getOrderByOutTradeNo(l.outTradeNo));
-    const net = l.state === 'paid' ? l.amountFen - l.refundedFen : 0;
-    walletNet += net;
     if (!ours) {
       if (l.state === 'paid' || l.state === 'paying' || l.state === 'created') {
         problems.push(`wallet order ${l.outTradeNo} is ${l.state} with no record at boxfep`);
       }
       continue;
     }
+    // Another scenario's order (its request is not among `sent`): not this check's business. An order
+    // that is not the one on file for its own request would mean a request paid twice: kept.
+    if (!sentKeys.has(`${ours.tid}|${ours.batch}|${ours.stan}`)) continue;
+    walletNet += l.state === 'paid' ? l.amountFen - l.refundedFen : 0;
     if (!AGREES[l.state]?.includes(ours.state)) {
       problems.push(`${ours.rrn}: wallet says ${l.state}, boxfep says ${ours.state}`);
     }
