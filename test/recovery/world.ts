@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Box } from '../../src/box/box.js';
+import type { Faults } from '../../src/channels/sandbox/faults.js';
 import type { LedgerOrder } from '../../src/channels/sandbox/ledger.js';
 import { Sandboxes } from '../../src/channels/sandboxes.js';
 import { createCryptoService } from '../../src/crypto/service.js';
@@ -79,10 +80,16 @@ export interface World {
 
 const crypto = createCryptoService({ mode: 'inline', lmk: Buffer.from(LMK_HEX, 'hex') });
 
-export async function startWorld(storeUrl: string): Promise<World> {
+/** Wallet behaviour shared by the three sandboxes: fault injection and its seed. */
+export interface WorldWallets {
+  faults?: Partial<Faults>;
+  seed?: number;
+}
+
+export async function startWorld(storeUrl: string, wallets: WorldWallets = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'bf-world-'));
-  const fast = { payDelayMs: 400, notifyRetryDelaysMs: [100, 300, 1_000, 2_000, 4_000] };
-  const sandboxes = new Sandboxes({ wechat: fast, alipay: fast, unionpay: { payDelayMs: 400 } });
+  const fast = { payDelayMs: 400, notifyRetryDelaysMs: [100, 300, 1_000, 2_000, 4_000], ...wallets };
+  const sandboxes = new Sandboxes({ wechat: fast, alipay: fast, unionpay: { payDelayMs: 400, ...wallets } });
   const d = await sandboxes.start();
   const walletsFile = join(dir, 'wallets.json');
   writeFileSync(
