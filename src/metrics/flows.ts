@@ -43,7 +43,7 @@ export const c2bResults = new Counter({
 
 export const pushAttempts = new Counter({
   name: `${PREFIX}flows_push_attempts_total`,
-  help: '0620 payment-result pushes sent, by attempt kind (first, resend, reconnect) and outcome.',
+  help: '0620 payment-result pushes sent, by attempt kind (first, resend, reconnect, relay: announced by another node) and outcome (relayed: the box is on another node).',
   labelNames: ['kind', 'outcome'] as const,
   registers,
 });
@@ -76,7 +76,7 @@ export const pushesDue = new Gauge({
 
 export const recoveryRuns = new Counter({
   name: `${PREFIX}flows_recovery_runs_total`,
-  help: 'Recovery resolver passes, by result (ran, standby: another node holds the lease, failed).',
+  help: 'Recovery resolver passes, by result (ran, standby: another node holds the lease, lease-lost, failed).',
   labelNames: ['result'] as const,
   registers,
 });
