@@ -1,7 +1,7 @@
 // Provisioning terminals from operator input: `terminal add` flags, a CSV or JSON import, or the
 // `serve --terminals FILE` array. Clear keys are accepted only here (the key ceremony) and are
 // encrypted under the LMK at once; what reaches the store is a TerminalRecord holding key blobs.
-import type { CryptoService } from '../crypto/service.js';
+import type { CryptoService, KeyAlgorithm } from '../crypto/service.js';
 import type { TerminalStore } from '../store/store.js';
 import type { KeyMode, TerminalMacAlgorithm, TerminalRecord, TerminalStatus } from './types.js';
 
@@ -164,8 +164,15 @@ export interface ProvisionResult {
   kcv: string;
 }
 
-async function keyBlob(crypto: CryptoService, clear: string | undefined, blob: string | undefined, what: string) {
-  if (clear) return crypto.importKey(clear);
+async function keyBlob(
+  crypto: CryptoService,
+  clear: string | undefined,
+  blob: string | undefined,
+  what: string,
+  algorithm: KeyAlgorithm = 'tdes',
+) {
+  // The algorithm decides the check value: an AES key's is AES-CMAC based, a TDES key's is not.
+  if (clear) return crypto.importKey(clear, algorithm);
   if (blob === undefined) throw new TerminalInputError(`${what} is missing`);
   try {
     await crypto.keyCheckValue(blob);
@@ -212,7 +219,7 @@ export async function provisionTerminals(
       blob = await keyBlob(crypto, input.tmk, input.tmkUnderLmk, 'tmk');
       rec.tmk = blob;
     } else {
-      blob = await keyBlob(crypto, input.bdk, input.bdkUnderLmk, 'bdk');
+      blob = await keyBlob(crypto, input.bdk, input.bdkUnderLmk, 'bdk', keyMode === 'dukpt-aes' ? 'aes' : 'tdes');
       rec.bdk = blob;
     }
     await store.putTerminal(rec);

@@ -36,7 +36,12 @@ export function recordToInput(rec: TerminalRecord): TerminalInput {
 /** Writes atomically (temp file + rename), readable by the owner only. */
 export function writeTerminalsFile(path: string, records: TerminalRecord[]): void {
   const sorted = [...records].sort((a, b) => a.tid.localeCompare(b.tid));
+  writeTerminalInputs(path, sorted.map(recordToInput));
+}
+
+/** Writes entries as given (e.g. rewrapped ones), atomically and readable by the owner only. */
+export function writeTerminalInputs(path: string, inputs: TerminalInput[]): void {
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(sorted.map(recordToInput), null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(tmp, `${JSON.stringify(inputs, null, 2)}\n`, { mode: 0o600 });
   renameSync(tmp, path);
 }

@@ -1,4 +1,5 @@
-// `boxfep terminal add|list|disable|enable|import`: provisioning. Acts on a shared store
+// `boxfep terminal add|list|disable|enable|import|kcv|resign|rewrap`: provisioning and key
+// management (rewrap and resign live in key-commands.ts). Acts on a shared store
 // (`--store redis://…`, for a deployment where several boxfep nodes share Redis) or on a terminals
 // file (`--terminals-file FILE`, for the embedded memory-store deployment: serve reads the same
 // file with `--terminals FILE`). Clear keys are accepted (the key ceremony) and encrypted under the
@@ -17,6 +18,7 @@ import {
 } from '../../terminals/provisioning.js';
 import { readTerminalsFile, writeTerminalsFile } from '../../terminals/terminals-file.js';
 import { parseFlags } from '../args.js';
+import { registryTarget, resign, rewrap } from '../terminal-keys.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `usage:
@@ -25,6 +27,13 @@ const USAGE = `usage:
   boxfep terminal list [--json]
   boxfep terminal disable --tid TID      boxfep terminal enable --tid TID
   boxfep terminal import FILE            (CSV with a header row, or a JSON array)
+  boxfep terminal kcv --tid TID          check value of the stored TMK/BDK (compare with the ceremony form)
+  boxfep terminal resign (--tid TID | --all)
+                                         revoke working keys: the box gets 22 and signs on again (--store only)
+  boxfep terminal rewrap [--dry-run] [--json]
+                                         LMK rotation: re-encrypt every stored key from the old LMK to the new;
+                                         old LMK: --old-lmk-file F, BOXFEP_OLD_LMK (hex) or BOXFEP_OLD_LMK_FILE
+                                         new LMK: --new-lmk-file F, BOXFEP_NEW_LMK (hex) or BOXFEP_NEW_LMK_FILE
 where the registry is one of:
   --store redis://host:port              a shared store  [BOXFEP_STORE]
   --terminals-file FILE                  the embedded deployment's file  [BOXFEP_TERMINALS_FILE]
@@ -34,6 +43,10 @@ const OPTIONS = {
   store: { type: 'string' },
   'terminals-file': { type: 'string' },
   'lmk-file': { type: 'string' },
+  'old-lmk-file': { type: 'string' },
+  'new-lmk-file': { type: 'string' },
+  all: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
   tid: { type: 'string' },
   mid: { type: 'string' },
   tmk: { type: 'string' },
@@ -57,20 +70,11 @@ async function openRegistry(
   values: Record<string, unknown>,
   crypto: ReturnType<typeof createCryptoService>,
 ): Promise<Registry> {
-  const url = (values.store as string | undefined) ?? process.env.BOXFEP_STORE;
-  const file = (values['terminals-file'] as string | undefined) ?? process.env.BOXFEP_TERMINALS_FILE;
-  if (url && file) throw new UsageError('give either --store or --terminals-file, not both');
-  if (!url && !file) {
-    throw new UsageError('where are the terminals? give --store redis://… or --terminals-file FILE');
-  }
-  if (url) {
-    if (url === 'memory') throw new UsageError('--store memory forgets everything on exit: use --terminals-file');
-    const store = createStore(url);
-    return { store, save: async () => {} };
-  }
+  const target = registryTarget(values);
+  if ('store' in target) return { store: createStore(target.store), save: async () => {} };
   const store = createStore('memory');
-  await provisionTerminals(store, crypto, readTerminalsFile(file!));
-  return { store, save: async () => writeTerminalsFile(file!, await store.listTerminals()) };
+  await provisionTerminals(store, crypto, readTerminalsFile(target.file));
+  return { store, save: async () => writeTerminalsFile(target.file, await store.listTerminals()) };
 }
 
 function printResults(results: ProvisionResult[]): void {
@@ -83,10 +87,13 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return sub === undefined ? 2 : 0;
   }
-  if (!['add', 'list', 'disable', 'enable', 'import'].includes(sub)) {
+  if (!['add', 'list', 'disable', 'enable', 'import', 'kcv', 'resign', 'rewrap'].includes(sub)) {
     throw new UsageError(`unknown subcommand '${sub}'\n${USAGE}`);
   }
   const { values, positionals } = parseFlags(rest, OPTIONS);
+  // These two need no LMK of the serving kind: rewrap takes the old and new ones, resign none.
+  if (sub === 'rewrap') return rewrap(values);
+  if (sub === 'resign') return resign(values);
   let crypto: ReturnType<typeof createCryptoService>;
   try {
     crypto = createCryptoService({
@@ -142,6 +149,22 @@ export async function run(argv: string[]): Promise<number> {
         await store.putTerminal(rec);
         process.stdout.write(`${rec.tid} ${rec.status}\n`);
         break;
+      }
+      case 'kcv': {
+        if (!values.tid) throw new UsageError('terminal kcv needs --tid');
+        const rec = await store.getTerminal(values.tid);
+        if (!rec) throw new UsageError(`no terminal ${values.tid}`);
+        const [name, blob] = rec.tmk ? ['TMK', rec.tmk] : ['BDK', rec.bdk];
+        if (!blob) throw new UsageError(`terminal ${rec.tid} has no key`);
+        let kcv: string;
+        try {
+          kcv = await crypto.keyCheckValue(blob, 4);
+        } catch (err) {
+          if (err instanceof CryptoError) throw new UsageError(`${rec.tid}: the ${name} ${err.message}`);
+          throw err;
+        }
+        process.stdout.write(`${rec.tid}  ${name}  KCV ${kcv}\n`);
+        return 0;
       }
       default: {
         const list = (await store.listTerminals()).sort((a, b) => a.tid.localeCompare(b.tid));
