@@ -6,6 +6,7 @@
 // as final() is never called and inputs are whole blocks. The CBC chain keeps OpenSSL's IV state
 // and cancels it in JS (see CbcChain), so every MAC starts from a zero IV.
 import { type Cipher, createCipheriv, createDecipheriv, type Decipher } from 'node:crypto';
+import { desEncryptOnce } from './des-block.js';
 import { CryptoError } from './errors.js';
 
 export const DES_BLOCK = 8;
@@ -89,10 +90,13 @@ export class CbcChain {
   }
 }
 
-/** One-shot DES/TDES-ECB encryption for keys used once (DUKPT steps). */
+/**
+ * One-shot DES/TDES-ECB encryption for keys used once (DUKPT steps), in JS (`des-block.ts`):
+ * building an OpenSSL context per key costs more than the few blocks it would encrypt.
+ */
 export function desEncrypt(key: Uint8Array, data: Uint8Array): Buffer {
   assertBlocks(data, DES_BLOCK);
-  return createCipheriv('des-ede3', ede3Key(key), null).setAutoPadding(false).update(data);
+  return desEncryptOnce(key, data, Buffer.allocUnsafe(data.length)) as Buffer;
 }
 
 /** Set each byte's low bit so the byte has odd parity, as DES keys require. */
