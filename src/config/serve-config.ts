@@ -21,6 +21,10 @@ export interface ServeConfig {
   /** Extra box listeners (other layouts or ports) beside the default one on boxPort. */
   listeners: ListenerSpec[];
   store: string;
+  /** Prefix of every Redis key and bus channel: several deployments (or test runs) can share one Redis. */
+  storePrefix: string;
+  /** Processes sharing the box, notify and admin ports (node:cluster); more than 1 needs a Redis store. */
+  workers: number;
   terminals?: string;
   lmkFile?: string;
   crypto: 'pool' | 'inline';
@@ -80,6 +84,20 @@ export const SETTINGS: readonly Setting[] = [
     help: 'extra box listener, repeatable: port=5801,length=ascii4,tpdu=false,header=false[,name=N]',
   },
   { key: 'store', flag: 'store', kind: 'string', help: 'memory | redis://host:port | redis+cluster://h:p,h:p' },
+  {
+    key: 'storePrefix',
+    flag: 'store-prefix',
+    kind: 'string',
+    help: 'Redis key and bus-channel prefix (several deployments on one Redis)',
+  },
+  {
+    key: 'workers',
+    flag: 'workers',
+    kind: 'int',
+    min: 1,
+    max: 64,
+    help: 'processes sharing the box ports (node:cluster); more than 1 needs a Redis store',
+  },
   { key: 'terminals', flag: 'terminals', kind: 'string', help: 'JSON file of terminals to upsert at start' },
   { key: 'lmkFile', flag: 'lmk-file', kind: 'string', help: 'file holding the LMK (or BOXFEP_LMK=hex)' },
   { key: 'crypto', flag: 'crypto', kind: 'string', choices: ['pool', 'inline'], help: 'where MACs are computed' },
@@ -140,6 +158,8 @@ export const DEFAULTS: ServeConfig = {
   notifyPort: 8088,
   listeners: [],
   store: 'memory',
+  storePrefix: 'bf:',
+  workers: 1,
   crypto: 'pool',
   cryptoThreads: 2,
   payDeadlineMs: 45_000,

@@ -67,7 +67,10 @@ export function timingFrom(config: ServeConfig): Partial<FlowTiming> {
  * soon after, and a live one is never raced.
  */
 export function storeOptionsFrom(config: ServeConfig): StoreOptions {
-  return { recoveryDelayMs: config.payDeadlineMs + config.walletTimeoutMs + 1_000 };
+  return {
+    recoveryDelayMs: config.payDeadlineMs + config.walletTimeoutMs + 1_000,
+    keyPrefix: config.storePrefix,
+  };
 }
 
 export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {}): Promise<Boxfep> {

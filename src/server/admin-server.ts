@@ -13,6 +13,28 @@ export interface ReadinessCheck {
   check: () => Promise<boolean> | boolean;
 }
 
+/** Where /metrics comes from: this process's registry, or (cluster primary) every worker's, aggregated. */
+export interface MetricsSource {
+  contentType: string;
+  metrics(): Promise<string>;
+}
+
+/** Every check, run at once; a check that throws counts as not ready. */
+export async function runReadiness(
+  checks: readonly ReadinessCheck[],
+): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+  const results = await Promise.all(
+    checks.map(async (c) => {
+      try {
+        return [c.name, await c.check()] as const;
+      } catch {
+        return [c.name, false] as const;
+      }
+    }),
+  );
+  return { ready: results.every(([, ok]) => ok), checks: Object.fromEntries(results) };
+}
+
 export class AdminServer {
   private server: Server | undefined;
   private boundPort = 0;
@@ -21,6 +43,9 @@ export class AdminServer {
   constructor(
     private readonly checks: ReadinessCheck[],
     private readonly log: Logger = silentLogger,
+    private readonly source: MetricsSource = registry,
+    /** Readiness beyond the checks (the cluster primary: its workers'); replaces runReadiness(checks). */
+    private readonly readinessOverride?: () => Promise<{ ready: boolean; checks: Record<string, boolean> }>,
   ) {}
 
   get port(): number {
@@ -28,17 +53,8 @@ export class AdminServer {
   }
 
   /** Every check, run at once; a check that throws counts as not ready. */
-  async readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
-    const results = await Promise.all(
-      this.checks.map(async (c) => {
-        try {
-          return [c.name, await c.check()] as const;
-        } catch {
-          return [c.name, false] as const;
-        }
-      }),
-    );
-    return { ready: results.every(([, ok]) => ok), checks: Object.fromEntries(results) };
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    return this.readinessOverride?.() ?? runReadiness(this.checks);
   }
 
   async start(port: number, host = '0.0.0.0'): Promise<void> {
@@ -49,8 +65,8 @@ export class AdminServer {
         return;
       }
       if (path === '/metrics') {
-        registry.metrics().then(
-          (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+        this.source.metrics().then(
+          (text) => res.writeHead(200, { 'content-type': this.source.contentType }).end(text),
           (err: unknown) => {
             this.log.error({ err }, 'metrics collection failed');
             res.writeHead(500).end();

@@ -6,7 +6,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { createStore, type Store } from '../store/store.js';
 import { registerNetworkManagement } from '../terminals/network-management.js';
-import { AdminServer } from './admin-server.js';
+import { AdminServer, type ReadinessCheck, runReadiness } from './admin-server.js';
 import { BoxServer, type ListenerConfig } from './box-server.js';
 import { Dispatcher } from './dispatcher.js';
 import { RequestPipeline } from './pipeline.js';
@@ -60,6 +60,7 @@ export class Fep implements FepServices {
     readonly server: BoxServer,
     readonly admin: AdminServer | undefined,
     readonly logger: Logger,
+    private readonly checks: readonly ReadinessCheck[],
   ) {}
 
   static async start(opts: FepOptions): Promise<Fep> {
@@ -105,20 +106,21 @@ export class Fep implements FepServices {
       logger,
     });
     let admin: AdminServer | undefined;
-    const fep = (): Fep => new Fep(config, store, crypto, dispatcher, pushes, server, admin, logger);
-    if (opts.admin !== false) {
-      admin = new AdminServer(
-        [
-          { name: 'listeners', check: () => server.listening && !server.draining },
-          { name: 'store', check: () => store.ping().then(() => true) },
-          { name: 'crypto', check: () => crypto.stats().threads > 0 || crypto.mode === 'inline' },
-        ],
-        logger,
-      );
-    }
+    const checks: ReadinessCheck[] = [
+      { name: 'listeners', check: () => server.listening && !server.draining },
+      { name: 'store', check: () => store.ping().then(() => true) },
+      { name: 'crypto', check: () => crypto.stats().threads > 0 || crypto.mode === 'inline' },
+    ];
+    const fep = (): Fep => new Fep(config, store, crypto, dispatcher, pushes, server, admin, logger, checks);
+    if (opts.admin !== false) admin = new AdminServer(checks, logger);
     await server.start();
     if (admin) await admin.start(config.adminPort, config.host);
     return fep();
+  }
+
+  /** What /readyz answers (also without the admin endpoint: a cluster worker reports it to the primary). */
+  readiness(): Promise<{ ready: boolean; checks: Record<string, boolean> }> {
+    return runReadiness(this.checks);
   }
 
   get boxPorts(): number[] {

@@ -1,12 +1,26 @@
 // `boxfep serve`: the whole FEP (box server, flows, wallets, notify and admin endpoints). Settings come from flags, BOXFEP_*
 // variables and a JSON config file (see src/config/serve-config.ts). SIGTERM/SIGINT drain
 // gracefully: stop accepting, answer what is in flight, close idle boxes, exit within --drain-ms.
+// With --workers N > 1 this process becomes the cluster primary (src/runtime/cluster-primary.ts).
 import { readFileSync } from 'node:fs';
-import { ConfigError, resolveServeConfig, serveFlagOptions, serveHelp } from '../../config/serve-config.js';
-import { CryptoError, createCryptoService, DEFAULT_CRYPTO_OPTIONS, loadLmk } from '../../crypto/service.js';
+import {
+  ConfigError,
+  resolveServeConfig,
+  type ServeConfig,
+  serveFlagOptions,
+  serveHelp,
+} from '../../config/serve-config.js';
+import {
+  CryptoError,
+  type CryptoService,
+  createCryptoService,
+  DEFAULT_CRYPTO_OPTIONS,
+  loadLmk,
+} from '../../crypto/service.js';
 import { createLogger } from '../../log/logger.js';
+import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
-import { createStore, StoreInputError } from '../../store/store.js';
+import { createStore, type Store, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
 import { parseFlags } from '../args.js';
@@ -27,6 +41,13 @@ export async function run(argv: string[]): Promise<number> {
       env: process.env,
       file: (values.config as string | undefined) ?? process.env.BOXFEP_CONFIG,
     });
+    if (config.workers > 1 && (config.store === 'memory' || config.store === 'memory://')) {
+      throw new UsageError(
+        `--workers ${config.workers} needs a shared store: the memory store lives inside one process, so ` +
+          'workers would not see each other’s keys, orders or pushes. Use --store redis://host:port ' +
+          '(or redis+cluster://…), or run one process (--workers 1).',
+      );
+    }
     // Read once here so a bad wallets file is a usage error (exit 2), not a crash at start.
     if (config.wallets) loadWalletsFile(config.wallets);
     lmk = loadLmk({ file: config.lmkFile, logger: createLogger() }).lmk;
@@ -38,6 +59,17 @@ export async function run(argv: string[]): Promise<number> {
     throw err;
   }
   const logger = createLogger();
+  if (config.workers > 1) {
+    // Terminals are provisioned once, here, before any worker starts; the workers own the rest.
+    const crypto = createCryptoService({ mode: 'inline', lmk, logger });
+    try {
+      await provisionAtStart(config, store, crypto);
+    } finally {
+      await crypto.close();
+      await store.close();
+    }
+    return runPrimary(config, { logger });
+  }
   const crypto = createCryptoService({
     ...DEFAULT_CRYPTO_OPTIONS,
     mode: config.crypto,
@@ -46,22 +78,10 @@ export async function run(argv: string[]): Promise<number> {
     logger,
   });
   try {
-    if (config.terminals) {
-      const inputs = parseTerminalsFile(readFileSync(config.terminals, 'utf8'), config.terminals);
-      const results = await provisionTerminals(store, crypto, inputs);
-      logger.info({ file: config.terminals, terminals: results.length }, 'terminals upserted');
-    } else if (config.demo && store.backend === 'memory' && (await store.listTerminals()).length === 0) {
-      const demo = await provisionDemoTerminal(store, crypto);
-      process.stdout.write(
-        `demo terminal: TID ${demo.tid}  MID ${demo.mid}  TMK ${demo.tmk} (KCV ${demo.kcv})\n` +
-          `try: boxfep box signon --port ${config.boxPort} --tid ${demo.tid} --mid ${demo.mid} --tmk ${demo.tmk}\n`,
-      );
-    }
+    await provisionAtStart(config, store, crypto);
   } catch (err) {
     await crypto.close();
     await store.close();
-    if (err instanceof TerminalInputError) throw new UsageError(err.message);
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${config.terminals}`);
     throw err;
   }
 
@@ -91,4 +111,26 @@ export async function run(argv: string[]): Promise<number> {
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+}
+
+/** `--terminals FILE` upserted, or on the embedded defaults the demo terminal provisioned and printed. */
+async function provisionAtStart(config: ServeConfig, store: Store, crypto: CryptoService): Promise<void> {
+  const logger = createLogger();
+  try {
+    if (config.terminals) {
+      const inputs = parseTerminalsFile(readFileSync(config.terminals, 'utf8'), config.terminals);
+      const results = await provisionTerminals(store, crypto, inputs);
+      logger.info({ file: config.terminals, terminals: results.length }, 'terminals upserted');
+    } else if (config.demo && store.backend === 'memory' && (await store.listTerminals()).length === 0) {
+      const demo = await provisionDemoTerminal(store, crypto);
+      process.stdout.write(
+        `demo terminal: TID ${demo.tid}  MID ${demo.mid}  TMK ${demo.tmk} (KCV ${demo.kcv})\n` +
+          `try: boxfep box signon --port ${config.boxPort} --tid ${demo.tid} --mid ${demo.mid} --tmk ${demo.tmk}\n`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof TerminalInputError) throw new UsageError(err.message);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new UsageError(`cannot read ${config.terminals}`);
+    throw err;
+  }
 }
