@@ -1,7 +1,9 @@
 // TDES DUKPT, ANSI X9.24-1:2009. The KSN is 10 bytes; its rightmost 21 bits are the transaction
 // counter. The host derives the IPEK from the BDK, then walks the counter's one-bits from the most
 // significant down, applying the non-reversible key generation process once per bit.
+
 import { desEncrypt } from '../des.js';
+import { desEncryptOnce } from '../des-block.js';
 import { CryptoError } from '../errors.js';
 import { parseHex, xor } from '../hex.js';
 
@@ -84,33 +86,54 @@ export function checkTdesCounter(counter: number): void {
   if (counter === 0) throw new CryptoError('dukpt-counter', 'KSN counter 0 names no transaction key');
 }
 
+// Scratch for the one-use keys and blocks below: every value is consumed before the next call, so
+// the derivation allocates only the keys it returns.
+const halfKey = new Uint8Array(8);
+const halfBlock = new Uint8Array(8);
+const maskedBdk = new Uint8Array(16);
+const registerBytes = Buffer.alloc(8);
+
 /** IPEK = E_BDK(KSN[0..8] with counter cleared) ‖ E_(BDK ⊕ C0C0C0C000000000…)(same). */
 export function tdesIpek(bdk: Buffer, ksn: Buffer): Buffer {
   if (bdk.length !== 16) throw new CryptoError('bad-key', `a TDES BDK is 16 bytes, not ${bdk.length}`);
-  const data = Buffer.from(ksn.subarray(0, 8));
-  data[7] &= 0xe0;
-  return Buffer.concat([desEncrypt(bdk, data), desEncrypt(xor(bdk, KEY_MASK), data)]);
+  const ipek = Buffer.allocUnsafe(16);
+  ksn.copy(ipek, 0, 0, 8);
+  ipek[7] &= 0xe0;
+  ipek.copy(ipek, 8, 0, 8);
+  for (let i = 0; i < 16; i++) maskedBdk[i] = bdk[i] ^ KEY_MASK[i];
+  desEncryptOnce(bdk, ipek.subarray(0, 8));
+  desEncryptOnce(maskedBdk, ipek.subarray(8, 16));
+  return ipek;
 }
 
 /** The non-reversible key generation process: a new 16-byte key from `key` and the 8-byte register. */
-export function nonReversibleKey(key: Buffer, register: Buffer): Buffer {
-  const half = (k: Buffer): Buffer => {
-    const right = k.subarray(8, 16);
-    const r = desEncrypt(k.subarray(0, 8), xor(register, right));
-    for (let i = 0; i < 8; i++) r[i] ^= right[i];
-    return r;
-  };
-  const right = half(key);
-  const left = half(xor(key, KEY_MASK));
-  return Buffer.concat([left, right]);
+export function nonReversibleKey(key: Buffer, register: Uint8Array): Buffer {
+  const out = Buffer.allocUnsafe(16);
+  nonReversibleHalf(key, 0, register, out, 8);
+  nonReversibleHalf(key, 0xc0, register, out, 0);
+  return out;
 }
 
-/** Register bytes: the KSN's rightmost 8 bytes with `counter` in place of its counter. */
+/**
+ * One half: with K = key ⊕ (C0C0C0C0 00000000 twice, when `mask` is C0), write
+ * DES_{K left}(register ⊕ K right) ⊕ K right into out[at..at+8].
+ */
+function nonReversibleHalf(key: Buffer, mask: number, register: Uint8Array, out: Buffer, at: number): void {
+  for (let i = 0; i < 8; i++) {
+    const m = i < 4 ? mask : 0;
+    halfKey[i] = key[i] ^ m;
+    halfBlock[i] = register[i] ^ key[8 + i] ^ m;
+  }
+  desEncryptOnce(halfKey, halfBlock);
+  for (let i = 0; i < 8; i++) out[at + i] = halfBlock[i] ^ key[8 + i] ^ (i < 4 ? mask : 0);
+}
+
+/** Register bytes: the KSN's rightmost 8 bytes with `counter` in place of its counter (shared scratch). */
 function register(ksn: Buffer, counter: number): Buffer {
-  const r = Buffer.from(ksn.subarray(2, 10));
-  const low = r.readUIntBE(5, 3);
-  r.writeUIntBE((low & ~COUNTER_MASK & 0xffffff) | counter, 5, 3);
-  return r;
+  ksn.copy(registerBytes, 0, 2, 10);
+  const low = ((ksn[7] << 16) | (ksn[8] << 8) | ksn[9]) & ~COUNTER_MASK & 0xffffff;
+  registerBytes.writeUIntBE(low | counter, 5, 3);
+  return registerBytes;
 }
 
 /**
