@@ -2,7 +2,7 @@
 // pooled micro-batched, at 1 and 2 worker threads, under light (1 outstanding call) and heavy
 // (128 outstanding) load; then DUKPT derivations inline, pooled, and with the npm `dukpt` package
 // as the TDES baseline. Latency percentiles via hdr-histogram-js; main-thread CPU per operation
-// from event-loop utilisation. Run: npm run build && npm run bench:crypto
+// from event-loop utilisation. Run: npm run build && npm run bench:crypto [-- mac|dukpt|transport ...]
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -189,7 +189,10 @@ function transportBench(): void {
   );
 }
 
+// Sections to run: all by default, or those named on the command line (mac, dukpt, transport).
+const only = new Set(process.argv.slice(2));
+const wanted = (name: string) => only.size === 0 || only.has(name);
 console.log(`node ${process.version}, ${SECONDS}s per row`);
-await macBench();
-await dukptBench();
-transportBench();
+if (wanted('mac')) await macBench();
+if (wanted('dukpt')) await dukptBench();
+if (wanted('transport')) transportBench();

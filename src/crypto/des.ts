@@ -96,7 +96,9 @@ export class CbcChain {
  */
 export function desEncrypt(key: Uint8Array, data: Uint8Array): Buffer {
   assertBlocks(data, DES_BLOCK);
-  return desEncryptOnce(key, data, Buffer.allocUnsafe(data.length)) as Buffer;
+  const out = Buffer.allocUnsafe(data.length);
+  desEncryptOnce(key, data, out);
+  return out;
 }
 
 /** Set each byte's low bit so the byte has odd parity, as DES keys require. */

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import t from 'tap';
 import { desEncryptOnce } from '../../src/crypto/des-block.js';
 import { CryptoError } from '../../src/crypto/errors.js';
+import { checkValue } from '../../src/crypto/kcv.js';
 import { fixture } from '../helpers/paths.js';
 
 const h = (s: string) => Buffer.from(s, 'hex');
@@ -64,6 +65,20 @@ t.test('equals OpenSSL des-ede3 on random 8/16/24-byte keys and 1-4 blocks', asy
       },
     ),
     { numRuns: 5000 },
+  );
+});
+
+t.test('DES/TDES check values (now in JS) equal OpenSSL E(0⁸) on random keys', async () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(8, 16, 24).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })),
+      fc.constantFrom<3 | 4>(3, 4),
+      (key, length) => {
+        const expected = hex(openssl(key, Buffer.alloc(8)).subarray(0, length));
+        if (hex(checkValue(Buffer.from(key), length)) !== expected) throw new Error(`KCV of ${hex(key)}`);
+      },
+    ),
+    { numRuns: 1000 },
   );
 });
 
