@@ -13,7 +13,7 @@ import { parseWalletsFile } from './wallets-file.js';
 
 let app: Boxfep | undefined;
 let starting: Promise<void> | undefined;
-let stopping: Promise<void> | undefined;
+let stopping = false;
 let logger: Logger = createLogger();
 
 const send = (m: FromWorker) => {
@@ -48,7 +48,9 @@ async function start(slot: number, shared: ServeConfig, wallets: string | undefi
 
 /** Graceful, once: whatever asked first (the primary's drain, SIGTERM, SIGINT) starts it. */
 function stop(reason: string): void {
-  stopping ??= (async () => {
+  if (stopping) return;
+  stopping = true;
+  void (async () => {
     logger.info({ reason }, 'worker draining');
     let code = 0;
     try {
