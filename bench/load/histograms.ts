@@ -17,7 +17,7 @@ export function newHistogram(digits: 2 | 3 = 3): Histogram {
 
 export function recordMs(h: Histogram, ms: number): void {
   const us = Math.round(ms * 1000);
-  h.recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  h.recordValue(Math.min(Math.max(us, 1), HIGHEST_US));
 }
 
 export function encode(h: Histogram): string {
