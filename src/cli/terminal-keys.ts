@@ -12,24 +12,28 @@ import { readTerminalsFile, writeTerminalInputs } from '../terminals/terminals-f
 import { UsageError } from './usage-error.js';
 
 type Values = Record<string, unknown>;
-export type RegistryTarget = { store: string } | { file: string };
+export type RegistryTarget = { store: string; keyPrefix?: string } | { file: string };
 
-/** Where the terminals are: `--store` / BOXFEP_STORE or `--terminals-file` / BOXFEP_TERMINALS_FILE. */
+/**
+ * Where the terminals are: `--store` / BOXFEP_STORE (with serve's key prefix, `--store-prefix` /
+ * BOXFEP_STORE_PREFIX) or `--terminals-file` / BOXFEP_TERMINALS_FILE.
+ */
 export function registryTarget(values: Values): RegistryTarget {
   const url = (values.store as string | undefined) ?? process.env.BOXFEP_STORE;
   const file = (values['terminals-file'] as string | undefined) ?? process.env.BOXFEP_TERMINALS_FILE;
   if (url && file) throw new UsageError('give either --store or --terminals-file, not both');
   if (url) {
     if (url === 'memory') throw new UsageError('--store memory forgets everything on exit: use --terminals-file');
-    return { store: url };
+    const keyPrefix = (values['store-prefix'] as string | undefined) || process.env.BOXFEP_STORE_PREFIX || undefined;
+    return keyPrefix ? { store: url, keyPrefix } : { store: url };
   }
   if (file) return { file };
   throw new UsageError('where are the terminals? give --store redis://… or --terminals-file FILE');
 }
 
-function openStore(url: string) {
+export function openStore(target: { store: string; keyPrefix?: string }) {
   try {
-    return createStore(url);
+    return createStore(target.store, target.keyPrefix ? { keyPrefix: target.keyPrefix } : {});
   } catch (err) {
     if (err instanceof StoreInputError) throw new UsageError(err.message);
     throw err;
@@ -83,7 +87,7 @@ export async function rewrap(values: Values): Promise<number> {
     if (result.changed && !dryRun) writeTerminalInputs(target.file, result.inputs);
     report = result.report;
   } else {
-    const store = openStore(target.store);
+    const store = openStore(target);
     try {
       report = await rewrapStore(store, translator, { dryRun });
     } finally {
@@ -126,7 +130,7 @@ export async function resign(values: Values): Promise<number> {
   }
   const tid = values.tid as string | undefined;
   if (Boolean(tid) === Boolean(values.all)) throw new UsageError('terminal resign needs --tid TID or --all');
-  const store = openStore(target.store);
+  const store = openStore(target);
   try {
     if (!tid) {
       const r = await revokeAllWorkingKeys(store);

@@ -380,6 +380,53 @@ t.test('LMK rotation on Redis with boxes: rewrap, restart, sessions sign on, DUK
   t.ok(await store.getSessionKeys('20000001'), 'keys issued under the new LMK survive');
 });
 
+t.test('the CLI on Redis (--store with --store-prefix): kcv, rewrap twice, resign', async (t) => {
+  const keyPrefix = `${prefix}cli:`;
+  const store = createStore(REDIS_URL, { keyPrefix });
+  const oldCrypto = crypto(OLD_LMK);
+  t.teardown(async () => {
+    await store.close();
+    await oldCrypto.close();
+  });
+  const where = ['--store', REDIS_URL, '--store-prefix', keyPrefix];
+  const runs: Ran[] = [];
+  const run = async (args: string[], env: Record<string, string>) => {
+    const r = await cli(args, env);
+    runs.push(r);
+    return r;
+  };
+  const added = await run(['add', ...where, '--tid', '50000001', '--mid', MID, '--tmk', TMK], { BOXFEP_LMK: OLD_LMK });
+  t.equal(added.stdout, 'added 50000001  KCV 08D7B4FB\n');
+  const rec = (await store.getTerminal('50000001'))!;
+  t.ok(rec, 'written under the given prefix');
+  const signOn = await oldCrypto.generateSignOnKeys(rec.tmk!, { withTdk: false });
+  await store.putSessionKeys('50000001', { mak: signOn.mak, pik: signOn.pik, issuedAt: Date.now() }, 60_000);
+
+  const rotate = { BOXFEP_OLD_LMK: OLD_LMK, BOXFEP_NEW_LMK: NEW_LMK };
+  const first = await run(['rewrap', ...where], rotate);
+  t.equal(first.code, 0, first.stderr);
+  t.match(first.stdout, /keys re-encrypted\s+1/);
+  t.match(first.stdout, /working keys revoked\s+1/);
+  t.not((await store.getTerminal('50000001'))!.tmk, rec.tmk, 'blob changed');
+  t.equal(await store.getSessionKeys('50000001'), undefined, 'working keys revoked');
+  const kcv = await run(['kcv', ...where, '--tid', '50000001'], { BOXFEP_LMK: NEW_LMK });
+  t.equal(kcv.stdout, '50000001  TMK  KCV 08D7B4FB\n', 'same check value under the new LMK');
+  const old = await run(['kcv', ...where, '--tid', '50000001'], { BOXFEP_LMK: OLD_LMK });
+  t.equal(old.code, 2, 'the old LMK no longer opens it');
+  const second = await run(['rewrap', ...where, '--json'], rotate);
+  t.match(JSON.parse(second.stdout), { rewrapped: 0, current: 1, workingKeysRevoked: 0 });
+
+  await store.putSessionKeys('50000001', { mak: signOn.mak, pik: signOn.pik, issuedAt: Date.now() }, 60_000);
+  const one = await run(['resign', ...where, '--tid', '50000001'], {});
+  t.equal(one.stdout, '50000001 working keys revoked: its next MACed request gets 22 and it signs on again\n');
+  t.equal(await store.getSessionKeys('50000001'), undefined);
+  const all = await run(['resign', ...where, '--all'], {});
+  t.equal(all.stdout, '1 terminals: working keys revoked 0, not signed on 1, DUKPT (no working keys) 0\n');
+  const unknown = await run(['resign', ...where, '--tid', '59999999'], {});
+  t.same([unknown.code, unknown.stderr], [2, 'boxfep terminal: no terminal 59999999\n']);
+  t.same(leaks(runs), [], 'no clear key or LMK in any stdout/stderr');
+});
+
 t.test('a record written back under the old LMK during the run is reported, and the next run fixes it', async (t) => {
   const store = createStore('memory');
   const oldCrypto = crypto(OLD_LMK);

@@ -18,7 +18,7 @@ import {
 } from '../../terminals/provisioning.js';
 import { readTerminalsFile, writeTerminalsFile } from '../../terminals/terminals-file.js';
 import { parseFlags } from '../args.js';
-import { registryTarget, resign, rewrap } from '../terminal-keys.js';
+import { openStore, registryTarget, resign, rewrap } from '../terminal-keys.js';
 import { UsageError } from '../usage-error.js';
 
 const USAGE = `usage:
@@ -36,11 +36,13 @@ const USAGE = `usage:
                                          new LMK: --new-lmk-file F, BOXFEP_NEW_LMK (hex) or BOXFEP_NEW_LMK_FILE
 where the registry is one of:
   --store redis://host:port              a shared store  [BOXFEP_STORE]
+    [--store-prefix P]                   its key prefix, as serve's (default bf:)  [BOXFEP_STORE_PREFIX]
   --terminals-file FILE                  the embedded deployment's file  [BOXFEP_TERMINALS_FILE]
 and the LMK comes from --lmk-file FILE, BOXFEP_LMK or BOXFEP_LMK_FILE.`;
 
 const OPTIONS = {
   store: { type: 'string' },
+  'store-prefix': { type: 'string' },
   'terminals-file': { type: 'string' },
   'lmk-file': { type: 'string' },
   'old-lmk-file': { type: 'string' },
@@ -71,7 +73,7 @@ async function openRegistry(
   crypto: ReturnType<typeof createCryptoService>,
 ): Promise<Registry> {
   const target = registryTarget(values);
-  if ('store' in target) return { store: createStore(target.store), save: async () => {} };
+  if ('store' in target) return { store: openStore(target), save: async () => {} };
   const store = createStore('memory');
   await provisionTerminals(store, crypto, readTerminalsFile(target.file));
   return { store, save: async () => writeTerminalsFile(target.file, await store.listTerminals()) };
