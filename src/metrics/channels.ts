@@ -39,6 +39,8 @@ export const channelBreakerState = new Gauge({
   help: 'Circuit breaker state per wallet: 0 closed, 1 half-open, 2 open',
   labelNames: ['wallet'] as const,
   registers,
+  // With --workers N each process has its own breaker; the worst one is what an operator needs to see.
+  aggregator: 'max',
 });
 
 export const channelInFlight = new Gauge({
