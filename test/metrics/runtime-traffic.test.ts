@@ -3,12 +3,12 @@
 // C2B push and its acknowledgement, and the recovery resolver's passes.
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
-import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { type Boxfep, startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
-import { MID, TEST_LMK, TMK } from './helpers/fep.js';
+import { loopbackConfig, TEST_LMK, TMK } from '../helpers/loopback.js';
+import { MID } from './helpers/fep.js';
 import { type Scrape, scrape } from './helpers/scrape.js';
 
 const TID = '50000001';
@@ -17,18 +17,12 @@ let adminPort = 0;
 let box: Box;
 
 t.before(async () => {
-  const config: ServeConfig = {
-    ...DEFAULTS,
-    host: '127.0.0.1',
-    boxPort: 0,
-    notifyPort: 0,
-    adminPort: 0,
-    crypto: 'inline',
+  const config = loopbackConfig({
     payDeadlineMs: 1500,
     queryIntervalMs: 100,
     walletTimeoutMs: 300,
     drainMs: 1000,
-  };
+  });
   const store = createStore('memory');
   const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
   await provisionTerminals(store, crypto, [{ tid: TID, mid: MID, tmk: TMK }]);

@@ -5,7 +5,6 @@ import { Writable } from 'node:stream';
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
 import * as msg from '../../src/box/messages.js';
-import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { parseField62 } from '../../src/crypto/signon.js';
 import { createLogger } from '../../src/log/logger.js';
@@ -13,6 +12,7 @@ import { maskPaymentCode } from '../../src/log/mask.js';
 import { startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
+import { loopbackConfig } from '../helpers/loopback.js';
 
 const LMK_HEX = '0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210';
 const TMK = '89ABCDEF0123456776543210FEDCBA98';
@@ -37,18 +37,12 @@ const sink = new Writable({
   },
 });
 
-const config: ServeConfig = {
-  ...DEFAULTS,
-  host: '127.0.0.1',
-  boxPort: 0,
-  notifyPort: 0,
-  adminPort: 0,
-  crypto: 'inline',
+const config = loopbackConfig({
   payDeadlineMs: 800,
   queryIntervalMs: 60,
   walletTimeoutMs: 300,
   drainMs: 1000,
-};
+});
 
 t.test('transactions log one masked line each, correlated by RRN; no secret reaches the log', async (t) => {
   const logger = createLogger({ level: 'trace' }, sink);

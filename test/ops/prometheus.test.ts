@@ -9,15 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
-import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { type Boxfep, startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
+import { loopbackConfig, TEST_LMK, TMK } from '../helpers/loopback.js';
 import { repoRoot } from '../helpers/paths.js';
 
-const TEST_LMK = Buffer.from('0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210', 'hex');
-const TMK = '0123456789ABCDEFFEDCBA9876543210';
 const MID = '898000000000001';
 const TID = '40000001';
 const ECHOES = 7;
@@ -89,18 +87,12 @@ async function query(expr: string): Promise<PromResult[]> {
 }
 
 t.before(async () => {
-  const config: ServeConfig = {
-    ...DEFAULTS,
-    host: '127.0.0.1',
-    boxPort: 0,
-    notifyPort: 0,
-    adminPort: 0,
-    crypto: 'inline',
+  const config = loopbackConfig({
     payDeadlineMs: 2000,
     queryIntervalMs: 100,
     walletTimeoutMs: 500,
     drainMs: 1000,
-  };
+  });
   const store = createStore('memory');
   const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
   await provisionTerminals(store, crypto, [{ tid: TID, mid: MID, tmk: TMK }]);

@@ -7,10 +7,9 @@ import { Fep, type FepOptions } from '../../../src/server/fep.js';
 import type { Store } from '../../../src/store/store.js';
 import { provisionTerminals, type TerminalInput } from '../../../src/terminals/provisioning.js';
 
-/** A test LMK (public: it protects nothing outside these tests). */
-export const TEST_LMK = Buffer.from('0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210', 'hex');
-/** The TMK of examples.md's field-62 worked example. */
-export const TMK = '0123456789ABCDEFFEDCBA9876543210';
+import { TEST_LMK, TMK } from '../../helpers/loopback.js';
+
+export { TEST_LMK, TMK };
 export const MID = '123456789012345';
 
 export const sessionTerminal = (tid: string): TerminalInput => ({

@@ -6,9 +6,9 @@ import { Fep, type FepOptions } from '../../../src/server/fep.js';
 import { createStore } from '../../../src/store/store.js';
 import { provisionTerminals, type TerminalInput } from '../../../src/terminals/provisioning.js';
 
-export const TEST_LMK = Buffer.from('0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210', 'hex');
-/** The TMK of examples.md's field-62 worked example. */
-export const TMK = '0123456789ABCDEFFEDCBA9876543210';
+import { TEST_LMK, TMK } from '../../helpers/loopback.js';
+
+export { TEST_LMK, TMK };
 export const BDK = '0123456789ABCDEFFEDCBA9876543210';
 export const AES_BDK = 'FEDCBA9876543210F1F1F1F1F1F1F1F1';
 export const MID = '123456789012345';
