@@ -28,6 +28,8 @@ export interface BenchOptions {
   target?: { host: string; port: number };
   spawn: boolean;
   store: string;
+  /** Where a spawned boxfep's wallet sandboxes run: their own process (default) or inside boxfep. */
+  sandboxes: 'process' | 'in-process';
   serveArgs: string[];
   serverNodeArgs: string[];
   generatorNodeArgs: string[];
@@ -63,6 +65,8 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --ramp R               new connections per second while the fleet connects (default 2000)
   --spawn                start boxfep (dist/src/cli/main.js serve) as a child and sample its CPU and RSS
   --store URL            store of the spawned boxfep: memory (default) | redis://127.0.0.1:6379
+  --sandboxes WHERE      wallet sandboxes of a spawned boxfep: process (default: \`boxfep sandbox\` as its own
+                         process, so the server's CPU is boxfep's own) | in-process (serve --sandbox)
   --serve-arg ARG        extra flag for the spawned serve (repeatable, e.g. --serve-arg=--crypto=inline)
   --server-node-arg ARG  extra node flag for the spawned serve (repeatable, e.g. --server-node-arg=--cpu-prof)
   --generator-node-arg ARG  node flag for the generator processes (repeatable; default --max-semi-space-size=32)
@@ -97,6 +101,7 @@ const FLAGS = {
   ramp: { type: 'string' },
   spawn: { type: 'boolean' },
   store: { type: 'string' },
+  sandboxes: { type: 'string' },
   'serve-arg': { type: 'string', multiple: true },
   'server-node-arg': { type: 'string', multiple: true },
   'generator-node-arg': { type: 'string', multiple: true },
@@ -154,6 +159,10 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
   const target = s('target') === undefined ? undefined : parseTarget(s('target')!);
   if (spawn === (target !== undefined)) throw new BenchUsageError('give exactly one of --spawn or --target HOST:PORT');
   if (!spawn && s('store') !== undefined) throw new BenchUsageError('--store is for --spawn (a target has its own)');
+  const sandboxes = (s('sandboxes') ?? 'process') as BenchOptions['sandboxes'];
+  if (sandboxes !== 'process' && sandboxes !== 'in-process')
+    throw new BenchUsageError('--sandboxes must be process or in-process');
+  if (!spawn && s('sandboxes') !== undefined) throw new BenchUsageError('--sandboxes is for --spawn');
   const mode = (s('mode') ?? 'open') as BenchOptions['mode'];
   if (mode !== 'open' && mode !== 'closed') throw new BenchUsageError(`--mode must be open or closed`);
   const arrivals = (s('arrivals') ?? 'poisson') as ArrivalKind;
@@ -207,6 +216,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     target,
     spawn,
     store: s('store') ?? 'memory',
+    sandboxes,
     serveArgs: (values['serve-arg'] as string[] | undefined) ?? [],
     serverNodeArgs: (values['server-node-arg'] as string[] | undefined) ?? [],
     // A larger young generation: fewer scavenges of the generator's short-lived request objects

@@ -1,6 +1,7 @@
 // CPU time and resident memory of another process, from /proc/<pid>/stat (Linux): user + system time
-// of all its threads (the crypto workers included) and its RSS.
-import { readFileSync } from 'node:fs';
+// of all its threads (the crypto workers included) and its RSS — summed over its live child processes
+// too, so `serve --workers N` counts the primary and every worker.
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcSample {
   /** User + system CPU time, µs. */
@@ -14,21 +15,68 @@ export interface ProcSample {
 const CLK_TCK = 100;
 const PAGE_BYTES = 4096;
 
-export function sampleProcess(pid: number): ProcSample {
+/** Fields of /proc/<pid>/stat after the command name: rest[0] is field 3 (state). */
+function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name (field 2) may hold spaces and parentheses: split after its closing parenthesis.
-  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); utime is field 14, stime 15, rss (pages) 24.
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+/** One process (all its threads): utime is field 14, stime 15, rss (pages) 24. */
+export function sampleProcess(pid: number): ProcSample {
+  const rest = statFields(pid);
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   const rssPages = Number(rest[21]);
   return { cpuUs: ((utime + stime) * 1_000_000) / CLK_TCK, rssBytes: rssPages * PAGE_BYTES, at: performance.now() };
 }
 
+/** Live descendants of `pid` (children, their children…), from the ppid field (4) of every /proc/N/stat. */
+export function descendants(pid: number): number[] {
+  const parentOf = new Map<number, number[]>();
+  for (const name of readdirSync('/proc')) {
+    const child = Number(name);
+    if (!Number.isInteger(child) || child <= 0) continue;
+    try {
+      const ppid = Number(statFields(child)[1]);
+      const list = parentOf.get(ppid);
+      if (list) list.push(child);
+      else parentOf.set(ppid, [child]);
+    } catch {
+      // exited while we looked
+    }
+  }
+  const out: number[] = [];
+  const queue = [pid];
+  for (let i = 0; i < queue.length && i < 10_000; i++) {
+    for (const c of parentOf.get(queue[i]) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/** A process and its live descendants, summed (CPU time of children that already exited is not in it). */
+export function sampleTree(pid: number): ProcSample {
+  const total = sampleProcess(pid);
+  for (const child of descendants(pid)) {
+    try {
+      const s = sampleProcess(child);
+      total.cpuUs += s.cpuUs;
+      total.rssBytes += s.rssBytes;
+    } catch {
+      // exited while we looked
+    }
+  }
+  total.at = performance.now();
+  return total;
+}
+
 export function trySample(pid: number | undefined): ProcSample | undefined {
   if (pid === undefined) return undefined;
   try {
-    return sampleProcess(pid);
+    return sampleTree(pid);
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
 // boxfep spawned or targeted), connect the fleet across the generator processes, run (once or as a
 // sweep), sample the server, and assemble the report. Every wait is bounded.
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { formatMix, parseMix } from './mix.js';
 import type { BenchOptions } from './options.js';
 import { type ProcSample, trySample } from './proc-stat.js';
 import { mergeResults, type RunOutcome, type RunSummary } from './results.js';
-import { type SpawnedServer, spawnBoxfep } from './spawn.js';
+import { type SpawnedSandbox, type SpawnedServer, spawnBoxfep, spawnSandbox, walletsFileFor } from './spawn.js';
 import { deleteRunKeys } from './store-cleanup.js';
 
 export interface BenchIO {
@@ -60,7 +60,16 @@ export interface BenchReport extends RunSummary {
   loadAverage: { start: number[]; end: number[] };
   command: string[];
   runTag: string;
-  target: { kind: 'spawn' | 'target'; address: string; store?: string; pid?: number; logFile?: string };
+  target: {
+    kind: 'spawn' | 'target';
+    address: string;
+    store?: string;
+    pid?: number;
+    logFile?: string;
+    /** Where the spawned boxfep's wallet sandboxes ran; with `process`, the sandbox's pid. */
+    sandboxes?: 'process' | 'in-process';
+    sandboxPid?: number;
+  };
   options: Record<string, unknown>;
   connection: ConnectionReport;
   slo: SloVerdict;
@@ -105,17 +114,32 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   let server: SpawnedServer | undefined;
   let address: { host: string; port: number };
   const logFile = join(workDir, 'server.log');
+  let sandbox: SpawnedSandbox | undefined;
   if (o.spawn) {
+    const serveArgs = [...o.serveArgs];
+    if (o.sandboxes === 'process') {
+      // The wallets in their own process, so the sampled server CPU is boxfep's alone.
+      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'));
+      const walletsFile = join(workDir, 'wallets.json');
+      writeFileSync(walletsFile, walletsFileFor(sandbox.endpoints), { mode: 0o600 });
+      serveArgs.unshift('--sandbox=false', `--wallets=${walletsFile}`);
+      io.line(`wallet sandboxes: pid ${sandbox.pid}, endpoints in ${walletsFile}`);
+    }
     io.line(`spawning boxfep (store ${o.store}); log ${logFile}`);
-    server = await spawnBoxfep({
-      store: o.store,
-      terminalsFile,
-      logFile,
-      maxConnections: o.boxes + 1000,
-      serveArgs: o.serveArgs,
-      nodeArgs: o.serverNodeArgs,
-      readyTimeoutMs: 180_000,
-    });
+    try {
+      server = await spawnBoxfep({
+        store: o.store,
+        terminalsFile,
+        logFile,
+        maxConnections: o.boxes + 1000,
+        serveArgs,
+        nodeArgs: o.serverNodeArgs,
+        readyTimeoutMs: 180_000,
+      });
+    } catch (err) {
+      await sandbox?.stop();
+      throw err;
+    }
     address = { host: '127.0.0.1', port: server.port };
     io.line(`boxfep pid ${server.pid} serving on 127.0.0.1:${server.port}`);
   } else {
@@ -126,6 +150,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep');
   } finally {
     const code = await server?.stop();
+    await sandbox?.stop();
     if (server && code !== 0 && code !== null) io.line(`boxfep exited with code ${code}; see ${logFile}`);
     if (o.spawn && /^rediss?:\/\//.test(o.store) && !o.keepStoreData) {
       try {
@@ -154,7 +179,11 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     target: {
       kind: o.spawn ? 'spawn' : 'target',
       address: `${address.host}:${address.port}`,
-      ...(o.spawn ? { store: o.store, pid: server?.pid, logFile } : o.pid ? { pid: o.pid } : {}),
+      ...(o.spawn
+        ? { store: o.store, pid: server?.pid, logFile, sandboxes: o.sandboxes, sandboxPid: sandbox?.pid }
+        : o.pid
+          ? { pid: o.pid }
+          : {}),
     },
     options: {
       boxes: o.boxes,
@@ -170,6 +199,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
       generators: o.generators,
       seed: o.seed,
       serveArgs: o.serveArgs,
+      sandboxes: o.spawn ? o.sandboxes : undefined,
     },
     connection: main.connection,
     slo: verdicts[chosen],

@@ -7,6 +7,7 @@ import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SANDBOX_ACCOUNTS } from '../../src/runtime/wallets.js';
 
 /** dist/src/cli/main.js, found from dist/bench/load/. */
 export const CLI_PATH = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
@@ -156,4 +157,83 @@ function tail(file: string): string {
   } catch {
     return '';
   }
+}
+
+export interface SpawnedSandbox {
+  readonly pid: number;
+  /** The JSON line `boxfep sandbox` printed: wallet endpoints and keys. */
+  readonly endpoints: Record<string, Record<string, unknown>>;
+  stop(): Promise<void>;
+}
+
+/**
+ * `boxfep sandbox` as its own process: the wallet simulators then do not share boxfep's event loop
+ * or its CPU count, so the server's CPU per transaction is boxfep's own. Ready when it prints its
+ * JSON line (endpoints and keys); its stderr goes to `logFile`.
+ */
+export async function spawnSandbox(logFile: string, readyTimeoutMs = 30_000): Promise<SpawnedSandbox> {
+  const log = openSync(logFile, 'w');
+  let child: ChildProcess;
+  try {
+    child = spawn(process.execPath, [CLI_PATH, 'sandbox', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', log] });
+  } finally {
+    closeSync(log);
+  }
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  void exited.then(() => process.off('exit', killOnExit));
+  const line = await new Promise<string>((resolve, reject) => {
+    let buf = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new SpawnError(`boxfep sandbox printed no endpoints within ${readyTimeoutMs} ms; see ${logFile}`));
+    }, readyTimeoutMs);
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      buf += chunk;
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) {
+        clearTimeout(timer);
+        resolve(buf.slice(0, nl));
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new SpawnError(`boxfep sandbox exited (${code}) before printing endpoints; see ${logFile}`));
+    });
+  });
+  // Keep draining stdout so the sandbox never blocks on a full pipe.
+  child.stdout!.resume();
+  let endpoints: SpawnedSandbox['endpoints'];
+  try {
+    endpoints = JSON.parse(line) as SpawnedSandbox['endpoints'];
+  } catch {
+    child.kill('SIGKILL');
+    throw new SpawnError(`boxfep sandbox printed no JSON: ${line.slice(0, 200)}`);
+  }
+  return {
+    pid: child.pid!,
+    endpoints,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * `serve --wallets FILE` content for a spawned sandbox: its printed endpoints, each wallet with the
+ * sandbox's service-provider account as the default (the bench's merchants have no wallet accounts
+ * of their own, so without it every sale would be refused `03`).
+ */
+export function walletsFileFor(endpoints: SpawnedSandbox['endpoints']): string {
+  const doc: Record<string, unknown> = {};
+  if (endpoints.wechat) doc.wechat = { ...endpoints.wechat, account: SANDBOX_ACCOUNTS.WX };
+  if (endpoints.alipay) doc.alipay = { ...endpoints.alipay, account: SANDBOX_ACCOUNTS.AL };
+  if (endpoints.unionpay) doc.unionpay = { ...endpoints.unionpay, account: SANDBOX_ACCOUNTS.UP };
+  return JSON.stringify(doc);
 }

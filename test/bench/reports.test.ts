@@ -97,12 +97,19 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
     '--warmup',
     '0.5',
     '--mix',
-    'echo=1',
+    'echo=1,sale=1',
+    '--wallets',
+    'WX',
     '--out',
     out,
   ]);
   const { report } = await runBench(o, quiet);
   t.equal(report.target.kind, 'spawn');
+  t.equal(report.target.sandboxes, 'process', 'the wallet sandboxes ran as their own process');
+  t.type(report.target.sandboxPid, 'number');
+  t.not(report.target.sandboxPid, report.target.pid);
+  t.ok((report.byType.sale?.count ?? 0) > 0 && report.errors === 0, 'sales approved through the external sandbox');
+  t.match(readFileSync(join(out, 'wallets.json'), 'utf8'), /"account"/, 'bench merchants get the default accounts');
   t.equal(report.connection.connected, 20, 'every box signed on to the spawned boxfep');
   t.equal(report.errors, 0);
   t.ok(report.server!.cpuUsPerTx > 0, `server CPU ${report.server!.cpuUsPerTx} µs per transaction`);

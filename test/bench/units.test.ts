@@ -1,19 +1,24 @@
 // The harness's small parts: the echo baseline's reply bytes, the reply checks, test payment codes,
 // /proc sampling, fleet generation, sweep steps, the SLO verdict and the flag parser.
+
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
 import { makeFleet } from '../../bench/load/fleet.js';
 import { BenchUsageError, parseBenchArgs } from '../../bench/load/options.js';
-import { sampleProcess } from '../../bench/load/proc-stat.js';
+import { descendants, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
 import { seededRng } from '../../bench/load/random.js';
 import { sloVerdict, sweepRates } from '../../bench/load/session.js';
+import { walletsFileFor } from '../../bench/load/spawn.js';
 import { amountFen, approvingPaymentCode, WALLETS } from '../../bench/load/transactions.js';
 import type { Reply } from '../../src/box/box.js';
 import { walletForPaymentCode } from '../../src/channels/routing.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
 import { computeMac } from '../../src/crypto/field64.js';
+import { SANDBOX_ACCOUNTS } from '../../src/runtime/wallets.js';
+import { parseWalletsFile } from '../../src/runtime/wallets-file.js';
 
 t.test('the echo server answers a frame with itself, TPDU swapped and the reply MTI', async (t) => {
   const payload = Buffer.from('6000030000' + '603100000000' + '0820' + '0020000000C00010' + 'AABB', 'hex');
@@ -89,6 +94,37 @@ t.test('/proc sampling reads CPU time and RSS', async (t) => {
   t.throws(() => sampleProcess(2 ** 22 + 1), 'no such process');
 });
 
+t.test('/proc sampling of a process tree counts its child processes (serve --workers N)', async (t) => {
+  // A child that burns CPU for a bounded time.
+  const child = spawn(process.execPath, ['-e', 'const e=Date.now()+3000;let x=0;while(Date.now()<e)x++;'], {
+    stdio: 'ignore',
+  });
+  t.teardown(() => child.kill('SIGKILL'));
+  await new Promise((r) => setTimeout(r, 800));
+  t.ok(descendants(process.pid).includes(child.pid!), 'the child is found through its ppid');
+  const own = sampleProcess(process.pid);
+  const tree = sampleTree(process.pid);
+  const kid = sampleProcess(child.pid!);
+  t.ok(kid.cpuUs > 0, `child CPU ${kid.cpuUs} µs`);
+  t.ok(tree.cpuUs >= own.cpuUs + kid.cpuUs - 20_000, 'tree CPU = own + child (one tick of slack)');
+  t.ok(tree.rssBytes > own.rssBytes, 'tree RSS includes the child');
+});
+
+t.test('the wallets file for a spawned sandbox gives each wallet its default account', async (t) => {
+  const printed = {
+    wechat: { url: 'http://127.0.0.1:1', apiKey: 'k'.repeat(32) },
+    alipay: { gatewayUrl: 'http://127.0.0.1:2/gateway.do', alipayPublicKeyPem: 'PUB', appPrivateKeyPem: 'PRIV' },
+    unionpay: { host: '127.0.0.1', port: 3 },
+    notifyUrl: 'http://127.0.0.1:4',
+  };
+  const eps = parseWalletsFile(walletsFileFor(printed as never), 'wallets.json');
+  t.same(eps.WX?.account, SANDBOX_ACCOUNTS.WX);
+  t.same(eps.AL?.account, SANDBOX_ACCOUNTS.AL);
+  t.same(eps.UP?.account, SANDBOX_ACCOUNTS.UP);
+  t.equal(eps.WX?.baseUrl, 'http://127.0.0.1:1');
+  t.same(eps.UP && { host: eps.UP.host, port: eps.UP.port }, { host: '127.0.0.1', port: 3 });
+});
+
 t.test('the fleet: unique TIDs, 10 boxes per merchant, stable keys per run tag', async (t) => {
   const f = makeFleet(25, 'Q7');
   t.equal(new Set(f.map((x) => x.tid)).size, 25);
@@ -120,6 +156,8 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
   t.equal(o.generators, 2, 'ceil(10000 / 8000) generator processes');
   t.equal(o.mix, 'sale=70,precreate=10,query=10,echo=9,reversal=1');
   t.equal(o.mode, 'open');
+  t.equal(o.sandboxes, 'process', 'wallet sandboxes in their own process by default');
+  t.equal(parseBenchArgs(['--spawn', '--sandboxes', 'in-process'])!.sandboxes, 'in-process');
   t.same(parseBenchArgs(['--target', '127.0.0.1:5800'])!.target, { host: '127.0.0.1', port: 5800 });
   t.equal(parseBenchArgs(['--help']), undefined);
   const bad: Array<[string[], RegExp]> = [
@@ -133,6 +171,8 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
     [['--spawn', '--sweep', '--baseline', 'echo'], /not with --sweep/],
     [['--target', 'h:1', '--store', 'memory'], /--store is for --spawn/],
     [['--spawn', '--frobnicate'], /frobnicate/],
+    [['--spawn', '--sandboxes', 'elsewhere'], /--sandboxes must be/],
+    [['--target', 'h:1', '--sandboxes', 'process'], /--sandboxes is for --spawn/],
   ];
   for (const [argv, re] of bad) t.throws(() => parseBenchArgs(argv), { name: 'BenchUsageError', message: re });
   t.ok(new BenchUsageError('x') instanceof Error);
