@@ -1,6 +1,13 @@
-// Everything a connector call goes through before and after the wire: the concurrency limit, the
-// circuit breaker, a per-attempt timeout, retries for idempotent operations, and metrics. The wire
-// attempt itself is the connector's; it throws only for transport problems and timeouts.
+// Everything a connector call goes through before and after the wire: the concurrency limit with a
+// bounded queue, the circuit breaker, deadlines, retries for idempotent operations, and metrics. The
+// wire attempt itself is the connector's; it throws only for transport problems and timeouts.
+//
+// One rule decides every outcome here: a call refused before it reached the wallet (breaker open,
+// queue full, no slot in time, connection refused) moved no money, so it is `failed` /
+// `channel-unavailable` — a definite refusal the box may show as `91`. Only an attempt actually
+// handed to the wire can be `unknown`, and once one was, a later local refusal of a retry cannot
+// make the call's result definite again.
+import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, silentLogger } from '../log/logger.js';
 import {
@@ -8,19 +15,35 @@ import {
   channelCallSeconds,
   channelInFlight,
   channelOutcomes,
+  channelQueued,
+  channelQueueWaitSeconds,
   channelRejected,
   channelRetries,
 } from '../metrics/channels.js';
 import type { WalletCode } from '../terminals/types.js';
 import { type BreakerOptions, CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
 import type { ChannelOperation, ChannelResult } from './channel.js';
-import { BusyError, ConcurrencyLimiter } from './limiter.js';
+import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from './limiter.js';
 
 export interface GuardOptions {
-  /** Per-attempt deadline, ms. */
+  /** Deadline of one attempt, ms, counted from the moment it asks for a slot: queueing plus the wire. */
   timeoutMs: number;
+  /**
+   * Budget of the whole call across attempts and retry backoff, ms; no retry starts past it.
+   * Default `timeoutMs × (1 + retries)`: every attempt may use its full deadline.
+   */
+  deadlineMs?: number;
+  /** Calls to the wallet in flight at once. */
   maxConcurrent: number;
+  /** Calls waiting for a slot; beyond it a new call is refused at once. Default 4 × maxConcurrent. */
   maxQueued?: number;
+  /** Longest wait for a slot, ms; default half of `timeoutMs`. */
+  maxQueueWaitMs?: number;
+  /**
+   * An attempt that would start with less than this left of its deadline is not made (the call is
+   * refused unsent, or a retry is skipped), ms; default a tenth of `timeoutMs`.
+   */
+  minUsefulMs?: number;
   breaker: BreakerOptions;
   /** Extra attempts for idempotent operations whose outcome is unknown. */
   retries: number;
@@ -44,14 +67,43 @@ export class NotSentError extends Error {
   override name = 'NotSentError';
 }
 
+/** Why a call was refused before reaching the wallet: the `reason` label of `_rejected_total`. */
+export type LocalRefusal = 'breaker-open' | 'queue-full' | 'queue-timeout';
+
+const REFUSAL_CODES: Readonly<Record<LocalRefusal, readonly [walletCode: string, message: string]>> = {
+  'breaker-open': ['BREAKER_OPEN', 'wallet circuit breaker is open'],
+  'queue-full': ['QUEUE_FULL', 'too many wallet calls waiting'],
+  'queue-timeout': ['QUEUE_TIMEOUT', 'no free slot in time to call the wallet'],
+};
+
 const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 
+/** Local refusals are logged at most this often per wallet (with the count since the last line). */
+const REFUSAL_LOG_INTERVAL_MS = 1_000;
+
 export type Attempt = (signal: AbortSignal) => Promise<ChannelResult>;
+
+/** One attempt's result, and whether it was handed to the wire (and so may have moved money). */
+interface AttemptResult {
+  result: ChannelResult;
+  sent: boolean;
+}
+
+interface Limits {
+  timeoutMs: number;
+  deadlineMs: number;
+  maxQueueWaitMs: number;
+  minUsefulMs: number;
+}
 
 export class CallGuard {
   readonly breaker: CircuitBreaker;
   private readonly limiter: ConcurrencyLimiter;
   private readonly options: GuardOptions;
+  private readonly limits: Limits;
+  private readonly labels: { wallet: WalletCode };
+  private refusalsUnlogged = 0;
+  private refusalLoggedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly wallet: WalletCode,
@@ -59,7 +111,11 @@ export class CallGuard {
     private readonly logger: Logger = silentLogger,
   ) {
     this.options = { ...DEFAULT_GUARD, ...options };
-    this.limiter = new ConcurrencyLimiter(this.options.maxConcurrent, this.options.maxQueued);
+    this.limits = limitsOf(this.options);
+    this.labels = { wallet };
+    this.limiter = new ConcurrencyLimiter(this.options.maxConcurrent, this.options.maxQueued, (delta) =>
+      channelQueued.inc(this.labels, delta),
+    );
     this.breaker = new CircuitBreaker({
       ...this.options.breaker,
       onStateChange: (state) => {
@@ -69,58 +125,120 @@ export class CallGuard {
       },
     });
     channelBreakerState.set({ wallet }, 0);
+    channelQueued.inc(this.labels, 0);
+  }
+
+  /** Calls waiting for a slot now. */
+  get queued(): number {
+    return this.limiter.queued;
+  }
+
+  /** Calls holding a slot now. */
+  get inFlight(): number {
+    return this.limiter.inFlight;
   }
 
   async run(op: ChannelOperation, attempt: Attempt): Promise<ChannelResult> {
+    const { deadlineMs, minUsefulMs } = this.limits;
+    const deadline = performance.now() + deadlineMs;
     const maxAttempts = IDEMPOTENT.has(op) ? 1 + this.options.retries : 1;
-    let result: ChannelResult = rejected('NOT_ATTEMPTED', 'not attempted');
-    for (let n = 0; n < maxAttempts; n++) {
-      if (n > 0) {
-        channelRetries.inc({ wallet: this.wallet, op });
-        await sleep(this.options.retryDelayMs * 2 ** (n - 1));
-      }
-      result = await this.once(op, attempt);
-      if (result.outcome !== 'unknown') break;
+    let last = await this.once(op, attempt, deadline);
+    // The last result of an attempt that reached the wire: what the call reports if a retry is refused.
+    let lastSent = last.sent ? last.result : undefined;
+    for (let n = 1; n < maxAttempts && last.result.outcome === 'unknown'; n++) {
+      const backoff = this.options.retryDelayMs * 2 ** (n - 1);
+      if (deadline - performance.now() - backoff < minUsefulMs) break;
+      channelRetries.inc({ wallet: this.wallet, op });
+      await sleep(backoff);
+      last = await this.once(op, attempt, deadline);
+      if (last.sent) lastSent = last.result;
     }
+    const result = !last.sent && lastSent ? lastSent : last.result;
     channelOutcomes.inc({ wallet: this.wallet, op, outcome: result.outcome });
     if (result.outcome === 'unknown') this.logger.warn({ wallet: this.wallet, op, code: result.walletCode }, 'unknown');
     return result;
   }
 
-  private async once(op: ChannelOperation, attempt: Attempt): Promise<ChannelResult> {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError()), this.options.timeoutMs);
-    let release: (() => void) | undefined;
-    try {
-      release = await this.limiter.acquire(controller.signal);
-    } catch (err) {
-      clearTimeout(timer);
-      if (!(err instanceof BusyError)) throw err;
-      channelRejected.inc({ wallet: this.wallet, reason: 'busy' });
-      return rejected('BUSY', err.message);
+  private async once(op: ChannelOperation, attempt: Attempt, deadline: number): Promise<AttemptResult> {
+    const { timeoutMs, maxQueueWaitMs, minUsefulMs } = this.limits;
+    const start = performance.now();
+    const budget = Math.min(timeoutMs, deadline - start);
+    // An open breaker refuses before queueing: no reason to hold a queue place for a sure refusal.
+    if (this.breaker.state === 'open') return this.refuse('breaker-open');
+
+    let release = this.limiter.tryAcquire();
+    if (!release) {
+      const waited = await this.waitForSlot(Math.min(maxQueueWaitMs, budget - minUsefulMs));
+      if (typeof waited === 'string') return this.refuse(waited);
+      release = waited;
+    }
+    const remaining = budget - (performance.now() - start);
+    if (remaining < minUsefulMs) {
+      release();
+      return this.refuse('queue-timeout');
     }
     if (!this.breaker.tryAcquire()) {
-      clearTimeout(timer);
       release();
-      channelRejected.inc({ wallet: this.wallet, reason: 'breaker-open' });
-      return rejected('BREAKER_OPEN', 'wallet circuit breaker is open');
+      return this.refuse('breaker-open');
     }
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(new TimeoutError()), remaining);
     const stop = channelCallSeconds.startTimer({ wallet: this.wallet, op });
-    channelInFlight.inc({ wallet: this.wallet });
+    channelInFlight.inc(this.labels);
     try {
       const result = await raceAbort(attempt(controller.signal), controller.signal);
-      if (countsAsFailure(result)) this.breaker.failure();
+      // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
+      if (result.outcome === 'unknown') this.breaker.failure();
       else this.breaker.success();
-      return result;
+      return { result, sent: true };
     } catch (err) {
       this.breaker.failure();
       return fromError(err, controller.signal);
     } finally {
       stop();
       clearTimeout(timer);
-      channelInFlight.dec({ wallet: this.wallet });
+      channelInFlight.dec(this.labels);
       release();
     }
+  }
+
+  /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
+  private async waitForSlot(waitMs: number): Promise<(() => void) | 'queue-full' | 'queue-timeout'> {
+    if (waitMs <= 0) return 'queue-timeout';
+    const queuedAt = performance.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), waitMs);
+    try {
+      return await this.limiter.acquire(controller.signal);
+    } catch (err) {
+      if (err instanceof QueueFullError) return 'queue-full';
+      if (err instanceof QueueTimeoutError) return 'queue-timeout';
+      throw err;
+    } finally {
+      clearTimeout(timer);
+      channelQueueWaitSeconds.observe(this.labels, (performance.now() - queuedAt) / 1000);
+    }
+  }
+
+  /**
+   * A refusal before the wire: counted, logged at most once a second, and — the wallet did nothing
+   * wrong — never reported to the breaker, so local overload cannot open it.
+   */
+  private refuse(why: LocalRefusal): AttemptResult {
+    channelRejected.inc({ wallet: this.wallet, reason: why });
+    this.refusalsUnlogged++;
+    const now = performance.now();
+    if (now - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
+      this.logger.warn(
+        { wallet: this.wallet, reason: why, refused: this.refusalsUnlogged, queued: this.limiter.queued },
+        'wallet calls refused before sending',
+      );
+      this.refusalLoggedAt = now;
+      this.refusalsUnlogged = 0;
+    }
+    const [walletCode, message] = REFUSAL_CODES[why];
+    return { result: unavailable(walletCode, message), sent: false };
   }
 }
 
@@ -129,6 +247,22 @@ export class TimeoutError extends Error {
   constructor() {
     super('wallet call timed out');
   }
+}
+
+function limitsOf(o: GuardOptions): Limits {
+  const limits: Limits = {
+    timeoutMs: o.timeoutMs,
+    deadlineMs: o.deadlineMs ?? o.timeoutMs * (1 + o.retries),
+    maxQueueWaitMs: o.maxQueueWaitMs ?? o.timeoutMs / 2,
+    minUsefulMs: o.minUsefulMs ?? o.timeoutMs / 10,
+  };
+  if (!(limits.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
+  if (!(limits.deadlineMs > 0)) throw new RangeError('deadlineMs must be > 0');
+  if (!(limits.maxQueueWaitMs >= 0)) throw new RangeError('maxQueueWaitMs must be >= 0');
+  if (!(limits.minUsefulMs >= 0 && limits.minUsefulMs < Math.min(limits.timeoutMs, limits.deadlineMs))) {
+    throw new RangeError('minUsefulMs must be >= 0 and below timeoutMs and deadlineMs');
+  }
+  return limits;
 }
 
 /** The attempt settles or the deadline wins, whichever is first; the abort also cancels the request. */
@@ -150,19 +284,24 @@ function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function countsAsFailure(result: ChannelResult): boolean {
-  return result.outcome === 'unknown';
-}
-
-function rejected(walletCode: string, walletMessage: string): ChannelResult {
+function unavailable(walletCode: string, walletMessage: string): ChannelResult {
   return { outcome: 'failed', reason: 'channel-unavailable', walletCode, walletMessage };
 }
 
-function fromError(err: unknown, signal: AbortSignal): ChannelResult {
+function fromError(err: unknown, signal: AbortSignal): AttemptResult {
   if (signal.aborted || err instanceof TimeoutError) {
-    return { outcome: 'unknown', reason: 'timeout', walletCode: 'TIMEOUT', walletMessage: 'no answer in time' };
+    const result: ChannelResult = {
+      outcome: 'unknown',
+      reason: 'timeout',
+      walletCode: 'TIMEOUT',
+      walletMessage: 'no answer in time',
+    };
+    return { result, sent: true };
   }
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof NotSentError) return rejected('NOT_SENT', message);
-  return { outcome: 'unknown', reason: 'system-error', walletCode: 'TRANSPORT', walletMessage: message };
+  if (err instanceof NotSentError) return { result: unavailable('NOT_SENT', message), sent: false };
+  return {
+    result: { outcome: 'unknown', reason: 'system-error', walletCode: 'TRANSPORT', walletMessage: message },
+    sent: true,
+  };
 }

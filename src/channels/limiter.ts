@@ -1,19 +1,40 @@
 // Bounds the calls one connector has in flight; callers beyond the bound wait in a FIFO queue of
-// bounded length, and give up when their own deadline passes.
+// bounded length, and give up when their own deadline passes. A full queue refuses at once: under
+// overload it is better to say no now than to let a backlog age past every caller's deadline.
 
+/** No slot was granted: the queue was full, or the caller's signal fired while it waited. */
 export class BusyError extends Error {
   override name = 'BusyError';
+}
+
+/** Refused at once: `maxQueued` callers were already waiting. */
+export class QueueFullError extends BusyError {
+  override name = 'QueueFullError';
+  constructor() {
+    super('connector queue is full');
+  }
+}
+
+/** The caller's signal fired (its queueing deadline passed) before a slot was free. */
+export class QueueTimeoutError extends BusyError {
+  override name = 'QueueTimeoutError';
+  constructor() {
+    super('no free slot before the deadline');
+  }
 }
 
 export class ConcurrencyLimiter {
   private active = 0;
   private readonly waiters: Array<() => void> = [];
 
+  /** `onQueueChange(+1 | -1)` follows the queue depth (a gauge), called on every enqueue and dequeue. */
   constructor(
     readonly maxConcurrent: number,
     readonly maxQueued = maxConcurrent * 4,
+    private readonly onQueueChange?: (delta: 1 | -1) => void,
   ) {
     if (!(maxConcurrent >= 1)) throw new RangeError('maxConcurrent must be at least 1');
+    if (!(maxQueued >= 0)) throw new RangeError('maxQueued must be at least 0');
   }
 
   get inFlight(): number {
@@ -24,13 +45,23 @@ export class ConcurrencyLimiter {
     return this.waiters.length;
   }
 
-  /** Resolves with a release function once a slot is free; rejects with BusyError on a full queue or abort. */
+  /** A slot now, without queueing: the release function, or undefined when every slot is taken. */
+  tryAcquire(): (() => void) | undefined {
+    // Waiters come first: a newcomer must not overtake the queue.
+    if (this.active >= this.maxConcurrent || this.waiters.length > 0) return undefined;
+    this.active++;
+    return this.releaser();
+  }
+
+  /**
+   * Resolves with a release function once a slot is free. Rejects with QueueFullError at once when
+   * `maxQueued` callers already wait, with QueueTimeoutError when `signal` fires first.
+   */
   acquire(signal?: AbortSignal): Promise<() => void> {
-    if (this.active < this.maxConcurrent) {
-      this.active++;
-      return Promise.resolve(this.releaser());
-    }
-    if (this.waiters.length >= this.maxQueued) return Promise.reject(new BusyError('connector queue is full'));
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
+    if (signal?.aborted) return Promise.reject(new QueueTimeoutError());
+    if (this.waiters.length >= this.maxQueued) return Promise.reject(new QueueFullError());
     return new Promise((resolve, reject) => {
       const grant = () => {
         signal?.removeEventListener('abort', onAbort);
@@ -39,11 +70,15 @@ export class ConcurrencyLimiter {
       };
       const onAbort = () => {
         const i = this.waiters.indexOf(grant);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new BusyError('no free slot before the deadline'));
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          this.onQueueChange?.(-1);
+        }
+        reject(new QueueTimeoutError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       this.waiters.push(grant);
+      this.onQueueChange?.(1);
     });
   }
 
@@ -53,7 +88,11 @@ export class ConcurrencyLimiter {
       if (done) return;
       done = true;
       this.active--;
-      this.waiters.shift()?.();
+      const next = this.waiters.shift();
+      if (next) {
+        this.onQueueChange?.(-1);
+        next();
+      }
     };
   }
 }

@@ -29,7 +29,7 @@ export const channelRetries = new Counter({
 
 export const channelRejected = new Counter({
   name: `${PREFIX}channels_rejected_total`,
-  help: 'Calls refused before reaching the wallet (breaker open, queue full, duplicate in-flight key)',
+  help: 'Calls refused before reaching the wallet (breaker-open, queue-full, queue-timeout, duplicate-key…)',
   labelNames: ['wallet', 'reason'] as const,
   registers,
 });
@@ -47,6 +47,21 @@ export const channelInFlight = new Gauge({
   name: `${PREFIX}channels_in_flight`,
   help: 'Wallet calls in flight',
   labelNames: ['wallet'] as const,
+  registers,
+});
+
+export const channelQueued = new Gauge({
+  name: `${PREFIX}channels_queued`,
+  help: 'Wallet calls waiting for a concurrency slot',
+  labelNames: ['wallet'] as const,
+  registers,
+});
+
+export const channelQueueWaitSeconds = new Histogram({
+  name: `${PREFIX}channels_queue_wait_seconds`,
+  help: 'Time a wallet call attempt waited for a concurrency slot (granted or not)',
+  labelNames: ['wallet'] as const,
+  buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers,
 });
 

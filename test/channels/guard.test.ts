@@ -1,0 +1,243 @@
+// The call guard under overload, with scripted attempts and short real timers: a bounded queue that
+// refuses at once, a deadline that counts queueing, local refusals that never become `unknown` nor
+// open the breaker, and retries that stay within the call's deadline.
+import { Writable } from 'node:stream';
+import t from 'tap';
+import type { ChannelResult } from '../../src/channels/channel.js';
+import { type Attempt, CallGuard, type GuardOptions, NotSentError } from '../../src/channels/guard.js';
+import { QueueFullError, QueueTimeoutError } from '../../src/channels/limiter.js';
+import { createLogger } from '../../src/log/logger.js';
+import { channelQueued, channelRejected, channelRetries } from '../../src/metrics/channels.js';
+
+const OK: ChannelResult = { outcome: 'success', walletCode: 'SUCCESS', walletMessage: 'OK' };
+const WALLET = 'WX';
+/** A breaker that opens on the first wallet failure: any failure counted by mistake shows at once. */
+const TOUCHY = { failureThreshold: 1, openMs: 60_000, halfOpenProbes: 1 };
+
+async function metric(
+  m: typeof channelRejected | typeof channelQueued | typeof channelRetries,
+  labels: Record<string, string>,
+) {
+  const { values } = await m.get();
+  const hit = values.find((v) => Object.entries(labels).every(([k, x]) => v.labels[k as never] === x));
+  return hit?.value ?? 0;
+}
+const rejectedCount = (reason: string) => metric(channelRejected, { wallet: WALLET, reason });
+
+/** An attempt that counts its calls and answers when the test says so (or never). */
+function scripted() {
+  const calls: AbortSignal[] = [];
+  const pending: Array<(r: ChannelResult) => void> = [];
+  const attempt: Attempt = (signal) => {
+    calls.push(signal);
+    return new Promise((resolve) => pending.push(resolve));
+  };
+  return { attempt, calls, answer: (i: number, r = OK) => pending[i]?.(r) };
+}
+
+const elapsed = (since: number) => performance.now() - since;
+const guard = (o: Partial<GuardOptions>) => new CallGuard(WALLET, { retries: 0, ...o });
+
+t.test('limiter: a full queue and a passed deadline are distinct refusals', async (t) => {
+  const { ConcurrencyLimiter } = await import('../../src/channels/limiter.js');
+  const depth: number[] = [];
+  let d = 0;
+  const l = new ConcurrencyLimiter(1, 1, (delta) => depth.push((d += delta)));
+  const r1 = l.tryAcquire();
+  t.ok(r1, 'a free slot without queueing');
+  t.equal(l.tryAcquire(), undefined, 'no slot, no queueing');
+  const ac = new AbortController();
+  const waiting = l.acquire(ac.signal);
+  await t.rejects(l.acquire(), QueueFullError);
+  ac.abort();
+  await t.rejects(waiting, QueueTimeoutError);
+  const aborted = AbortSignal.abort();
+  await t.rejects(l.acquire(aborted), QueueTimeoutError, 'an already-passed deadline never queues');
+  const next = l.acquire();
+  r1?.();
+  (await next)();
+  t.same(depth, [1, 0, 1, 0], 'queue depth reported on every change');
+  t.equal(l.inFlight, 0);
+  t.throws(() => new ConcurrencyLimiter(1, -1), RangeError);
+});
+
+t.test('beyond maxQueued a call is refused at once, unsent, and the gauge follows the queue', async (t) => {
+  const g = guard({ maxConcurrent: 1, maxQueued: 1, timeoutMs: 2_000, breaker: TOUCHY });
+  const w = scripted();
+  const before = await rejectedCount('queue-full');
+  const first = g.run('pay', w.attempt);
+  const second = g.run('pay', w.attempt);
+  await new Promise((r) => setImmediate(r));
+  t.equal(g.queued, 1);
+  t.equal(await metric(channelQueued, { wallet: WALLET }), 1, 'boxfep_channels_queued shows the waiting call');
+
+  const since = performance.now();
+  const third = await g.run('pay', w.attempt);
+  t.ok(elapsed(since) < 50, `refused at once (${elapsed(since).toFixed(1)} ms)`);
+  t.match(third, { outcome: 'failed', reason: 'channel-unavailable', walletCode: 'QUEUE_FULL' });
+  t.equal(w.calls.length, 1, 'the refused call never reached the wallet');
+  t.equal(await rejectedCount('queue-full'), before + 1);
+
+  w.answer(0);
+  t.same(await first, OK);
+  await new Promise((r) => setImmediate(r));
+  t.equal(w.calls.length, 2, 'the queued call went on when the slot was free');
+  w.answer(1);
+  t.same(await second, OK);
+  t.equal(await metric(channelQueued, { wallet: WALLET }), 0);
+  t.equal(g.breaker.state, 'closed', 'a local refusal is no wallet failure');
+});
+
+t.test('a pay queued past its useful budget fails as channel-unavailable, never unknown', async (t) => {
+  // 300 ms per attempt, at least 100 ms for the wallet: a slot that is not free within 200 ms is useless.
+  const g = guard({ maxConcurrent: 1, timeoutMs: 300, maxQueueWaitMs: 10_000, minUsefulMs: 100, breaker: TOUCHY });
+  const w = scripted();
+  const before = await rejectedCount('queue-timeout');
+  const holder = g.run('pay', w.attempt);
+  const since = performance.now();
+  const late = await g.run('pay', w.attempt);
+  const waited = elapsed(since);
+  t.match(late, { outcome: 'failed', reason: 'channel-unavailable', walletCode: 'QUEUE_TIMEOUT' });
+  t.ok(waited >= 190 && waited < 290, `gave up at the useful-budget mark (${waited.toFixed(0)} ms)`);
+  t.equal(w.calls.length, 1, 'never handed to the wallet');
+  t.equal(await rejectedCount('queue-timeout'), before + 1);
+  t.equal(g.breaker.state, 'closed', 'queue timeouts do not count against the wallet');
+
+  // The holder is a pay actually sent and never answered: that one is unknown, and the wallet's fault.
+  t.match(await holder, { outcome: 'unknown', reason: 'timeout' });
+  t.equal(g.breaker.state, 'open', 'a sent call that timed out does count');
+});
+
+t.test('maxQueueWaitMs caps the wait; a slot freed in time is used with what is left', async (t) => {
+  const g = guard({ maxConcurrent: 1, timeoutMs: 1_000, maxQueueWaitMs: 80, breaker: TOUCHY });
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  const since = performance.now();
+  t.match(await g.run('pay', w.attempt), { walletCode: 'QUEUE_TIMEOUT' });
+  t.ok(elapsed(since) < 200, `shed after ~80 ms, not the 1 s deadline (${elapsed(since).toFixed(0)} ms)`);
+
+  const queued = g.run('query', w.attempt);
+  setTimeout(() => w.answer(0), 30);
+  t.same(await holder, OK);
+  await new Promise((r) => setImmediate(r));
+  t.equal(w.calls.length, 2, 'granted within the wait: sent');
+  w.answer(1);
+  t.same(await queued, OK);
+});
+
+t.test('the attempt deadline counts the time spent queued', async (t) => {
+  const g = guard({ maxConcurrent: 1, timeoutMs: 300, minUsefulMs: 50, breaker: TOUCHY });
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  const queued = g.run('pay', w.attempt);
+  setTimeout(() => w.answer(0), 100);
+  await holder;
+  const since = performance.now();
+  t.match(await queued, { outcome: 'unknown', reason: 'timeout' }, 'sent, then no answer: unknown');
+  const wire = elapsed(since);
+  t.ok(wire >= 180 && wire < 260, `the wallet got the ~200 ms left, not a fresh 300 ms (${wire.toFixed(0)} ms)`);
+  t.equal(w.calls.length, 2);
+  t.ok(w.calls[1]?.aborted, 'the late request was aborted');
+});
+
+t.test('local refusals never feed the breaker; an open one refuses unsent', async (t) => {
+  const g = guard({ maxConcurrent: 1, maxQueued: 0, timeoutMs: 1_000, breaker: TOUCHY });
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  for (let i = 0; i < 20; i++) t.match(await g.run('pay', w.attempt), { walletCode: 'QUEUE_FULL' });
+  t.equal(g.breaker.state, 'closed', '20 refusals for a full queue: still closed');
+  w.answer(0, { outcome: 'unknown', reason: 'system-error', walletCode: 'SYSTEMERROR', walletMessage: '' });
+  await holder;
+  t.equal(g.breaker.state, 'open', 'one real wallet failure opens it (threshold 1)');
+  const before = await rejectedCount('breaker-open');
+  t.match(await g.run('pay', w.attempt), { outcome: 'failed', walletCode: 'BREAKER_OPEN' });
+  t.equal(await rejectedCount('breaker-open'), before + 1);
+  t.equal(w.calls.length, 1);
+});
+
+t.test('NotSentError is a definite refusal; other transport errors are unknown', async (t) => {
+  const g = guard({ timeoutMs: 500, breaker: { ...TOUCHY, failureThreshold: 10 } });
+  t.match(await g.run('pay', () => Promise.reject(new NotSentError('connection refused'))), {
+    outcome: 'failed',
+    reason: 'channel-unavailable',
+    walletCode: 'NOT_SENT',
+  });
+  t.match(await g.run('pay', () => Promise.reject(new Error('socket hang up'))), {
+    outcome: 'unknown',
+    reason: 'system-error',
+  });
+});
+
+t.test('idempotent retries stay within the call deadline', async (t) => {
+  // Each attempt 120 ms at most, the whole call 300 ms: a second attempt fits, a third does not.
+  const g = guard({
+    timeoutMs: 120,
+    deadlineMs: 300,
+    minUsefulMs: 40,
+    retries: 5,
+    retryDelayMs: 10,
+    breaker: { ...TOUCHY, failureThreshold: 100 },
+  });
+  const w = scripted();
+  const retriesBefore = await metric(channelRetries, { wallet: WALLET, op: 'query' });
+  const since = performance.now();
+  t.match(await g.run('query', w.attempt), { outcome: 'unknown', reason: 'timeout' });
+  const took = elapsed(since);
+  t.equal(w.calls.length, 2, 'retried once, then the deadline left no useful time');
+  t.ok(took < 320, `within the 300 ms deadline (+ timer slack): ${took.toFixed(0)} ms`);
+  t.equal(await metric(channelRetries, { wallet: WALLET, op: 'query' }), retriesBefore + 1);
+
+  let n = 0;
+  const flaky: Attempt = async () => (++n === 1 ? Promise.reject(new Error('reset')) : OK);
+  t.same(await g.run('refund', flaky), OK, 'a quick transport error is retried and the retry answers');
+  t.equal(n, 2);
+  n = 0;
+  t.match(await g.run('pay', flaky), { outcome: 'unknown' }, 'a pay is never retried');
+  t.equal(n, 1);
+});
+
+t.test('a retry refused locally leaves the call unknown, not failed', async (t) => {
+  // The first cancel reached the wallet and got no answer; the retry finds the breaker open. The
+  // cancel may have happened: reporting `failed` would be a lie about the money.
+  const g = guard({ timeoutMs: 200, retries: 2, retryDelayMs: 5, breaker: TOUCHY });
+  let n = 0;
+  const attempt: Attempt = async () => {
+    n++;
+    return { outcome: 'unknown', reason: 'system-error', walletCode: 'SYSTEMERROR', walletMessage: '' };
+  };
+  t.match(await g.run('cancel', attempt), { outcome: 'unknown', walletCode: 'SYSTEMERROR' });
+  t.equal(n, 1, 'the retry was refused by the open breaker');
+});
+
+t.test('local refusals are logged at most once a second, with a count', async (t) => {
+  const lines: Array<{ msg: string; refused?: number; reason?: string }> = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      for (const line of String(chunk).split('\n')) if (line) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'warn' }, sink);
+  const g = new CallGuard(WALLET, { maxConcurrent: 1, maxQueued: 0, timeoutMs: 5_000, retries: 0 }, logger);
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  for (let i = 0; i < 200; i++) await g.run('pay', w.attempt);
+  await new Promise((r) => setTimeout(r, 1_050));
+  for (let i = 0; i < 5; i++) await g.run('pay', w.attempt);
+  await new Promise((r) => setImmediate(r));
+  const shed = lines.filter((l) => l.msg === 'wallet calls refused before sending');
+  t.equal(shed.length, 2, '205 refusals over ~1 s: two lines');
+  t.match(shed, [
+    { reason: 'queue-full', refused: 1 },
+    { reason: 'queue-full', refused: 200 },
+  ]);
+  w.answer(0);
+  await holder;
+});
+
+t.test('options are checked', (t) => {
+  t.throws(() => guard({ timeoutMs: 100, minUsefulMs: 100 }), RangeError);
+  t.throws(() => guard({ timeoutMs: 0 }), RangeError);
+  t.throws(() => guard({ maxQueued: -1 }), RangeError);
+  t.end();
+});
