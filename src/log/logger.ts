@@ -1,7 +1,7 @@
 // One pino logger for the process. Keys never reach it (the crypto layer hands out no clear keys);
 // the redact list is the safety net for the fields that could carry secrets if someone logs a
 // whole object by mistake.
-import { type Logger, type LoggerOptions, pino } from 'pino';
+import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
 
 export const REDACTED_PATHS = [
   '*.tmk',
@@ -31,6 +31,46 @@ export const REDACTED_PATHS = [
 
 export type { Logger };
 
+/** Bytes buffered before stdout is written: a dozen transaction lines per write(2) under load. */
+const MIN_WRITE_BYTES = 4096;
+/** A quiet process's buffered lines reach stdout within this long. */
+const FLUSH_EVERY_MS = 250;
+
+type StdoutDestination = DestinationStream & { flush(): void; flushSync(): void };
+let stdout: StdoutDestination | undefined;
+let unflushed = false;
+
+/**
+ * The process's one stdout destination, asynchronous and buffered: a synchronous write(2) per log
+ * line was 4 % of boxfep's CPU in the request path (docs/performance.md). One shared stream so lines of
+ * several loggers never interleave mid-line. pino flushes it synchronously on process 'exit' (normal
+ * end, process.exit, an uncaught exception); a timer flushes what a quiet process buffered. Only a
+ * SIGKILL can lose the last ≤ 250 ms of lines.
+ */
+function stdoutDestination(): StdoutDestination {
+  if (!stdout) {
+    const dest = pino.destination({ dest: 1, sync: false, minLength: MIN_WRITE_BYTES }) as StdoutDestination;
+    setInterval(() => {
+      if (!unflushed) return;
+      unflushed = false;
+      dest.flush();
+    }, FLUSH_EVERY_MS).unref();
+    stdout = dest;
+  }
+  return stdout;
+}
+
+/** Writes buffered log lines now, synchronously (before an abrupt exit). */
+export function flushLogs(): void {
+  if (!stdout || !unflushed) return;
+  unflushed = false;
+  try {
+    stdout.flushSync();
+  } catch {
+    // a write is in flight (sonic-boom refuses then); pino's exit hook still flushes the rest
+  }
+}
+
 export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.WritableStream): Logger {
   const base: LoggerOptions = {
     level: process.env.BOXFEP_LOG_LEVEL ?? 'info',
@@ -39,7 +79,16 @@ export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.W
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
   };
-  return destination ? pino(base, destination as never) : pino(base);
+  if (destination) return pino(base, destination as never);
+  const hooks = base.hooks?.streamWrite;
+  base.hooks = {
+    ...base.hooks,
+    streamWrite: (line: string) => {
+      unflushed = true;
+      return hooks ? hooks(line) : line;
+    },
+  };
+  return pino(base, stdoutDestination());
 }
 
 /** A logger that writes nothing: the default for library code and tests that do not inspect logs. */
