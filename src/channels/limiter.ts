@@ -7,9 +7,10 @@ export class BusyError extends Error {
   override name = 'BusyError';
 }
 
+// The two refusals keep the name BusyError (callers and tests match on it); tell them apart by class.
+
 /** Refused at once: `maxQueued` callers were already waiting. */
 export class QueueFullError extends BusyError {
-  override name = 'QueueFullError';
   constructor() {
     super('connector queue is full');
   }
@@ -17,7 +18,6 @@ export class QueueFullError extends BusyError {
 
 /** The caller's signal fired (its queueing deadline passed) before a slot was free. */
 export class QueueTimeoutError extends BusyError {
-  override name = 'QueueTimeoutError';
   constructor() {
     super('no free slot before the deadline');
   }
