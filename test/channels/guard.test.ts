@@ -139,7 +139,7 @@ t.test('the attempt deadline counts the time spent queued', async (t) => {
   const since = performance.now();
   t.match(await queued, { outcome: 'unknown', reason: 'timeout' }, 'sent, then no answer: unknown');
   const wire = elapsed(since);
-  t.ok(wire >= 180 && wire < 260, `the wallet got the ~200 ms left, not a fresh 300 ms (${wire.toFixed(0)} ms)`);
+  t.ok(wire >= 180 && wire < 290, `the wallet got the ~200 ms left, not a fresh 300 ms (${wire.toFixed(0)} ms)`);
   t.equal(w.calls.length, 2);
   t.ok(w.calls[1]?.aborted, 'the late request was aborted');
 });
@@ -188,7 +188,7 @@ t.test('idempotent retries stay within the call deadline', async (t) => {
   t.match(await g.run('query', w.attempt), { outcome: 'unknown', reason: 'timeout' });
   const took = elapsed(since);
   t.equal(w.calls.length, 2, 'retried once, then the deadline left no useful time');
-  t.ok(took < 320, `within the 300 ms deadline (+ timer slack): ${took.toFixed(0)} ms`);
+  t.ok(took < 340, `within the 300 ms deadline (+ timer slack): ${took.toFixed(0)} ms`);
   t.equal(await metric(channelRetries, { wallet: WALLET, op: 'query' }), retriesBefore + 1);
 
   let n = 0;
