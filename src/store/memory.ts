@@ -39,6 +39,7 @@ import {
   FINAL_STATES,
   ORDER_EVENT_CAP,
   type Order,
+  type OrderEvent,
   type PendingPush,
   type RequestKey,
   type StoreTtls,
@@ -200,7 +201,7 @@ export class MemoryStore implements Store {
     };
     this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
     this.#writeNewOrder(order, now);
-    return { status: 'started', order: structuredClone(order) };
+    return { status: 'started', order: cloneOrder(order) };
   }
 
   async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
@@ -222,8 +223,8 @@ export class MemoryStore implements Store {
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
-        ? { status: 'exceeds', remainingFen: check.remainingFen, original: structuredClone(original) }
-        : { status: 'not-allowed', reason: check.reason, original: structuredClone(original) };
+        ? { status: 'exceeds', remainingFen: check.remainingFen, original: cloneOrder(original) }
+        : { status: 'not-allowed', reason: check.reason, original: cloneOrder(original) };
     }
 
     original.refundPendingFen += input.amountFen;
@@ -250,7 +251,7 @@ export class MemoryStore implements Store {
     };
     this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
     this.#writeNewOrder(order, now);
-    return { status: 'started', order: structuredClone(order), original: structuredClone(original) };
+    return { status: 'started', order: cloneOrder(order), original: cloneOrder(original) };
   }
 
   async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
@@ -264,7 +265,7 @@ export class MemoryStore implements Store {
     this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
     const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
     const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
-    if (original) return { status: 'started', original: structuredClone(original) };
+    if (original) return { status: 'started', original: cloneOrder(original) };
     this.#tombstones.set(tombKey(r.mid, r.tid, r.batch, r.stan), true, this.ttls.tombstoneMs);
     return { status: 'started' };
   }
@@ -275,7 +276,7 @@ export class MemoryStore implements Store {
     const now = change.now ?? Date.now();
     const order = this.#orders.get(orderKey(current.mid, current.rrn));
     if (!order) return { status: 'not-found' };
-    if (!change.from.includes(order.state)) return { status: 'conflict', order: structuredClone(order) };
+    if (!change.from.includes(order.state)) return { status: 'conflict', order: cloneOrder(order) };
 
     const from = order.state;
     const fx = transitionEffects(order, from, change.to);
@@ -318,7 +319,7 @@ export class MemoryStore implements Store {
     const rk = `${order.mid}|${order.rrn}`;
     if (FINAL_STATES.includes(change.to)) this.#recovery.delete(rk);
     else if (change.nextCheckAt !== undefined) this.#recovery.set(rk, change.nextCheckAt);
-    return { status: 'ok', order: structuredClone(order) };
+    return { status: 'ok', order: cloneOrder(order) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
@@ -342,7 +343,7 @@ export class MemoryStore implements Store {
   async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
     this.#open();
     const o = this.#orders.get(orderKey(mid, rrn));
-    return o && structuredClone(o);
+    return o && cloneOrder(o);
   }
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
@@ -381,7 +382,7 @@ export class MemoryStore implements Store {
       if (out.length >= limit) break;
       const o = this.#orders.get(rk);
       if (!o || FINAL_STATES.includes(o.state)) this.#recovery.delete(rk);
-      else out.push(structuredClone(o));
+      else out.push(cloneOrder(o));
     }
     return out;
   }
@@ -529,6 +530,17 @@ function pushEvent(order: Order, state: Order['state'], at: number, note?: strin
   order.events.push(note ? { at, state, note } : { at, state });
   if (order.events.length > ORDER_EVENT_CAP) order.events.splice(0, order.events.length - ORDER_EVENT_CAP);
   order.state = state;
+}
+
+/**
+ * A caller's own copy of a stored order (the store's object must not change under it). Orders are
+ * flat but for `events`, a list of flat objects: a spread copy is exact and 0.09 µs instead of `structuredClone`'s 4 µs (a V8
+ * serializer round trip), two to three copies per sale (docs/performance.md).
+ */
+function cloneOrder(o: Order): Order {
+  const events = new Array<OrderEvent>(o.events.length);
+  for (let i = 0; i < events.length; i++) events[i] = { ...o.events[i] };
+  return { ...o, events };
 }
 
 function clonePush(p: PendingPush): PendingPush {
