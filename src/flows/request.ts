@@ -25,17 +25,17 @@ export const keyString = (k: RequestKey) => `${k.mid}|${k.tid}|${k.batch}|${k.st
  * (A5), which changes on every send of the same request.
  */
 export function fingerprint(request: IsoMessage): string {
-  const h = createHash('sha256').update(request.mti);
-  const numbers = Object.keys(request.fields)
-    .map(Number)
-    .sort((a, b) => a - b);
-  for (const n of numbers) {
+  // One string, one hash update: the same bytes as hashing field by field, without a native call
+  // per field. Integer keys come out of Object.keys in ascending order (ECMAScript property order).
+  let s = request.mti;
+  for (const k of Object.keys(request.fields)) {
+    const n = Number(k);
     if (n === 64) continue;
     let v = request.fields[n] ?? '';
     if (n === 59) v = withoutKsn(v);
-    h.update(`\u0000${n}=${v}`);
+    s += `\u0000${n}=${v}`;
   }
-  return h.digest('base64url').slice(0, 24);
+  return createHash('sha256').update(s).digest('base64url').slice(0, 24);
 }
 
 function withoutKsn(f59: string): string {
