@@ -2,7 +2,7 @@
 // each method below is atomic by construction (no await between its check and its write); the rules are
 // the shared ones from logic.ts, the same the Redis scripts implement. Values are copied in and out so
 // callers can never change stored state by mutating what they hold.
-import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
+import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '../terminals/types.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
 import {
   businessDay,
@@ -101,7 +101,7 @@ export class MemoryStore implements Store {
   async getTerminal(tid: string): Promise<TerminalRecord | undefined> {
     this.#open();
     const rec = this.#terminals.get(tid);
-    return rec && structuredClone(rec);
+    return rec && cloneTerminal(rec);
   }
 
   async putTerminal(rec: TerminalRecord): Promise<void> {
@@ -541,6 +541,21 @@ function cloneOrder(o: Order): Order {
   const events = new Array<OrderEvent>(o.events.length);
   for (let i = 0; i < events.length; i++) events[i] = { ...o.events[i] };
   return { ...o, events };
+}
+
+/**
+ * A caller's own copy of a terminal, read on every request: its shape is known (the merchant, its
+ * limits and wallet accounts are the only nested objects, all flat), so a spread copy is exact and
+ * avoids `structuredClone` (2.5 % of main-thread busy time in a UnionPay-sale profile).
+ */
+function cloneTerminal(t: TerminalRecord): TerminalRecord {
+  const m = t.merchant;
+  const wallets: MerchantRecord['wallets'] = {};
+  for (const w of Object.keys(m.wallets) as WalletCode[]) {
+    const a = m.wallets[w];
+    if (a) wallets[w] = { ...a };
+  }
+  return { ...t, merchant: { ...m, limits: { ...m.limits }, wallets } };
 }
 
 function clonePush(p: PendingPush): PendingPush {
