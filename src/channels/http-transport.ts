@@ -25,9 +25,12 @@ export class HttpTransport {
   private readonly pool: Pool;
   private readonly basePath: string;
   private readonly untrack: () => void;
+  /** Requests the pool can have on the wire at once: more would wait inside undici, unseen. */
+  readonly capacity: number;
 
   constructor(wallet: WalletCode, baseUrl: string, options: Partial<HttpPoolOptions> = {}) {
     const o = { ...DEFAULT_HTTP_POOL, ...options };
+    this.capacity = o.connections * o.pipelining;
     const url = new URL(baseUrl);
     this.basePath = url.pathname.replace(/\/$/, '');
     this.pool = new Pool(url.origin, {

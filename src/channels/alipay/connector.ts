@@ -65,7 +65,9 @@ export class AlipayConnector implements Channel {
   constructor(private readonly options: AlipayConnectorOptions) {
     this.logger = (options.logger ?? silentLogger).child({ wallet: 'AL' });
     this.http = new HttpTransport('AL', options.gatewayUrl, options.pool);
-    this.guard = new CallGuard('AL', options.guard, this.logger);
+    // The guard's queue must be the only queue: a call waiting inside undici for a connection cannot be
+    // told apart from one sent, so it would come back `unknown` instead of a clean refusal.
+    this.guard = new CallGuard('AL', { maxConcurrent: this.http.capacity, ...options.guard }, this.logger);
     this.signer = options.signer ?? inlineRsaSigner;
   }
 

@@ -61,7 +61,9 @@ export class WechatConnector implements Channel {
   constructor(private readonly options: WechatConnectorOptions) {
     this.logger = (options.logger ?? silentLogger).child({ wallet: 'WX' });
     this.http = new HttpTransport('WX', options.baseUrl, options.pool);
-    this.guard = new CallGuard('WX', options.guard, this.logger);
+    // The guard's queue must be the only queue: a call waiting inside undici for a connection cannot be
+    // told apart from one sent, so it would come back `unknown` instead of a clean refusal.
+    this.guard = new CallGuard('WX', { maxConcurrent: this.http.capacity, ...options.guard }, this.logger);
   }
 
   get openConnections(): number {
