@@ -1,6 +1,16 @@
 // The store's rules as pure functions. MemoryStore calls them directly; the Redis Lua scripts
 // (redis-scripts.ts) implement the same rules line for line, and the shared test suite holds both to them.
-import type { DailyCounters, DuplicateResult, LimitBreach, MerchantLimits, Order, OrderState } from './types.js';
+import { makeOutTradeNo } from './ids.js';
+import type {
+  DailyCounters,
+  DuplicateResult,
+  LimitBreach,
+  MerchantLimits,
+  Order,
+  OrderState,
+  RequestKey,
+  WalletCode,
+} from './types.js';
 
 /** The idempotency record of one box request. */
 export interface RequestRecord {
@@ -115,4 +125,44 @@ export function parentStateAfterRefunds(parent: Order): OrderState {
   }
   if (parent.refundedFen <= 0) return 'paid';
   return parent.refundedFen >= parent.amountFen ? 'refunded' : 'partially_refunded';
+}
+
+/** What a begun request contributes to its new order beyond the request key itself. */
+export interface NewOrderFields {
+  rrn: string;
+  kind: Order['kind'];
+  amountFen: number;
+  state: OrderState;
+  now: number;
+  wallet?: WalletCode;
+  paymentCodeMasked?: string;
+  /** Refunds and voids: the sale they give money back on. */
+  parentRrn?: string;
+  /** Sales counted against daily limits: the business day they were counted on. */
+  limitDay?: string;
+}
+
+/** The order a begun sale, precreate, refund or void writes: one shape for both stores. */
+export function newOrder(r: RequestKey, f: NewOrderFields): Order {
+  return {
+    rrn: f.rrn,
+    tid: r.tid,
+    mid: r.mid,
+    batch: r.batch,
+    stan: r.stan,
+    mti: r.mti,
+    kind: f.kind,
+    amountFen: f.amountFen,
+    ...(f.wallet && { wallet: f.wallet }),
+    ...(f.paymentCodeMasked && { paymentCodeMasked: f.paymentCodeMasked }),
+    outTradeNo: makeOutTradeNo(r.mid, f.rrn, f.now),
+    state: f.state,
+    refundedFen: 0,
+    refundPendingFen: 0,
+    ...(f.parentRrn && { parentRrn: f.parentRrn }),
+    ...(f.limitDay && { limitDay: f.limitDay }),
+    createdAt: f.now,
+    updatedAt: f.now,
+    events: [{ at: f.now, state: f.state }],
+  };
 }

@@ -4,20 +4,13 @@
 // callers can never change stored state by mutating what they hold.
 import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '../terminals/types.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
-import {
-  businessDay,
-  checkAmount,
-  checkId,
-  checkRequestKey,
-  formatRrn,
-  makeOutTradeNo,
-  parseOutTradeNo,
-} from './ids.js';
+import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOutTradeNo } from './ids.js';
 import {
   checkRefund,
   duplicateOf,
   hasLimits,
   limitBreach,
+  newOrder,
   parentStateAfterRefunds,
   type RequestRecord,
   transitionEffects,
@@ -179,26 +172,16 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order: Order = {
+    const order = newOrder(r, {
       rrn,
-      tid: r.tid,
-      mid: r.mid,
-      batch: r.batch,
-      stan: r.stan,
-      mti: r.mti,
       kind: input.kind,
       amountFen: input.amountFen,
-      ...(input.wallet && { wallet: input.wallet }),
-      ...(input.paymentCodeMasked && { paymentCodeMasked: input.paymentCodeMasked }),
-      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
       state,
-      refundedFen: 0,
-      refundPendingFen: 0,
-      ...(limited && { limitDay: day }),
-      createdAt: now,
-      updatedAt: now,
-      events: [{ at: now, state }],
-    };
+      now,
+      wallet: input.wallet,
+      paymentCodeMasked: input.paymentCodeMasked,
+      limitDay: limited ? day : undefined,
+    });
     this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
     this.#writeNewOrder(order, now);
     return { status: 'started', order: cloneOrder(order) };
@@ -230,25 +213,15 @@ export class MemoryStore implements Store {
     original.refundPendingFen += input.amountFen;
     original.updatedAt = now;
     const rrn = this.#nextRrn(now);
-    const order: Order = {
+    const order = newOrder(r, {
       rrn,
-      tid: r.tid,
-      mid: r.mid,
-      batch: r.batch,
-      stan: r.stan,
-      mti: r.mti,
       kind: input.kind,
       amountFen: input.amountFen,
-      ...(original.wallet && { wallet: original.wallet }),
-      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
       state: 'paying',
-      refundedFen: 0,
-      refundPendingFen: 0,
+      now,
+      wallet: original.wallet,
       parentRrn: original.rrn,
-      createdAt: now,
-      updatedAt: now,
-      events: [{ at: now, state: 'paying' }],
-    };
+    });
     this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
     this.#writeNewOrder(order, now);
     return { status: 'started', order: cloneOrder(order), original: cloneOrder(original) };

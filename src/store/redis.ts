@@ -7,9 +7,9 @@ import { storeCommandSeconds, storeErrorsTotal } from '../metrics/store.js';
 import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
 import { decode, encode } from './codec.js';
 import { StoreError, StoreInputError, StoreUnavailableError } from './errors.js';
-import { businessDay, checkAmount, checkId, checkRequestKey, makeOutTradeNo, parseOutTradeNo } from './ids.js';
+import { businessDay, checkAmount, checkId, checkRequestKey, parseOutTradeNo } from './ids.js';
 import { InFlightLimit } from './inflight.js';
-import { hasLimits } from './logic.js';
+import { hasLimits, newOrder } from './logic.js';
 import { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
@@ -274,26 +274,16 @@ export class RedisStore implements Store {
     const limited = hasLimits(input.limits);
     const day = businessDay(now);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order: Order = {
+    const order = newOrder(r, {
       rrn,
-      tid: r.tid,
-      mid: r.mid,
-      batch: r.batch,
-      stan: r.stan,
-      mti: r.mti,
       kind: input.kind,
       amountFen: input.amountFen,
-      ...(input.wallet && { wallet: input.wallet }),
-      ...(input.paymentCodeMasked && { paymentCodeMasked: input.paymentCodeMasked }),
-      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
       state,
-      refundedFen: 0,
-      refundPendingFen: 0,
-      ...(limited && { limitDay: day }),
-      createdAt: now,
-      updatedAt: now,
-      events: [{ at: now, state }],
-    };
+      now,
+      wallet: input.wallet,
+      paymentCodeMasked: input.paymentCodeMasked,
+      limitDay: limited ? day : undefined,
+    });
     const k = this.keys;
     const keys = [
       k.request(r),
@@ -345,24 +335,14 @@ export class RedisStore implements Store {
     checkId('RRN', input.originalRrn, 12);
     const now = input.now ?? Date.now();
     const rrn = await this.#rrn.next(now);
-    const order: Order = {
+    const order = newOrder(r, {
       rrn,
-      tid: r.tid,
-      mid: r.mid,
-      batch: r.batch,
-      stan: r.stan,
-      mti: r.mti,
       kind: input.kind,
       amountFen: input.amountFen,
-      outTradeNo: makeOutTradeNo(r.mid, rrn, now),
       state: 'paying',
-      refundedFen: 0,
-      refundPendingFen: 0,
+      now,
       parentRrn: input.originalRrn,
-      createdAt: now,
-      updatedAt: now,
-      events: [{ at: now, state: 'paying' }],
-    };
+    });
     const k = this.keys;
     const keys = [
       k.request(r),
