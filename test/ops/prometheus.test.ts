@@ -4,7 +4,6 @@
 // dashboard expression is run through the same API, so a panel with a PromQL syntax error fails here.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -15,21 +14,11 @@ import { createStore } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
 import { loopbackConfig, TEST_LMK, TMK } from '../helpers/loopback.js';
 import { repoRoot } from '../helpers/paths.js';
+import { freePort } from '../helpers/ports.js';
 
 const MID = '898000000000001';
 const TID = '40000001';
 const ECHOES = 7;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

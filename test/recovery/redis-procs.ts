@@ -10,26 +10,17 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 
+import { freePort as ephemeralPort } from '../helpers/ports.js';
+
 const run = promisify(execFile);
 
 /** A port nobody listens on now (and, for Cluster nodes, its bus port +10000 too). */
 export async function freePort(withBusPort = false): Promise<number> {
   for (let i = 0; i < 50; i++) {
-    const port = withBusPort ? 20_000 + Math.floor(Math.random() * 20_000) : await ephemeral();
+    const port = withBusPort ? 20_000 + Math.floor(Math.random() * 20_000) : await ephemeralPort();
     if ((await isFree(port)) && (!withBusPort || (await isFree(port + 10_000)))) return port;
   }
   throw new Error('no free port found');
-}
-
-function ephemeral(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function isFree(port: number): Promise<boolean> {

@@ -4,11 +4,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createStore, type Store, type StoreOptions } from '../../src/store/store.js';
+import { freePort } from '../helpers/ports.js';
+
+export { freePort };
 
 export interface StoreHarness {
   readonly name: string;
@@ -72,18 +74,6 @@ async function deleteByPrefix(admin: Redis, prefix: string): Promise<void> {
     cursor = next;
     if (cursor === '0') return;
   }
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RedisProcess {
