@@ -81,3 +81,30 @@ export function trySample(pid: number | undefined): ProcSample | undefined {
     return undefined;
   }
 }
+
+/** Whole-machine CPU time from the first line of /proc/stat, µs summed over every core. */
+export interface MachineSample {
+  /** user + nice + system + irq + softirq: time some process or the kernel ran. */
+  busyUs: number;
+  /** busy + idle + iowait + steal. */
+  totalUs: number;
+  /** Time the hypervisor gave to other guests while this one wanted to run. */
+  stealUs: number;
+  at: number;
+}
+
+export function sampleMachine(): MachineSample {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0];
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  const us = (ticks: number) => (ticks * 1_000_000) / CLK_TCK;
+  const busy = user + nice + system + irq + softirq;
+  return { busyUs: us(busy), totalUs: us(busy + idle + iowait + steal), stealUs: us(steal), at: performance.now() };
+}
+
+export function trySampleMachine(): MachineSample | undefined {
+  try {
+    return sampleMachine();
+  } catch {
+    return undefined;
+  }
+}

@@ -3,7 +3,7 @@
 import type { RunResult } from './generator.js';
 import { type Histogram, type LatencySummaryMs, mergeEncoded, summarize } from './histograms.js';
 import { TX_TYPES, type TxType } from './mix.js';
-import type { ProcSample } from './proc-stat.js';
+import type { MachineSample, ProcSample } from './proc-stat.js';
 
 export interface TypeSummary {
   count: number;
@@ -34,6 +34,24 @@ export interface ServerSummary {
   cpuUsPerTxNetOfIdle?: number;
 }
 
+/**
+ * Where the machine's CPU went during the measured window, per transaction answered: boxfep, the
+ * processes it needs on this machine (wallet sandboxes, Redis), the load generators, and the machine
+ * as a whole. On a machine shared by all of them, this is the budget a target rate must fit in.
+ */
+export interface CpuBudget {
+  cores: number;
+  /** Busy share of the whole machine (every process and the kernel), % of all cores. */
+  machineBusyPercent: number;
+  /** CPU the hypervisor gave to other guests while this one wanted it, % of all cores. */
+  stealPercent: number;
+  /**
+   * µs per transaction: `server` (the process under test), `sandbox` and `redis` (when sampled),
+   * `generators`, `other` (the rest: the bench's parent, kernel threads, other work) and `machine` (all).
+   */
+  usPerTx: Record<string, number>;
+}
+
 export interface RunSummary {
   label: string;
   mode: 'open' | 'closed';
@@ -58,6 +76,7 @@ export interface RunSummary {
   generatorCpuUsPerTx: number;
   timeline: SecondSummary[];
   server?: ServerSummary;
+  cpuBudget?: CpuBudget;
 }
 
 /** The summary plus the merged histograms the HTML and .hgrm reports draw from. */
@@ -76,6 +95,9 @@ export interface MergeInput {
   durationMs: number;
   results: readonly RunResult[];
   server?: { pid: number; start: ProcSample; end: ProcSample; idleCpuPercent?: number };
+  /** Other processes sampled at the window's edges (sandbox, redis), by name. */
+  parties?: { name: string; start: ProcSample; end: ProcSample }[];
+  machine?: { cores: number; start: MachineSample; end: MachineSample };
 }
 
 export function mergeResults(input: MergeInput): RunOutcome {
@@ -164,7 +186,39 @@ export function mergeResults(input: MergeInput): RunOutcome {
     const { pid, start, end, idleCpuPercent } = input.server;
     summary.server = serverSummary(pid, start, end, completedInWindow, idleCpuPercent);
   }
+  if (input.machine && completedInWindow > 0) {
+    summary.cpuBudget = cpuBudget(input, summary, completedInWindow);
+  }
   return { summary, overall, byType: byTypeHist };
+}
+
+function cpuBudget(input: MergeInput, summary: RunSummary, transactions: number): CpuBudget {
+  const { cores, start, end } = input.machine!;
+  const perTx = (us: number) => round1(us / transactions);
+  const usPerTx: Record<string, number> = {};
+  let known = 0;
+  if (input.server) {
+    const us = input.server.end.cpuUs - input.server.start.cpuUs;
+    usPerTx.server = perTx(us);
+    known += us;
+  }
+  for (const p of input.parties ?? []) {
+    const us = p.end.cpuUs - p.start.cpuUs;
+    usPerTx[p.name] = perTx(us);
+    known += us;
+  }
+  usPerTx.generators = summary.generatorCpuUsPerTx;
+  known += summary.generatorCpuUsPerTx * transactions;
+  const busy = end.busyUs - start.busyUs;
+  usPerTx.machine = perTx(busy);
+  usPerTx.other = perTx(Math.max(0, busy - known));
+  const total = end.totalUs - start.totalUs;
+  return {
+    cores,
+    machineBusyPercent: total > 0 ? round1((100 * busy) / total) : 0,
+    stealPercent: total > 0 ? round1((100 * (end.stealUs - start.stealUs)) / total) : 0,
+    usPerTx,
+  };
 }
 
 export function serverSummary(

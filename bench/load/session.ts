@@ -3,7 +3,7 @@
 // sweep), sample the server, and assemble the report. Every wait is bounded.
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type FleetTerminal, makeFleet, randomRunTag, writeFleetTerminalsFile } from './fleet.js';
@@ -12,8 +12,9 @@ import { ChildGenerator, type ConnectSummary, type Generator, LocalGenerator } f
 import { type MachineInfo, machineInfo } from './machine.js';
 import { formatMix, parseMix } from './mix.js';
 import type { BenchOptions } from './options.js';
-import { type ProcSample, trySample } from './proc-stat.js';
-import { mergeResults, type RunOutcome, type RunSummary } from './results.js';
+import { type MachineSample, type ProcSample, trySample, trySampleMachine } from './proc-stat.js';
+import { localRedisPid } from './redis-pid.js';
+import { type MergeInput, mergeResults, type RunOutcome, type RunSummary } from './results.js';
 import { type SpawnedSandbox, type SpawnedServer, spawnBoxfep, spawnSandbox, walletsFileFor } from './spawn.js';
 import { deleteRunKeys } from './store-cleanup.js';
 
@@ -147,7 +148,11 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   }
   let main: PhaseOutcome;
   try {
-    main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep');
+    const parties: Party[] = [];
+    if (sandbox) parties.push({ name: 'sandbox', pid: sandbox.pid });
+    const redisPid = o.spawn ? await localRedisPid(o.store) : undefined;
+    if (redisPid !== undefined) parties.push({ name: 'redis', pid: redisPid });
+    main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep', parties);
   } finally {
     const code = await server?.stop();
     await sandbox?.stop();
@@ -227,6 +232,7 @@ async function phase(
   pid: number | undefined,
   isBoxfep: boolean,
   label: string,
+  parties: readonly Party[] = [],
 ): Promise<PhaseOutcome> {
   const slices = split(fleet, Math.max(1, o.generators));
   const gens: Generator[] =
@@ -298,6 +304,7 @@ async function phase(
         isBoxfep,
         label,
         connection.idleCpuPercent,
+        parties,
       );
       runs.push(outcome);
       if (o.sweep) {
@@ -323,6 +330,7 @@ async function runOnce(
   check: boolean,
   label: string,
   idleCpuPercent: number | undefined,
+  parties: readonly Party[],
 ): Promise<RunOutcome> {
   const startAt = Date.now() + START_LEAD_MS;
   const warmupMs = o.warmupS * 1000;
@@ -339,11 +347,11 @@ async function runOnce(
     pushGraceMs: check ? o.pushGraceMs : 0,
     check,
   };
-  // Sample the server at the edges of the measured window.
-  let start: ProcSample | undefined;
-  let end: ProcSample | undefined;
-  const t1 = setTimeout(() => (start = trySample(pid)), startAt - Date.now() + warmupMs);
-  const t2 = setTimeout(() => (end = trySample(pid)), startAt - Date.now() + warmupMs + durationMs);
+  // Sample the server, the other parties and the machine at the edges of the measured window.
+  let start: WindowSample | undefined;
+  let end: WindowSample | undefined;
+  const t1 = setTimeout(() => (start = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs);
+  const t2 = setTimeout(() => (end = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs + durationMs);
   const ticker = progressTicker(io, gens.length, label, rate, o);
   io.line(
     `${label}: ${o.mode === 'open' ? `${rate}/s ${o.arrivals}` : `closed loop, ${o.concurrency} outstanding`}, ` +
@@ -364,7 +372,10 @@ async function runOnce(
       ),
     );
     io.progress('');
-    const server = pid !== undefined && start && end ? { pid, start, end, idleCpuPercent } : undefined;
+    const server =
+      pid !== undefined && start?.server && end?.server
+        ? { pid, start: start.server, end: end.server, idleCpuPercent }
+        : undefined;
     return mergeResults({
       label,
       mode: o.mode,
@@ -374,11 +385,43 @@ async function runOnce(
       durationMs,
       results,
       server,
+      ...windowParties(start, end),
     });
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);
   }
+}
+
+/** A process besides boxfep whose CPU the run charges to the machine budget (sandbox, Redis). */
+export interface Party {
+  name: string;
+  pid: number;
+}
+
+interface WindowSample {
+  server?: ProcSample;
+  parties: Map<string, ProcSample>;
+  machine?: MachineSample;
+}
+
+function sampleWindowEdge(pid: number | undefined, parties: readonly Party[]): WindowSample {
+  const out: WindowSample = { server: trySample(pid), parties: new Map(), machine: trySampleMachine() };
+  for (const p of parties) {
+    const s = trySample(p.pid);
+    if (s) out.parties.set(p.name, s);
+  }
+  return out;
+}
+
+function windowParties(start: WindowSample | undefined, end: WindowSample | undefined): Partial<MergeInput> {
+  if (!start?.machine || !end?.machine) return {};
+  const parties: NonNullable<MergeInput['parties']> = [];
+  for (const [name, s] of start.parties) {
+    const e = end.parties.get(name);
+    if (e) parties.push({ name, start: s, end: e });
+  }
+  return { parties, machine: { cores: availableParallelism(), start: start.machine, end: end.machine } };
 }
 
 /** Combines the generators' per-second progress into one line once all of them reported that second. */

@@ -8,7 +8,9 @@ import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
 import { makeFleet } from '../../bench/load/fleet.js';
 import { BenchUsageError, parseBenchArgs } from '../../bench/load/options.js';
-import { descendants, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
+import { encode, newHistogram, recordMs } from '../../bench/load/histograms.js';
+import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
+import { mergeResults } from '../../bench/load/results.js';
 import { seededRng } from '../../bench/load/random.js';
 import { sloVerdict, sweepRates } from '../../bench/load/session.js';
 import { walletsFileFor } from '../../bench/load/spawn.js';
@@ -108,6 +110,62 @@ t.test('/proc sampling of a process tree counts its child processes (serve --wor
   t.ok(kid.cpuUs > 0, `child CPU ${kid.cpuUs} µs`);
   t.ok(tree.cpuUs >= own.cpuUs + kid.cpuUs - 20_000, 'tree CPU = own + child (one tick of slack)');
   t.ok(tree.rssBytes > own.rssBytes, 'tree RSS includes the child');
+});
+
+t.test('/proc/stat sampling reads the whole machine: busy within total, both advancing', async (t) => {
+  const a = sampleMachine();
+  let x = 0;
+  for (let i = 0; i < 3e7; i++) x += i % 7;
+  const b = sampleMachine();
+  t.ok(x > 0);
+  t.ok(a.busyUs > 0 && a.busyUs <= a.totalUs, 'busy is part of total');
+  t.ok(b.busyUs > a.busyUs, 'the loop above shows up as machine busy time');
+  t.ok(b.totalUs >= a.totalUs && b.stealUs >= a.stealUs);
+});
+
+t.test('the CPU budget charges the window to each party per transaction, the rest to other', async (t) => {
+  const h = newHistogram();
+  recordMs(h, 1);
+  const result = {
+    sent: 1000,
+    completed: 1000,
+    completedInWindow: 1000,
+    errors: 0,
+    warmupRequests: 0,
+    warmupErrors: 0,
+    errorReasons: {},
+    overall: encode(h),
+    byType: {},
+    timeline: [],
+    lag: encode(h),
+    push: { expected: 0, received: 0, missing: 0, bad: 0, histogram: encode(h) },
+    abandoned: 0,
+    windowMs: 1000,
+    generatorCpuUs: 50_000,
+  };
+  const proc = (cpuUs: number, at: number) => ({ cpuUs, rssBytes: 1, at });
+  const { summary } = mergeResults({
+    label: 'boxfep',
+    mode: 'open',
+    arrivals: 'constant',
+    targetRate: 1000,
+    warmupMs: 0,
+    durationMs: 1000,
+    results: [result],
+    server: { pid: 1, start: proc(0, 0), end: proc(200_000, 1000) },
+    parties: [{ name: 'sandbox', start: proc(10_000, 0), end: proc(40_000, 1000) }],
+    machine: {
+      cores: 2,
+      start: { busyUs: 0, totalUs: 0, stealUs: 0, at: 0 },
+      end: { busyUs: 400_000, totalUs: 2_000_000, stealUs: 20_000, at: 1000 },
+    },
+  });
+  t.same(summary.cpuBudget, {
+    cores: 2,
+    machineBusyPercent: 20,
+    stealPercent: 1,
+    usPerTx: { server: 200, sandbox: 30, generators: 50, machine: 400, other: 120 },
+  });
 });
 
 t.test('the wallets file for a spawned sandbox gives each wallet its default account', async (t) => {

@@ -65,6 +65,16 @@ function runSection(title: string, r: RunSummary): string {
     ]);
     facts.push(['server RSS', `${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`]);
   }
+  if (r.cpuBudget) {
+    const b = r.cpuBudget;
+    facts.push([
+      'machine CPU per transaction',
+      `${b.usPerTx.machine} µs (${Object.entries(b.usPerTx)
+        .filter(([k]) => k !== 'machine')
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ')}); ${b.machineBusyPercent}% busy of ${b.cores} cores, steal ${b.stealPercent}%`,
+    ]);
+  }
   if (r.push.expected > 0) {
     facts.push(['C2B pushes', `${r.push.received}/${r.push.expected} (missing ${r.push.missing}, bad ${r.push.bad})`]);
   }

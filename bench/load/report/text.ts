@@ -44,6 +44,16 @@ function runLines(r: RunSummary): string[] {
         `, ${r.server.cpuPercent}% of a core, RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
     );
   }
+  if (r.cpuBudget) {
+    const b = r.cpuBudget;
+    const parts = Object.entries(b.usPerTx)
+      .filter(([k]) => k !== 'machine')
+      .map(([k, v]) => `${k} ${f(v)}`)
+      .join(', ');
+    out.push(
+      `  machine: ${b.machineBusyPercent}% busy of ${b.cores} cores (steal ${b.stealPercent}%), ${f(b.usPerTx.machine)} µs CPU per transaction: ${parts}`,
+    );
+  }
   return out;
 }
 
