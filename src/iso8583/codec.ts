@@ -96,6 +96,7 @@ export class Codec {
     return out;
   }
 
+  /** The message's bytes, in a new buffer the caller owns (encoding itself uses a scratch buffer). */
   encode(msg: IsoMessage): Buffer {
     return this.encodeWith(msg, true);
   }
