@@ -120,12 +120,18 @@ export class Codec {
     let w1 = 0;
     let w2 = 0;
     let w3 = 0;
-    for (const key of keys) {
-      const value = (fields as Record<string, unknown>)[key];
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      // A field-number key is read by its number (an element load, no string-to-number lookups);
+      // any other key takes the general check below.
+      let no = fieldNumberOf(key);
+      const value = no >= 0 ? (fields as Record<number, unknown>)[no] : (fields as Record<string, unknown>)[key];
       if (value === undefined) continue;
-      const no = Number(key);
-      if (!Number.isInteger(no) || String(no) !== key)
-        throw new CodecError('message', at, `unknown field key "${key}"`);
+      if (no < 0) {
+        no = Number(key);
+        if (!Number.isInteger(no) || String(no) !== key)
+          throw new CodecError('message', at, `unknown field key "${key}"`);
+      }
       if (no === 1) throw new CodecError(1, at, 'the secondary bitmap is set by the codec, not given as a field');
       if (this.codecs[no] === undefined) throw new CodecError(no, at, `not defined in spec ${this.spec.name}`);
       if (typeof value !== 'string') throw new CodecError(no, at, `value must be a string, got ${typeof value}`);
@@ -257,4 +263,17 @@ function copyOf(src: Buffer, n: number): Buffer {
   const out = Buffer.allocUnsafe(n);
   for (let i = 0; i < n; i++) out[i] = src[i];
   return out;
+}
+
+/** The number a key of 1 to 3 decimal digits without a leading zero stands for, else -1. */
+function fieldNumberOf(key: string): number {
+  const n = key.length;
+  if (n === 0 || n > 3 || (n > 1 && key.charCodeAt(0) === 0x30)) return -1;
+  let no = 0;
+  for (let i = 0; i < n; i++) {
+    const d = key.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    no = no * 10 + d;
+  }
+  return no;
 }

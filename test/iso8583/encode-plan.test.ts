@@ -109,3 +109,25 @@ t.test('cups-pos: padding, odd BCD alignment and lowercase binary on the fast pa
   ].join('');
   t.equal(fast, expected);
 });
+
+t.test('keys that are not plain field numbers get the same errors as before the fast key check', async (t) => {
+  const codec = new Codec(getSpec('cups-pos'));
+  const reasonFor = (fields: Record<string, unknown>) => {
+    try {
+      codec.encode({ mti: '0200', fields } as never);
+      return 'encoded';
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      return `${String(err.field)} @${err.offset}: ${err.reason}`;
+    }
+  };
+  t.equal(reasonFor({ '03': '000000' }), 'undefined @2: unknown field key "03"');
+  t.equal(reasonFor({ '1e2': 'x' }), 'undefined @2: unknown field key "1e2"');
+  t.equal(reasonFor({ abc: 'x' }), 'undefined @2: unknown field key "abc"');
+  t.equal(reasonFor({ '-3': 'x' }), '-3 @2: not defined in spec cups-pos');
+  t.equal(reasonFor({ 1000: 'x' }), '1000 @2: not defined in spec cups-pos');
+  t.equal(reasonFor({ 0: 'x' }), '0 @2: not defined in spec cups-pos');
+  t.equal(reasonFor({ 1: 'x' }), '1 @2: the secondary bitmap is set by the codec, not given as a field');
+  t.equal(reasonFor({ 3: 3 }), '3 @2: value must be a string, got number');
+  t.equal(reasonFor({ abc: undefined, 999: undefined, 3: '000000' }), 'encoded', 'undefined values are skipped');
+});
