@@ -7,6 +7,7 @@ import {
   buildField59,
   buildFrame,
   codecFor,
+  type Frame,
   type FrameLayout,
   FrameSplitter,
   type IsoMessage,
@@ -15,6 +16,7 @@ import {
   parseField59,
   parseField60,
   parseFrame,
+  prefixBytes,
   setMac,
   swapTpdu,
 } from '../iso8583/index.js';
@@ -79,8 +81,16 @@ export class BoxError extends Error {
   override name = 'BoxError';
 }
 
+/** A reply as onData hands it to the waiting exchange. */
+interface Received {
+  message: IsoMessage;
+  /** The whole frame, length prefix included (a copy, for printing). */
+  frame: Buffer;
+  parts: Frame;
+}
+
 interface Pending {
-  resolve: (r: { message: IsoMessage; frame: Buffer; payload: Buffer }) => void;
+  resolve: (r: Received) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -226,7 +236,7 @@ export class Box {
     }
     if (mac) fields[64] = MAC_PLACEHOLDER;
     else delete fields[64];
-    const encoded = Buffer.from(codec.encode({ mti: request.mti, fields }));
+    const encoded = codec.encode({ mti: request.mti, fields });
     if (mac) {
       const value = this.keys.mac64(macBlock(encoded), 'request', ksn);
       // A deliberately wrong MAC, for exercising boxfep's A0 path.
@@ -253,7 +263,7 @@ export class Box {
     const key = `${replyMti(request.mti)}:${request.fields[11] ?? ''}`;
     if (this.pending.has(key)) throw new BoxError(`a request with STAN ${request.fields[11]} is already waiting`);
     const timeoutMs = this.opts.replyTimeoutMs ?? 60_000;
-    const got = new Promise<{ message: IsoMessage; frame: Buffer; payload: Buffer }>((resolve, reject) => {
+    const got = new Promise<Received>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(key);
         reject(new BoxError(`no reply to ${request.mti} STAN ${request.fields[11]} within ${timeoutMs} ms`));
@@ -261,8 +271,7 @@ export class Box {
       this.pending.set(key, { resolve, reject, timer });
     });
     this.socket.write(frame);
-    const { message, frame: replyFrame, payload } = await got;
-    const parts = parseFrame(payload, this.layout);
+    const { message, frame: replyFrame, parts } = await got;
     return {
       request,
       message,
@@ -284,8 +293,9 @@ export class Box {
   private checkMac(encoded: Buffer, message: IsoMessage, request: IsoMessage | undefined): boolean | undefined {
     if (message.fields[64] === undefined) return undefined;
     if (!this.keys.signedOn) return false;
-    // DUKPT replies are MACed under the response key of the request's KSN.
-    const ksn = request?.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
+    // DUKPT replies are MACed under the response key of the request's KSN (session keys need none).
+    const ksn =
+      this.keys.keyMode !== 'session' && request?.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
     try {
       return this.keys.mac64(macBlock(encoded), 'response', ksn).equals(macOf(encoded));
     } catch {
@@ -303,7 +313,8 @@ export class Box {
       return;
     }
     for (const payload of payloads) {
-      const { message: bytes } = parseFrame(payload, this.layout);
+      const parts = parseFrame(payload, this.layout);
+      const bytes = parts.message;
       let message: IsoMessage;
       try {
         message = codec.decode(bytes);
@@ -311,9 +322,8 @@ export class Box {
         this.failAll(new BoxError(`undecodable reply from boxfep: ${(err as Error).message}`));
         return;
       }
-      const frame = Buffer.concat([lengthPrefix(payload.length, this.layout), payload]);
       if (message.mti === '0620') {
-        this.onPush(message, bytes, payload);
+        this.onPush(message, bytes, parts);
         continue;
       }
       const key = `${message.mti}:${message.fields[11] ?? ''}`;
@@ -321,11 +331,11 @@ export class Box {
       if (p === undefined) continue;
       this.pending.delete(key);
       clearTimeout(p.timer);
-      p.resolve({ message, frame, payload });
+      p.resolve({ message, frame: withLengthPrefix(payload, this.layout), parts });
     }
   }
 
-  private onPush(message: IsoMessage, encoded: Buffer, payload: Buffer): void {
+  private onPush(message: IsoMessage, encoded: Buffer, parts: Frame): void {
     const macValid = this.checkMac(encoded, message, undefined);
     const event = { message, macValid };
     this.pushes.push(event);
@@ -338,7 +348,6 @@ export class Box {
     for (const n of [3, 4, 11, 41, 42, 60]) if (f[n] !== undefined) ack.fields[n] = f[n];
     const encodedAck = this.encodeRequest(ack);
     // The ack goes back with the push's TPDU swapped, like any reply.
-    const parts = parseFrame(payload, this.layout);
     if (parts.tpdu) swapTpdu(parts.tpdu).copy(encodedAck, this.layout.length === 'binary2' ? 2 : 4);
     this.socket.write(encodedAck);
   }
@@ -376,11 +385,12 @@ export function replyMti(mti: string): string {
   return mti.slice(0, 2) + String(Number(mti[2]) + 1) + mti[3];
 }
 
-function lengthPrefix(length: number, layout: FrameLayout): Buffer {
-  if (layout.length === 'binary2') {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(length);
-    return b;
-  }
-  return Buffer.from(String(length).padStart(4, '0'), 'latin1');
+/** The frame as it came on the wire: a copy of the payload behind its length prefix. */
+function withLengthPrefix(payload: Buffer, layout: FrameLayout): Buffer {
+  const prefix = prefixBytes(layout.length);
+  const frame = Buffer.allocUnsafe(prefix + payload.length);
+  if (layout.length === 'binary2') frame.writeUInt16BE(payload.length, 0);
+  else frame.write(String(payload.length).padStart(4, '0'), 0, 'latin1');
+  payload.copy(frame, prefix);
+  return frame;
 }

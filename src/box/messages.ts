@@ -59,7 +59,11 @@ function financial(
     49: '156',
     60: buildField60({ type, batch: id.batch, netCode: '000' }),
   };
-  for (const [k, v] of Object.entries(extra)) if (v !== undefined) fields[Number(k)] = v;
+  // for-in rather than Object.entries: no [key, value] array per entry (a sale builds this per request)
+  for (const k in extra) {
+    const v = extra[k];
+    if (v !== undefined) fields[Number(k)] = v;
+  }
   return { mti, fields };
 }
 

