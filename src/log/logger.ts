@@ -2,6 +2,7 @@
 // the redact list is the safety net for the fields that could carry secrets if someone logs a
 // whole object by mistake.
 import { type DestinationStream, type Logger, type LoggerOptions, pino } from 'pino';
+import { fastRedactionForPlainValues } from './redaction.js';
 
 export const REDACTED_PATHS = [
   '*.tmk',
@@ -79,7 +80,7 @@ export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.W
     timestamp: pino.stdTimeFunctions.isoTime,
     ...options,
   };
-  if (destination) return pino(base, destination as never);
+  if (destination) return withFastRedaction(pino(base, destination as never), base);
   const hooks = base.hooks?.streamWrite;
   base.hooks = {
     ...base.hooks,
@@ -88,7 +89,14 @@ export function createLogger(options: LoggerOptions = {}, destination?: NodeJS.W
       return hooks ? hooks(line) : line;
     },
   };
-  return pino(base, stdoutDestination());
+  return withFastRedaction(pino(base, stdoutDestination()), base);
+}
+
+function withFastRedaction(logger: Logger, options: LoggerOptions): Logger {
+  const redact = options.redact;
+  const paths = Array.isArray(redact) ? redact : redact?.paths;
+  if (paths !== undefined) fastRedactionForPlainValues(logger, paths);
+  return logger;
 }
 
 /** A logger that writes nothing: the default for library code and tests that do not inspect logs. */
