@@ -8,6 +8,7 @@
 // Any unexpected failure (store down, crypto queue full) answers `96`; nothing here can take the
 // server down.
 import { performance } from 'node:perf_hooks';
+import { type ImmediateMacs, immediateMacsOf } from '../crypto/engine.js';
 import type { CryptoService, MacAlgorithm, MacKeyRef } from '../crypto/service.js';
 import { RC } from '../flows/response-codes.js';
 import {
@@ -70,6 +71,7 @@ interface Outcome {
 
 export class RequestPipeline implements FrameHandler {
   private readonly writer: MessageWriter;
+  private readonly immediate: ImmediateMacs | undefined;
   private readonly log: Logger;
   private readonly macFailureLimit: number;
   private readonly maxStoreInFlight: number;
@@ -77,6 +79,7 @@ export class RequestPipeline implements FrameHandler {
 
   constructor(private readonly opts: PipelineOptions) {
     this.writer = new MessageWriter(opts.crypto);
+    this.immediate = immediateMacsOf(opts.crypto);
     this.log = opts.logger ?? silentLogger;
     this.macFailureLimit = opts.macFailureLimit ?? 5;
     this.maxStoreInFlight = opts.maxStoreInFlight ?? 2048;
@@ -212,8 +215,11 @@ export class RequestPipeline implements FrameHandler {
         const result = { rc: RC.SIGN_ON_AGAIN, requireSignOn: true };
         return { type, route, terminal, session, ksn, identified: undefined, result };
       }
-      const ok =
-        typeof ref !== 'string' && request.fields[64] !== undefined && (await this.verify(terminal, ref, encoded));
+      let ok = typeof ref !== 'string' && request.fields[64] !== undefined;
+      if (ok) {
+        const verified = this.verify(terminal, ref as MacKeyRef, encoded);
+        ok = typeof verified === 'boolean' ? verified : await verified;
+      }
       if (!ok) {
         const result = await this.macFailed(terminal);
         return { type, route, terminal, session, ksn, identified: undefined, result };
@@ -249,21 +255,31 @@ export class RequestPipeline implements FrameHandler {
     return { type, route, terminal, session, ksn, identified: true, result };
   }
 
-  private async verify(terminal: TerminalRecord, ref: MacKeyRef, encoded: Buffer): Promise<boolean> {
+  /** A boolean when the MAC was checked on this stack (no promise hop), else its promise. */
+  private verify(terminal: TerminalRecord, ref: MacKeyRef, encoded: Buffer): boolean | Promise<boolean> {
+    const alg = macAlgorithmFor(terminal);
+    const block = macBlock(encoded);
+    const mac = macOf(encoded);
     try {
-      return await this.opts.crypto.verifyMac(macAlgorithmFor(terminal), ref, macBlock(encoded), macOf(encoded));
+      const now = this.immediate?.verifyMacNow(alg, ref, block, mac);
+      if (now !== undefined) return now;
     } catch (err) {
-      // A KSN that does not parse or is exhausted is the box's fault: a MAC failure, not a 96.
-      if (
-        err instanceof Error &&
-        'code' in err &&
-        ['bad-input', 'dukpt-counter', 'dukpt-exhausted'].includes(String(err.code))
-      ) {
-        this.log.warn({ tid: terminal.tid, reason: err.message }, 'MAC key unusable');
-        return false;
-      }
-      throw err;
+      return this.unusableKey(terminal, err);
     }
+    return this.opts.crypto.verifyMac(alg, ref, block, mac).catch((err: unknown) => this.unusableKey(terminal, err));
+  }
+
+  /** A KSN that does not parse or is exhausted is the box's fault: a MAC failure, not a 96. */
+  private unusableKey(terminal: TerminalRecord, err: unknown): false {
+    if (
+      err instanceof Error &&
+      'code' in err &&
+      ['bad-input', 'dukpt-counter', 'dukpt-exhausted'].includes(String(err.code))
+    ) {
+      this.log.warn({ tid: terminal.tid, reason: err.message }, 'MAC key unusable');
+      return false;
+    }
+    throw err;
   }
 
   private async macFailed(terminal: TerminalRecord): Promise<TransactionResult> {
@@ -304,7 +320,8 @@ export class RequestPipeline implements FrameHandler {
     const response: IsoMessage = { mti: responseMti(request.mti), fields };
     const requirement = result.requireSignOn ? 3 : 0;
     try {
-      await this.writer.write(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
+      const sent = this.writer.send(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
+      if (sent instanceof Promise) await sent;
     } catch (err) {
       // A handler produced a field the codec refuses, or the MAC could not be made: answer 96 bare.
       this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
