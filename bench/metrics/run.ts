@@ -49,6 +49,10 @@ const baseline = rate('baseline: Map counter keyed by type|rc', N, (i) => {
   counts.set(k, (counts.get(k) ?? 0) + 1);
 });
 const inc = rate('counter.inc({type, rc})', N, (i) => server.transactions.inc({ type: TYPES[i % 9], rc: RCS[i % 16] }));
+const cell = rate('counter cell: transactionCells.of2(type, rc).inc()', N, (i) =>
+  server.transactionCells.of2(TYPES[i % 9], RCS[i % 16]).inc(),
+);
+console.log(`  counter cell ×${(cell / inc).toFixed(1)} the rate of counter.inc({type, rc})`);
 const children = TYPES.map((type) => server.latency.labels({ type }));
 const observe = rate('histogram.observe({type}, s)', N, (i) =>
   server.latency.observe({ type: TYPES[i % 9] }, (i % 100) / 1000),

@@ -344,7 +344,7 @@ export class RequestPipeline implements FrameHandler {
   private record(outcome: Outcome, request: IsoMessage, fields: Record<number, string>, receivedAt: number): void {
     const seconds = (performance.now() - receivedAt) / 1000;
     const type = outcome.result.type ?? outcome.type;
-    m.transactions.inc({ type, rc: outcome.result.rc });
+    m.transactionCells.of2(type, outcome.result.rc).inc();
     m.latency.observe({ type }, seconds);
     // The flow's own fields first, then ours, in this order (as `{...log, type, ...}` would, without
     // the spread's ~3 KB of dictionary-mode allocation per line).
@@ -388,7 +388,7 @@ export class RequestPipeline implements FrameHandler {
     fields[12] = time;
     fields[13] = date;
     await this.writer.write(conn, { mti: responseMti(id.mti), fields }, { tpdu, header });
-    m.transactions.inc({ type: 'format-error', rc: RC.FORMAT_ERROR });
+    m.transactionCells.of2('format-error', RC.FORMAT_ERROR).inc();
   }
 
   /** The push registry's sender: MAC the 0620 with the terminal's response-direction key. */
