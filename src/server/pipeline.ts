@@ -152,7 +152,8 @@ export class RequestPipeline implements FrameHandler {
     }
     if (request.mti === '0630') return;
     if (outcome.identified && outcome.terminal) this.opts.pushes.bind(outcome.terminal.tid, conn);
-    await this.respond(conn, request, outcome, tpdu, header, receivedAt);
+    const responding = this.respond(conn, request, outcome, tpdu, header, receivedAt);
+    if (responding !== undefined) await responding;
   }
 
   /** Counts a store call in flight until it settles (global backpressure, `saturated`). */
@@ -299,14 +300,18 @@ export class RequestPipeline implements FrameHandler {
     return { alg: macAlgorithmFor(terminal), key };
   }
 
-  private async respond(
+  /**
+   * Builds, sends and records the response. Synchronous when nothing had to be awaited (no MAC, or
+   * one made on this stack): the common case takes no promise hop; a promise otherwise.
+   */
+  private respond(
     conn: BoxConnection,
     request: IsoMessage,
     outcome: Outcome,
     tpdu: Buffer | undefined,
     header: Buffer | undefined,
     receivedAt: number,
-  ): Promise<void> {
+  ): undefined | Promise<void> {
     const { result } = outcome;
     const now = Date.now();
     const { time, date } = localTimeFields(now);
@@ -319,26 +324,48 @@ export class RequestPipeline implements FrameHandler {
     fields[39] = result.rc;
     const response: IsoMessage = { mti: responseMti(request.mti), fields };
     const requirement = result.requireSignOn ? 3 : 0;
+    let sent: Buffer | Promise<Buffer>;
     try {
-      const sent = this.writer.send(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
-      if (sent instanceof Promise) await sent;
+      sent = this.writer.send(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
     } catch (err) {
-      // A handler produced a field the codec refuses, or the MAC could not be made: answer 96 bare.
-      this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
-      const bare: IsoMessage = { mti: response.mti, fields: { 39: RC.SYSTEM_MALFUNCTION } };
-      for (const f of [11, 41, 42]) if (request.fields[f] !== undefined) bare.fields[f] = request.fields[f];
-      await this.writer.write(conn, bare, { tpdu, header }).catch(() => conn.close('undecodable'));
-      outcome = {
-        type: outcome.type,
-        route: outcome.route,
-        terminal: outcome.terminal,
-        session: outcome.session,
-        ksn: outcome.ksn,
-        identified: outcome.identified,
-        result: { rc: RC.SYSTEM_MALFUNCTION },
-      };
+      return this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err);
+    }
+    if (sent instanceof Promise) {
+      return sent.then(
+        () => this.record(outcome, request, fields, receivedAt),
+        (err: unknown) => this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err),
+      );
     }
     this.record(outcome, request, fields, receivedAt);
+    return undefined;
+  }
+
+  /** A handler produced a field the codec refuses, or the MAC could not be made: answer 96 bare. */
+  private async respondFailed(
+    conn: BoxConnection,
+    request: IsoMessage,
+    response: IsoMessage,
+    outcome: Outcome,
+    fields: Record<number, string>,
+    tpdu: Buffer | undefined,
+    header: Buffer | undefined,
+    receivedAt: number,
+    err: unknown,
+  ): Promise<void> {
+    this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
+    const bare: IsoMessage = { mti: response.mti, fields: { 39: RC.SYSTEM_MALFUNCTION } };
+    for (const f of [11, 41, 42]) if (request.fields[f] !== undefined) bare.fields[f] = request.fields[f];
+    await this.writer.write(conn, bare, { tpdu, header }).catch(() => conn.close('undecodable'));
+    const failed: Outcome = {
+      type: outcome.type,
+      route: outcome.route,
+      terminal: outcome.terminal,
+      session: outcome.session,
+      ksn: outcome.ksn,
+      identified: outcome.identified,
+      result: { rc: RC.SYSTEM_MALFUNCTION },
+    };
+    this.record(failed, request, fields, receivedAt);
   }
 
   private record(outcome: Outcome, request: IsoMessage, fields: Record<number, string>, receivedAt: number): void {
