@@ -55,8 +55,6 @@ export interface PipelineOptions {
 
 /** MTIs whose 60.2 must be the terminal's current batch (financial messages and settlement). */
 const BATCH_CHECKED = new Set(['0200', '0220', '0400', '0500']);
-/** Fields every response echoes from its request (§4: boxes check 3, 4, 11, 41, 42). */
-const ECHOED = [3, 4, 11, 41, 42, 60] as const;
 
 interface Outcome {
   type: string;
@@ -315,12 +313,28 @@ export class RequestPipeline implements FrameHandler {
     const { result } = outcome;
     const now = Date.now();
     const { time, date } = localTimeFields(now);
-    const fields: Record<number, string> = {};
-    for (const f of ECHOED) if (request.fields[f] !== undefined) fields[f] = request.fields[f];
-    if (result.omit !== undefined) for (const f of result.omit) delete fields[f];
-    fields[12] = time;
-    fields[13] = date;
-    Object.assign(fields, result.fields);
+    // One literal of a fixed shape: V8 clones its integer keys from a boilerplate, several times
+    // cheaper than adding them one by one (or Object.assign). The echoed fields are 3, 4, 11, 41,
+    // 42 and 60 (§4); one the request lacks stays undefined, and the codec leaves undefined out.
+    const rf = request.fields;
+    const fields: Record<number, string> = {
+      3: rf[3],
+      4: rf[4],
+      11: rf[11],
+      12: time,
+      13: date,
+      41: rf[41],
+      42: rf[42],
+      60: rf[60],
+    };
+    // The same object seen with the keys' string form and undefined allowed (both as above).
+    const slots = fields as Record<string, string | undefined>;
+    if (result.omit !== undefined) for (const f of result.omit) if (f !== 12 && f !== 13) slots[f] = undefined;
+    const extra = result.fields as Record<string, string> | undefined;
+    if (extra !== undefined) {
+      const keys = Object.keys(extra);
+      for (let i = 0; i < keys.length; i++) slots[keys[i]] = extra[keys[i]];
+    }
     fields[39] = result.rc;
     const response: IsoMessage = { mti: responseMti(request.mti), fields };
     const requirement = result.requireSignOn ? 3 : 0;
