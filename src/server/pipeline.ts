@@ -316,8 +316,9 @@ export class RequestPipeline implements FrameHandler {
     // One literal of a fixed shape: V8 clones its integer keys from a boilerplate, several times
     // cheaper than adding them one by one (or Object.assign). The echoed fields are 3, 4, 11, 41,
     // 42 and 60 (§4); one the request lacks stays undefined, and the codec leaves undefined out.
+    // Slot 64 is there for the writer's MAC placeholder (the object is handed over to it).
     const rf = request.fields;
-    const fields: Record<number, string> = {
+    const fields: Record<number, string | undefined> = {
       3: rf[3],
       4: rf[4],
       11: rf[11],
@@ -326,8 +327,9 @@ export class RequestPipeline implements FrameHandler {
       41: rf[41],
       42: rf[42],
       60: rf[60],
+      64: undefined,
     };
-    // The same object seen with the keys' string form and undefined allowed (both as above).
+    // The same object indexed by the keys' string form.
     const slots = fields as Record<string, string | undefined>;
     if (result.omit !== undefined) for (const f of result.omit) if (f !== 12 && f !== 13) slots[f] = undefined;
     const extra = result.fields as Record<string, string> | undefined;
@@ -336,11 +338,12 @@ export class RequestPipeline implements FrameHandler {
       for (let i = 0; i < keys.length; i++) slots[keys[i]] = extra[keys[i]];
     }
     fields[39] = result.rc;
-    const response: IsoMessage = { mti: responseMti(request.mti), fields };
+    const response: IsoMessage = { mti: responseMti(request.mti), fields: fields as Record<number, string> };
     const requirement = result.requireSignOn ? 3 : 0;
     let sent: Buffer | Promise<Buffer>;
     try {
-      sent = this.writer.send(conn, response, { tpdu, header, requirement, mac: this.responseMac(outcome) });
+      const mac = this.responseMac(outcome);
+      sent = this.writer.send(conn, response, { tpdu, header, requirement, mac, fieldsHandedOver: true });
     } catch (err) {
       return this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err);
     }
@@ -360,7 +363,7 @@ export class RequestPipeline implements FrameHandler {
     request: IsoMessage,
     response: IsoMessage,
     outcome: Outcome,
-    fields: Record<number, string>,
+    fields: Record<number, string | undefined>,
     tpdu: Buffer | undefined,
     header: Buffer | undefined,
     receivedAt: number,
@@ -382,7 +385,12 @@ export class RequestPipeline implements FrameHandler {
     this.record(failed, request, fields, receivedAt);
   }
 
-  private record(outcome: Outcome, request: IsoMessage, fields: Record<number, string>, receivedAt: number): void {
+  private record(
+    outcome: Outcome,
+    request: IsoMessage,
+    fields: Record<number, string | undefined>,
+    receivedAt: number,
+  ): void {
     const seconds = (performance.now() - receivedAt) / 1000;
     const type = outcome.result.type ?? outcome.type;
     m.transactionCells.of2(type, outcome.result.rc).inc();
