@@ -40,9 +40,28 @@ export function fastRedactionForPlainValues(logger: Logger, paths: readonly stri
 
 function plainValuesFirst(redact: Stringifier): Stringifier {
   return (value) => {
-    const type = typeof value;
-    // What the redactor returns for these too: nothing to walk, serialized with JSON.stringify.
-    if (type === 'string' || type === 'number' || type === 'boolean') return JSON.stringify(value);
-    return redact(value);
+    // What the redactor returns for these too: nothing to walk, serialized as JSON.stringify would.
+    switch (typeof value) {
+      case 'string':
+        return jsonString(value);
+      case 'number':
+      case 'boolean':
+        return JSON.stringify(value);
+      default:
+        return redact(value);
+    }
   };
+}
+
+/**
+ * JSON.stringify(text), exactly, with a fast path for the usual log value: printable ASCII without
+ * `"` or `\` needs no escaping, so quotes around it are the whole answer (a builtin call per value
+ * was a third of a line's cost).
+ */
+export function jsonString(text: string): string {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 || c === 0x5c) return JSON.stringify(text);
+  }
+  return `"${text}"`;
 }

@@ -2,10 +2,11 @@
 // is compared with what pino's own redaction writes for the same object, secrets in nested objects
 // are still censored, and a one-segment path (which censors strings too) is never bypassed.
 
+import fc from 'fast-check';
 import { pino } from 'pino';
 import t from 'tap';
-import { createLogger, REDACTED_PATHS } from '../../src/log/logger.js';
-import { fastRedactionForPlainValues } from '../../src/log/redaction.js';
+import { createLogger, isoTime, REDACTED_PATHS } from '../../src/log/logger.js';
+import { fastRedactionForPlainValues, jsonString } from '../../src/log/redaction.js';
 
 function capture() {
   const lines: string[] = [];
@@ -83,4 +84,40 @@ t.test('the fast path is installed for the default paths and skips one-segment p
   t.equal(line.plain, 'kept');
   const bare = pino({ timestamp: false }, capture().stream as never);
   t.equal(fastRedactionForPlainValues(bare, paths), false, 'nothing to wrap without redaction');
+});
+
+t.test('jsonString is JSON.stringify for any string', async (t) => {
+  for (const s of [
+    '',
+    'plain',
+    'a "quoted" \\ path',
+    'tab\there',
+    '\u0000\u001f\u007f',
+    '支付',
+    '\ud800 lone',
+    'emoji 😀',
+  ]) {
+    t.equal(jsonString(s), JSON.stringify(s), JSON.stringify(s));
+  }
+  fc.assert(fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => jsonString(s) === JSON.stringify(s)));
+  fc.assert(fc.property(fc.string({ maxLength: 40 }), (s) => jsonString(s) === JSON.stringify(s)));
+});
+
+t.test('isoTime writes what pino.stdTimeFunctions.isoTime writes, for any instant', async (t) => {
+  const at = (ms: number) => `,"time":"${new Date(ms).toISOString()}"`;
+  for (const ms of [
+    0,
+    999,
+    1000,
+    59_999,
+    60_000,
+    Date.UTC(2026, 10, 25, 23, 59, 59, 999),
+    Date.UTC(2026, 11, 31, 23, 59, 59, 999),
+  ]) {
+    t.equal(isoTime(ms), at(ms), at(ms));
+    t.equal(isoTime(ms + 1), at(ms + 1), 'and a millisecond later');
+  }
+  fc.assert(fc.property(fc.integer({ min: 0, max: Date.UTC(9999, 11, 31) }), (ms) => isoTime(ms) === at(ms)));
+  const now = isoTime();
+  t.match(now, /^,"time":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"$/);
 });
