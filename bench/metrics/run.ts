@@ -58,6 +58,10 @@ const observe = rate('histogram.observe({type}, s)', N, (i) =>
   server.latency.observe({ type: TYPES[i % 9] }, (i % 100) / 1000),
 );
 const child = rate('histogram child (cached labels).observe(s)', N, (i) => children[i % 9].observe((i % 100) / 1000));
+const hcell = rate('histogram cell: latencyCells.of(type).observe(s)', N, (i) =>
+  server.latencyCells.of(TYPES[i % 9]).observe((i % 100) / 1000),
+);
+console.log(`  histogram cell ×${(hcell / observe).toFixed(1)} the rate of histogram.observe({type}, s)`);
 console.log(
   `  counter ×${(inc / baseline).toFixed(2)}, histogram ×${(observe / baseline).toFixed(2)}, cached child ×${(child / baseline).toFixed(2)} of the baseline's rate`,
 );

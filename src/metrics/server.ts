@@ -1,7 +1,7 @@
 // Box-server metrics: frames, decode errors, MAC failures, connections, backpressure and
 // per-transaction outcomes. Labels stay low-cardinality: never a TID, MID or RRN.
 import { Counter, Gauge, Histogram } from 'prom-client';
-import { CounterCell, CounterCells } from './cells.js';
+import { CounterCell, CounterCells, HistogramCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
@@ -125,7 +125,12 @@ export const latency = new Histogram({
   labelNames: ['type'] as const,
   buckets: LATENCY_BUCKETS,
   registers,
+  collect() {
+    latencyCells.flush();
+  },
 });
+/** latency by type: `latencyCells.of(type).observe(seconds)`. */
+export const latencyCells = new HistogramCells(latency, 'type', LATENCY_BUCKETS);
 
 export const pushes = new Counter({
   name: `${PREFIX}server_pushes_total`,
