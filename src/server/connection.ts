@@ -123,10 +123,8 @@ export class BoxConnection implements IdleEntry {
   private start(payload: Buffer): void {
     this.inFlight++;
     m.countInFlight(1);
-    this.owner.handleFrame(this, payload).then(
-      () => this.finished(),
-      () => this.finished(),
-    );
+    const done = () => this.finished();
+    this.owner.handleFrame(this, payload).then(done, done);
   }
 
   private finished(): void {
