@@ -1,8 +1,10 @@
 // What observability costs: the hot-path price of counting and timing a transaction (prom-client
 // counter and histogram, with a label object and with a cached child) against a bare Map counter,
 // and the price of one /metrics scrape with every area's metrics populated at a realistic
-// cardinality. `node dist/bench/metrics/run.js` (about 10 s).
+// cardinality; and the per-transaction log line, with the redaction safety net and without.
+// `node dist/bench/metrics/run.js` (about 10 s).
 import { performance } from 'node:perf_hooks';
+import { createLogger } from '../../src/log/logger.js';
 import { catalogue, loadAllMetrics } from '../../src/metrics/catalogue.js';
 import { registry } from '../../src/metrics/registry.js';
 
@@ -47,18 +49,52 @@ const baseline = rate('baseline: Map counter keyed by type|rc', N, (i) => {
   counts.set(k, (counts.get(k) ?? 0) + 1);
 });
 const inc = rate('counter.inc({type, rc})', N, (i) => server.transactions.inc({ type: TYPES[i % 9], rc: RCS[i % 16] }));
+const cell = rate('counter cell: transactionCells.of2(type, rc).inc()', N, (i) =>
+  server.transactionCells.of2(TYPES[i % 9], RCS[i % 16]).inc(),
+);
+console.log(`  counter cell ×${(cell / inc).toFixed(1)} the rate of counter.inc({type, rc})`);
 const children = TYPES.map((type) => server.latency.labels({ type }));
 const observe = rate('histogram.observe({type}, s)', N, (i) =>
   server.latency.observe({ type: TYPES[i % 9] }, (i % 100) / 1000),
 );
 const child = rate('histogram child (cached labels).observe(s)', N, (i) => children[i % 9].observe((i % 100) / 1000));
+const hcell = rate('histogram cell: latencyCells.of(type).observe(s)', N, (i) =>
+  server.latencyCells.of(TYPES[i % 9]).observe((i % 100) / 1000),
+);
+console.log(`  histogram cell ×${(hcell / observe).toFixed(1)} the rate of histogram.observe({type}, s)`);
 console.log(
   `  counter ×${(inc / baseline).toFixed(2)}, histogram ×${(observe / baseline).toFixed(2)}, cached child ×${(child / baseline).toFixed(2)} of the baseline's rate`,
 );
 console.log(`  one transaction (1 inc + 1 observe): ~${(1e9 / inc + 1e9 / observe).toFixed(0)} ns of main-thread time`);
 
-const RUNS = 200;
 let bytes = 0;
+// The pipeline's `transaction` line as the spawned server writes it, into a sink that only counts.
+const sink = {
+  write(text: string) {
+    bytes += text.length;
+  },
+};
+const redacted = createLogger({ level: 'info' }, sink as never);
+const unredacted = createLogger({ level: 'info', redact: undefined }, sink as never);
+const line = (i: number) => ({
+  wallet: 'UP',
+  order: `UP20261125${i}`,
+  type: 'sale',
+  mti: '0200',
+  rc: '00',
+  tid: '00000001',
+  stan: '000123',
+  rrn: '329000000001',
+  amount: '000000001234',
+  ms: 1.3,
+});
+const L = 300_000;
+console.log(`\ntransaction log line (${L.toLocaleString('en')} lines each)`);
+const withRedaction = rate('log.info(line) with the redact paths', L, (i) => redacted.info(line(i), 'transaction'));
+const withoutRedaction = rate('log.info(line) without redaction', L, (i) => unredacted.info(line(i), 'transaction'));
+console.log(`  redaction costs ${(1e9 / withRedaction - 1e9 / withoutRedaction).toFixed(0)} ns per line`);
+
+const RUNS = 200;
 for (let i = 0; i < 20; i++) bytes = (await registry.metrics()).length;
 const start = performance.now();
 for (let i = 0; i < RUNS; i++) await registry.metrics();

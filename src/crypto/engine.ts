@@ -39,6 +39,25 @@ export interface EngineOptions {
   dukptCacheSize?: number;
 }
 
+/**
+ * Offered by crypto services that compute some MACs on the event loop anyway (inline, and the pool's
+ * session-key MACs): the caller gets the result on its own stack instead of through a promise and a
+ * microtask hop. `undefined` means "not this one": use the asynchronous method. Errors are thrown as
+ * the asynchronous method would reject, and the same metrics are counted.
+ */
+export interface ImmediateMacs {
+  generateMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer): Buffer | undefined;
+  verifyMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer, mac: Buffer): boolean | undefined;
+}
+
+/** The service's immediate MACs when it offers them. */
+export function immediateMacsOf(service: object): ImmediateMacs | undefined {
+  const s = service as Partial<ImmediateMacs>;
+  return typeof s.generateMacNow === 'function' && typeof s.verifyMacNow === 'function'
+    ? (service as ImmediateMacs)
+    : undefined;
+}
+
 export const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 

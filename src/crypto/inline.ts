@@ -2,7 +2,7 @@
 // light load, and the reference the pool is tested against.
 
 import type { KeyBlob } from '../terminals/types.js';
-import { CryptoEngine } from './engine.js';
+import { CryptoEngine, type ImmediateMacs } from './engine.js';
 import { CryptoError } from './errors.js';
 import type { KeyAlgorithm } from './key.js';
 import type {
@@ -16,7 +16,7 @@ import type {
   SignOnOptions,
 } from './service.js';
 
-export class InlineCryptoService implements CryptoService {
+export class InlineCryptoService implements CryptoService, ImmediateMacs {
   readonly mode = 'inline' as const;
   private readonly engine: CryptoEngine;
   private closed = false;
@@ -40,6 +40,16 @@ export class InlineCryptoService implements CryptoService {
 
   verifyMac(alg: MacAlgorithm, key: MacKeyRef, data: Buffer, mac: Buffer): Promise<boolean> {
     return this.call(() => this.engine.verifyMac(alg, key, data, mac));
+  }
+
+  generateMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer): Buffer {
+    if (this.closed) throw new CryptoError('closed', 'the crypto service is closed');
+    return this.engine.generateMac(alg, key, data);
+  }
+
+  verifyMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer, mac: Buffer): boolean {
+    if (this.closed) throw new CryptoError('closed', 'the crypto service is closed');
+    return this.engine.verifyMac(alg, key, data, mac);
   }
 
   importKey(clearHex: string, algorithm?: KeyAlgorithm): Promise<KeyBlob> {

@@ -16,7 +16,7 @@ import {
   cryptoTaskWait,
 } from '../metrics/crypto.js';
 import type { KeyBlob } from '../terminals/types.js';
-import { asBuffer, CryptoEngine, type Job, type JobOutcome, type JobValue } from './engine.js';
+import { asBuffer, CryptoEngine, type ImmediateMacs, type Job, type JobOutcome, type JobValue } from './engine.js';
 import { CryptoError } from './errors.js';
 import type { KeyAlgorithm } from './key.js';
 import type {
@@ -41,7 +41,7 @@ interface Pending {
 /** Below this many jobs per thread, splitting a flush costs more main-thread CPU than it saves. */
 const MIN_JOBS_PER_TASK = 8;
 
-export class PoolCryptoService implements CryptoService {
+export class PoolCryptoService implements CryptoService, ImmediateMacs {
   readonly mode = 'pool' as const;
   readonly threads: number;
   private readonly piscina: Piscina<BatchTask, Uint8Array>;
@@ -83,11 +83,11 @@ export class PoolCryptoService implements CryptoService {
     }
     if (this.local && CryptoEngine.isCheap(job)) {
       // A session-key MAC costs ~3 µs here and 2–8 µs of main-thread time even batched (docs/crypto.md).
-      const outcome = this.local.run(job);
-      countCryptoJobs(job.op, outcome.ok ? 'ok' : 'error');
-      return outcome.ok
-        ? Promise.resolve(outcome.value)
-        : Promise.reject(new CryptoError(outcome.code, outcome.message));
+      try {
+        return Promise.resolve(this.runLocal(job));
+      } catch (err) {
+        return Promise.reject(err);
+      }
     }
     if (this.depth >= this.maxQueue) {
       countCryptoJobs(job.op, 'queue-full');
@@ -163,6 +163,25 @@ export class PoolCryptoService implements CryptoService {
         p.reject(new CryptoError(o.code, o.message));
       }
     }
+  }
+
+  /** Session-key MACs when they run on the event loop (`sessionMacs: 'inline'`); else undefined. */
+  generateMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer): Buffer | undefined {
+    if (this.local === undefined || key.kind !== 'session' || this.closed) return undefined;
+    return asBuffer(this.runLocal({ op: 'mac', alg, key, data }) as Uint8Array);
+  }
+
+  verifyMacNow(alg: MacAlgorithm, key: MacKeyRef, data: Buffer, mac: Buffer): boolean | undefined {
+    if (this.local === undefined || key.kind !== 'session' || this.closed) return undefined;
+    return this.runLocal({ op: 'verify', alg, key, data, mac }) as boolean;
+  }
+
+  /** A cheap job on the event loop, counted and failing exactly as `submit` would settle it. */
+  private runLocal(job: Job): JobValue {
+    const outcome = (this.local as CryptoEngine).run(job);
+    countCryptoJobs(job.op, outcome.ok ? 'ok' : 'error');
+    if (!outcome.ok) throw new CryptoError(outcome.code, outcome.message);
+    return outcome.value;
   }
 
   async generateMac(alg: MacAlgorithm, key: MacKeyRef, data: Buffer): Promise<Buffer> {

@@ -1,6 +1,7 @@
 // Crypto metrics: the pool's queue depth, task wait and run times, batch sizes, and jobs by
 // operation and outcome. Labels are fixed small sets (op names, outcomes), never key or box ids.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { CounterCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
@@ -37,17 +38,14 @@ export const cryptoJobs = new Counter({
   help: 'Crypto jobs by operation (mac, verify, dukpt, ...) and outcome (ok, error, queue-full, worker-crashed, closed).',
   labelNames: ['op', 'outcome'] as const,
   registers,
+  collect() {
+    jobCells.flush();
+  },
 });
 
-const children = new Map<string, Counter.Internal>();
+const jobCells = new CounterCells(cryptoJobs, 'op', 'outcome');
 
-/** Count `n` jobs; the labelled child is cached, so the hot path is one map lookup and an add. */
+/** Count `n` jobs: an add to the (op, outcome) cell, handed to the counter when it is read. */
 export function countCryptoJobs(op: string, outcome: string, n = 1): void {
-  const id = `${op}\u0000${outcome}`;
-  let child = children.get(id);
-  if (!child) {
-    child = cryptoJobs.labels(op, outcome);
-    children.set(id, child);
-  }
-  child.inc(n);
+  jobCells.of2(op, outcome).inc(n);
 }

@@ -1,29 +1,50 @@
 // Box-server metrics: frames, decode errors, MAC failures, connections, backpressure and
 // per-transaction outcomes. Labels stay low-cardinality: never a TID, MID or RRN.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { CounterCell, CounterCells, HistogramCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
+
+// The per-frame and per-transaction series are counted in cells (./cells.ts) and handed to
+// prom-client when read: the hot path does no label hashing.
 
 export const framesIn = new Counter({
   name: `${PREFIX}server_frames_in_total`,
   help: 'Frames received from boxes, by listener.',
   labelNames: ['listener'] as const,
   registers,
+  collect() {
+    framesInCells.flush();
+  },
 });
+/** framesIn by listener: `framesInCells.of(listener).inc()`. */
+export const framesInCells = new CounterCells(framesIn, 'listener');
 
 export const framesOut = new Counter({
   name: `${PREFIX}server_frames_out_total`,
   help: 'Frames sent to boxes (responses and pushes), by listener.',
   labelNames: ['listener'] as const,
   registers,
+  collect() {
+    framesOutCells.flush();
+  },
 });
+/** framesOut by listener: `framesOutCells.of(listener).inc()`. */
+export const framesOutCells = new CounterCells(framesOut, 'listener');
 
 export const bytesIn = new Counter({
   name: `${PREFIX}server_received_bytes_total`,
   help: 'Bytes received from boxes.',
   registers,
+  collect() {
+    if (bytesInCell.pending === 0) return;
+    this.inc(bytesInCell.pending);
+    bytesInCell.pending = 0;
+  },
 });
+/** bytesIn, counted as `bytesInCell.inc(n)`. */
+export const bytesInCell = new CounterCell({});
 
 export const decodeErrors = new Counter({
   name: `${PREFIX}server_decode_errors_total`,
@@ -57,11 +78,21 @@ export const connectionsClosed = new Counter({
   registers,
 });
 
+let requestsInFlight = 0;
+
 export const inFlight = new Gauge({
   name: `${PREFIX}server_in_flight_requests`,
   help: 'Requests being processed.',
   registers,
+  collect() {
+    this.set(requestsInFlight);
+  },
 });
+
+/** A request started (+1) or finished (-1): kept as a number, the gauge is set when read. */
+export function countInFlight(delta: 1 | -1): void {
+  requestsInFlight += delta;
+}
 
 export const backpressurePauses = new Counter({
   name: `${PREFIX}server_backpressure_pauses_total`,
@@ -75,7 +106,12 @@ export const transactions = new Counter({
   help: 'Answered requests by transaction type and response code.',
   labelNames: ['type', 'rc'] as const,
   registers,
+  collect() {
+    transactionCells.flush();
+  },
 });
+/** transactions by (type, rc): `transactionCells.of2(type, rc).inc()`. */
+export const transactionCells = new CounterCells(transactions, 'type', 'rc');
 
 /** Dense 1–100 ms (where sign-on, echo and MACed exchanges land), sparse up to the 45 s pay deadline. */
 export const LATENCY_BUCKETS = [
@@ -89,7 +125,12 @@ export const latency = new Histogram({
   labelNames: ['type'] as const,
   buckets: LATENCY_BUCKETS,
   registers,
+  collect() {
+    latencyCells.flush();
+  },
 });
+/** latency by type: `latencyCells.of(type).observe(seconds)`. */
+export const latencyCells = new HistogramCells(latency, 'type', LATENCY_BUCKETS);
 
 export const pushes = new Counter({
   name: `${PREFIX}server_pushes_total`,

@@ -93,7 +93,7 @@ export class BoxConnection implements IdleEntry {
 
   private onData(chunk: Buffer): void {
     if (this.closed) return;
-    m.bytesIn.inc(chunk.length);
+    m.bytesInCell.inc(chunk.length);
     this.owner.touch(this);
     let frames: Buffer[];
     try {
@@ -110,7 +110,7 @@ export class BoxConnection implements IdleEntry {
   }
 
   private enqueue(payload: Buffer): void {
-    m.framesIn.inc({ listener: this.listener.name });
+    m.framesInCells.of(this.listener.name).inc();
     if (this.inFlight < this.listener.maxInFlight && (this.queue === null || this.queue.length === 0)) {
       this.start(payload);
       return;
@@ -122,16 +122,14 @@ export class BoxConnection implements IdleEntry {
 
   private start(payload: Buffer): void {
     this.inFlight++;
-    m.inFlight.inc();
-    this.owner.handleFrame(this, payload).then(
-      () => this.finished(),
-      () => this.finished(),
-    );
+    m.countInFlight(1);
+    const done = () => this.finished();
+    this.owner.handleFrame(this, payload).then(done, done);
   }
 
   private finished(): void {
     this.inFlight--;
-    m.inFlight.dec();
+    m.countInFlight(-1);
     const q = this.queue;
     while (q !== null && q.length > 0 && this.inFlight < this.listener.maxInFlight && !this.closed) {
       this.start(q.shift()!);
@@ -150,7 +148,7 @@ export class BoxConnection implements IdleEntry {
     } else {
       this.out.push(frame);
     }
-    m.framesOut.inc({ listener: this.listener.name });
+    m.framesOutCells.of(this.listener.name).inc();
   }
 
   flush(): void {

@@ -3,6 +3,7 @@
 import { generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import fc from 'fast-check';
 import t from 'tap';
+import { immediateMacsOf } from '../../src/crypto/engine.js';
 import { dukptMacKey, field64Mac, type MacAlgorithm } from '../../src/crypto/field64.js';
 import { checkValue } from '../../src/crypto/kcv.js';
 import { Key } from '../../src/crypto/key.js';
@@ -269,3 +270,38 @@ t.test('session MACs inline in pool mode (the default) give the same answers and
   t.equal(s.stats().queueDepth, 1, 'a DUKPT MAC goes to the pool');
   t.same(await first, await pool.generateMac('x9.19', dukptRef, data));
 });
+
+t.test(
+  'immediate MACs: the same answers on the caller’s stack, only where the service computes them locally',
+  async (t) => {
+    const local = createCryptoService({ mode: 'pool', lmk, threads: 1 });
+    const fresh = createCryptoService({ mode: 'inline', lmk });
+    t.teardown(() => Promise.all([local.close(), fresh.close()]));
+    const mak = await pool.importKey('4444444444444444');
+    const data = randomBytes(120);
+    const ref = { kind: 'session', mak } as const;
+    const expected = await pool.generateMac('cups-ecb', ref, data);
+    for (const [name, s] of [
+      ['pool, session MACs inline', local],
+      ['inline', fresh],
+    ] as const) {
+      const now = immediateMacsOf(s);
+      if (now === undefined) throw new Error(`${name} offers no immediate MACs`);
+      t.same(now.generateMacNow('cups-ecb', ref, data), expected, name);
+      t.equal(now.verifyMacNow('cups-ecb', ref, data, expected), true, name);
+      t.equal(now.verifyMacNow('cups-ecb', ref, data, Buffer.from('00000000')), false, name);
+      const garbled: MacKeyRef = { kind: 'session', mak: `${mak.slice(0, -4)}0000` };
+      const async = await s.generateMac('cups-ecb', garbled, data).then(
+        () => 'resolved',
+        (err: { code: string }) => err.code,
+      );
+      t.throws(() => now.generateMacNow('cups-ecb', garbled, data), { code: async }, `${name}: same error as async`);
+    }
+    const bdk = await pool.importKey('0123456789ABCDEFFEDCBA9876543210');
+    const dukptRef = { kind: 'dukpt-tdes', bdk, ksn: 'FFFF9876543210E00001', direction: 'request' } as const;
+    t.equal(immediateMacsOf(local)?.generateMacNow('x9.19', dukptRef, data), undefined, 'DUKPT goes to the pool');
+    t.equal(immediateMacsOf(pool)?.generateMacNow('cups-ecb', ref, data), undefined, "sessionMacs: 'pool'");
+    await fresh.close();
+    t.throws(() => immediateMacsOf(fresh)?.generateMacNow('cups-ecb', ref, data), { code: 'closed' });
+  },
+);

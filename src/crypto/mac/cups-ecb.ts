@@ -6,40 +6,65 @@ import { asKey, type KeyLike } from '../key.js';
 
 const HEX_UPPER = Buffer.from('0123456789ABCDEF', 'latin1');
 
-/** Upper-case hex ASCII of 8 bytes, into 16 bytes. */
-function expand(block: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(16);
-  for (let i = 0; i < 8; i++) {
+/** Upper-case hex ASCII of the first `bytes` bytes of `block`, into `out`. */
+function expandInto(block: Uint8Array, bytes: number, out: Buffer): Buffer {
+  for (let i = 0; i < bytes; i++) {
     out[2 * i] = HEX_UPPER[block[i] >> 4];
     out[2 * i + 1] = HEX_UPPER[block[i] & 0x0f];
   }
   return out;
 }
 
-/** XOR of all 8-byte blocks of `data`, the last one zero-filled. */
-export function xorBlocks(data: Uint8Array): Buffer {
-  const acc = Buffer.alloc(8);
+/** XOR of all 8-byte blocks of `data`, the last one zero-filled, into `acc`. */
+function xorInto(data: Uint8Array, acc: Buffer): Buffer {
+  let a0 = 0;
+  let a1 = 0;
+  let a2 = 0;
+  let a3 = 0;
+  let a4 = 0;
+  let a5 = 0;
+  let a6 = 0;
+  let a7 = 0;
   const whole = data.length - (data.length % 8);
   let i = 0;
   for (; i < whole; i += 8) {
-    acc[0] ^= data[i];
-    acc[1] ^= data[i + 1];
-    acc[2] ^= data[i + 2];
-    acc[3] ^= data[i + 3];
-    acc[4] ^= data[i + 4];
-    acc[5] ^= data[i + 5];
-    acc[6] ^= data[i + 6];
-    acc[7] ^= data[i + 7];
+    a0 ^= data[i];
+    a1 ^= data[i + 1];
+    a2 ^= data[i + 2];
+    a3 ^= data[i + 3];
+    a4 ^= data[i + 4];
+    a5 ^= data[i + 5];
+    a6 ^= data[i + 6];
+    a7 ^= data[i + 7];
   }
+  acc[0] = a0;
+  acc[1] = a1;
+  acc[2] = a2;
+  acc[3] = a3;
+  acc[4] = a4;
+  acc[5] = a5;
+  acc[6] = a6;
+  acc[7] = a7;
   for (let j = 0; i < data.length; i++, j++) acc[j] ^= data[i];
   return acc;
 }
 
+/** XOR of all 8-byte blocks of `data`, the last one zero-filled. */
+export function xorBlocks(data: Uint8Array): Buffer {
+  return xorInto(data, Buffer.alloc(8));
+}
+
+// Scratch for the XOR and its hex expansion: cupsEcbMac is synchronous, so one MAC at a time uses
+// them, and a MAC allocates only the cipher's two outputs and its 8-byte result.
+const xorScratch = Buffer.alloc(8);
+const hexScratch = Buffer.alloc(16);
+const hexFirstHalf = hexScratch.subarray(0, 8);
+
 /** The 8 ASCII bytes that go into field 64 (e.g. "E267B6E2" → 45 32 36 37 42 36 45 32). */
 export function cupsEcbMac(mak: KeyLike, data: Uint8Array): Buffer {
   const ecb = asKey(mak, 'tdes').ecb();
-  const hex1 = expand(xorBlocks(data));
-  const enc1 = ecb.encrypt(hex1.subarray(0, 8));
-  for (let i = 0; i < 8; i++) enc1[i] ^= hex1[8 + i];
-  return expand(ecb.encrypt(enc1)).subarray(0, 8);
+  expandInto(xorInto(data, xorScratch), 8, hexScratch);
+  const enc1 = ecb.encrypt(hexFirstHalf);
+  for (let i = 0; i < 8; i++) enc1[i] ^= hexScratch[8 + i];
+  return expandInto(ecb.encrypt(enc1), 4, Buffer.allocUnsafe(8));
 }
