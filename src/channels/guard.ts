@@ -81,7 +81,85 @@ const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Local refusals are logged at most this often per wallet (with the count since the last line). */
 const REFUSAL_LOG_INTERVAL_MS = 1_000;
 
-export type Attempt = (signal: AbortSignal) => Promise<ChannelResult>;
+/** One attempt on the wire, given its deadline (see AttemptDeadline for the two ways to follow it). */
+export type Attempt = (deadline: AttemptDeadline) => Promise<ChannelResult>;
+
+/**
+ * One attempt's deadline as its transport sees it, and the race between the attempt and that deadline.
+ * A transport that cancels through an AbortSignal (undici's request API) reads `signal`; one that only
+ * has to forget the request (the UnionPay link) sets `onExpire`. The signal is made on first use: an
+ * AbortController + AbortSignal (an EventTarget) and its listeners were ~1.5 KB and ~3 % of the main
+ * thread per call where nothing listened to them.
+ */
+export class AttemptDeadline {
+  private controller: AbortController | undefined;
+  private reason: TimeoutError | undefined;
+  private expireHook: ((reason: TimeoutError) => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lose: ((reason: TimeoutError) => void) | undefined;
+
+  /** True once the deadline passed before the attempt settled. */
+  get expired(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Aborted (with a TimeoutError) when the deadline passes first. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * `fn` runs once if the deadline passes before the attempt settles (one hook; a later call replaces
+   * it); at once when it already passed.
+   */
+  onExpire(fn: (reason: TimeoutError) => void): void {
+    if (this.reason) fn(this.reason);
+    else this.expireHook = fn;
+  }
+
+  /** For the guard: the attempt's promise, or a TimeoutError once `ms` pass first. */
+  race(attempt: Attempt, ms: number): Promise<ChannelResult> {
+    return new Promise<ChannelResult>((resolve, reject) => {
+      this.lose = reject;
+      this.timer = setTimeout(() => this.expire(), ms);
+      const settle = () => {
+        clearTimeout(this.timer);
+        this.expireHook = undefined;
+        this.lose = undefined;
+      };
+      try {
+        attempt(this).then(
+          (result) => {
+            settle();
+            resolve(result);
+          },
+          (err: unknown) => {
+            settle();
+            reject(err);
+          },
+        );
+      } catch (err) {
+        settle();
+        reject(err);
+      }
+    });
+  }
+
+  private expire(): void {
+    const reason = new TimeoutError();
+    const { expireHook, lose } = this;
+    this.reason = reason;
+    this.expireHook = undefined;
+    this.lose = undefined;
+    this.controller?.abort(reason);
+    expireHook?.(reason);
+    lose?.(reason);
+  }
+}
 
 /** One attempt's result, and whether it was handed to the wire (and so may have moved money). */
 interface AttemptResult {
@@ -182,22 +260,20 @@ export class CallGuard {
       return this.refuse('breaker-open');
     }
 
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError()), remaining);
+    const attemptDeadline = new AttemptDeadline();
     const stop = channelCallSeconds.startTimer({ wallet: this.wallet, op });
     channelInFlight.inc(this.labels);
     try {
-      const result = await raceAbort(attempt(controller.signal), controller.signal);
+      const result = await attemptDeadline.race(attempt, remaining);
       // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
       if (result.outcome === 'unknown') this.breaker.failure();
       else this.breaker.success();
       return { result, sent: true };
     } catch (err) {
       this.breaker.failure();
-      return fromError(err, controller.signal);
+      return fromError(err, attemptDeadline);
     } finally {
       stop();
-      clearTimeout(timer);
       channelInFlight.dec(this.labels);
       release();
     }
@@ -265,31 +341,12 @@ function limitsOf(o: GuardOptions): Limits {
   return limits;
 }
 
-/** The attempt settles or the deadline wins, whichever is first; the abort also cancels the request. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
 function unavailable(walletCode: string, walletMessage: string): ChannelResult {
   return { outcome: 'failed', reason: 'channel-unavailable', walletCode, walletMessage };
 }
 
-function fromError(err: unknown, signal: AbortSignal): AttemptResult {
-  if (signal.aborted || err instanceof TimeoutError) {
+function fromError(err: unknown, deadline: AttemptDeadline): AttemptResult {
+  if (deadline.expired || err instanceof TimeoutError) {
     const result: ChannelResult = {
       outcome: 'unknown',
       reason: 'timeout',

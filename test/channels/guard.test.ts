@@ -4,7 +4,13 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import type { ChannelResult } from '../../src/channels/channel.js';
-import { type Attempt, CallGuard, type GuardOptions, NotSentError } from '../../src/channels/guard.js';
+import {
+  type Attempt,
+  type AttemptDeadline,
+  CallGuard,
+  type GuardOptions,
+  NotSentError,
+} from '../../src/channels/guard.js';
 import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from '../../src/channels/limiter.js';
 import { createLogger } from '../../src/log/logger.js';
 import { channelQueued, channelRejected, channelRetries } from '../../src/metrics/channels.js';
@@ -26,10 +32,10 @@ const rejectedCount = (reason: string) => metric(channelRejected, { wallet: WALL
 
 /** An attempt that counts its calls and answers when the test says so (or never). */
 function scripted() {
-  const calls: AbortSignal[] = [];
+  const calls: AttemptDeadline[] = [];
   const pending: Array<(r: ChannelResult) => void> = [];
-  const attempt: Attempt = (signal) => {
-    calls.push(signal);
+  const attempt: Attempt = (deadline) => {
+    calls.push(deadline);
     return new Promise((resolve) => pending.push(resolve));
   };
   return { attempt, calls, answer: (i: number, r = OK) => pending[i]?.(r) };
@@ -141,8 +147,35 @@ t.test('the attempt deadline counts the time spent queued', async (t) => {
   const wire = elapsed(since);
   t.ok(wire >= 180 && wire < 290, `the wallet got the ~200 ms left, not a fresh 300 ms (${wire.toFixed(0)} ms)`);
   t.equal(w.calls.length, 2);
-  t.ok(w.calls[1]?.aborted, 'the late request was aborted');
+  t.ok(w.calls[1]?.expired, 'the late request was abandoned');
+  t.ok(w.calls[1]?.signal.aborted, 'a signal asked for after the deadline is already aborted');
 });
+
+t.test(
+  'an attempt deadline: its signal and its hook fire once on expiry, never after the attempt settled',
+  async (t) => {
+    const g = guard({ timeoutMs: 60, minUsefulMs: 1, breaker: { ...TOUCHY, failureThreshold: 100 } });
+    const expired: string[] = [];
+    let signal: AbortSignal | undefined;
+    const slow: Attempt = (deadline) => {
+      signal = deadline.signal;
+      deadline.onExpire((reason) => expired.push(reason.name));
+      return new Promise(() => {});
+    };
+    t.match(await g.run('pay', slow), { outcome: 'unknown', reason: 'timeout' });
+    t.same(expired, ['TimeoutError'], 'the hook ran once');
+    t.ok(signal?.aborted, 'the signal was aborted');
+    t.match(signal?.reason, { name: 'TimeoutError' });
+
+    const quick: Attempt = async (deadline) => {
+      deadline.onExpire(() => expired.push('late'));
+      return OK;
+    };
+    t.same(await g.run('pay', quick), OK);
+    await new Promise((r) => setTimeout(r, 100));
+    t.same(expired, ['TimeoutError'], 'a settled attempt never hears of its deadline');
+  },
+);
 
 t.test('local refusals never feed the breaker; an open one refuses unsent', async (t) => {
   const g = guard({ maxConcurrent: 1, maxQueued: 0, timeoutMs: 1_000, breaker: TOUCHY });

@@ -134,10 +134,10 @@ export class WechatConnector implements Channel {
     }
     const base: Fields = { appid: account.appId, mch_id: account.merchantId };
     if (account.subMerchantId) base.sub_mch_id = account.subMerchantId;
-    return this.guard.run(op, async (signal) => {
+    return this.guard.run(op, async (deadline) => {
       // A fresh nonce per attempt; the order number inside stays the same across retries.
       const body = buildXml(signed({ ...base, nonce_str: randomBytes(16).toString('hex'), ...params }, creds.apiKey));
-      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', signal);
+      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', deadline.signal);
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };
       }
