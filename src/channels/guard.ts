@@ -35,7 +35,10 @@ export interface GuardOptions {
   deadlineMs?: number;
   /** Calls to the wallet in flight at once. */
   maxConcurrent: number;
-  /** Calls waiting for a slot; beyond it a new call is refused at once. Default 4 × maxConcurrent. */
+  /**
+   * Calls waiting for a slot; beyond it a new call is refused at once. Default DEFAULT_MAX_QUEUED: a
+   * bound against runaway memory only; the deadline (`maxQueueWaitMs`, `minUsefulMs`) does the shedding.
+   */
   maxQueued?: number;
   /** Longest wait for a slot, ms; default half of `timeoutMs`. */
   maxQueueWaitMs?: number;
@@ -50,6 +53,14 @@ export interface GuardOptions {
   /** First retry delay, doubled each time. */
   retryDelayMs: number;
 }
+
+/**
+ * Default queue bound. A stall shorter than the deadline — the wallet's, or boxfep's own event loop —
+ * must queue, not refuse payments: at 5,000 calls/s a 200 ms hiccup queues 1,000 calls, and 4,096
+ * leaves room for longer ones and bursts. (The old 4 × maxConcurrent = 64 turned a 60–130 ms stall at
+ * 2,000 WeChat-style sales/s into `91`s.) A waiting call holds a few hundred bytes.
+ */
+export const DEFAULT_MAX_QUEUED = 4_096;
 
 export const DEFAULT_GUARD: GuardOptions = {
   timeoutMs: 10_000,
@@ -191,8 +202,10 @@ export class CallGuard {
     this.options = { ...DEFAULT_GUARD, ...options };
     this.limits = limitsOf(this.options);
     this.labels = { wallet };
-    this.limiter = new ConcurrencyLimiter(this.options.maxConcurrent, this.options.maxQueued, (delta) =>
-      channelQueued.inc(this.labels, delta),
+    this.limiter = new ConcurrencyLimiter(
+      this.options.maxConcurrent,
+      this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      (delta) => channelQueued.inc(this.labels, delta),
     );
     this.breaker = new CircuitBreaker({
       ...this.options.breaker,

@@ -14,7 +14,12 @@ export interface HttpPoolOptions {
   pipelining: number;
 }
 
-export const DEFAULT_HTTP_POOL: HttpPoolOptions = { connections: 16, keepAliveTimeoutMs: 30_000, pipelining: 1 };
+/**
+ * 64 connections: the guard's concurrency (connections × pipelining) must cover the rate times the
+ * wallet's latency — 5,000 calls/s at ~10 ms is 50 in flight — and a backlog after a stall drains
+ * faster. An idle keep-alive connection costs a socket on each side, nothing more.
+ */
+export const DEFAULT_HTTP_POOL: HttpPoolOptions = { connections: 64, keepAliveTimeoutMs: 30_000, pipelining: 1 };
 
 export interface HttpReply {
   status: number;

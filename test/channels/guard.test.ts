@@ -278,3 +278,46 @@ t.test('options are checked', (t) => {
   t.throws(() => guard({ maxQueued: -1 }), RangeError);
   t.end();
 });
+
+/**
+ * Offers `rate` calls/s for `durationMs` (in 5 ms batches) to a wallet that answers in 1 ms but stalls
+ * from 50 ms in for `stallMs`, and tallies what the calls came back with.
+ */
+async function offerThroughStall(g: CallGuard, rate: number, durationMs: number, stallMs: number) {
+  const start = performance.now();
+  const stallEnd = start + 50 + stallMs;
+  const wallet: Attempt = async () => {
+    const now = performance.now();
+    const wait = now >= start + 50 && now < stallEnd ? stallEnd - now : 0;
+    await new Promise((r) => setTimeout(r, wait + 1));
+    return OK;
+  };
+  const calls: Promise<ChannelResult>[] = [];
+  const perBatch = (rate * 5) / 1_000;
+  while (performance.now() - start < durationMs) {
+    for (let i = 0; i < perBatch; i++) calls.push(g.run('pay', wallet));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const tally: Record<string, number> = {};
+  for (const r of await Promise.all(calls)) tally[r.walletCode] = (tally[r.walletCode] ?? 0) + 1;
+  return tally;
+}
+
+t.test('default queue: a 200 ms wallet stall at 2,000 calls/s queues instead of refusing', async (t) => {
+  const options = { maxConcurrent: 16, timeoutMs: 1_000, breaker: TOUCHY };
+  // The same stall against the old bound (4 × maxConcurrent): the refusals this default removes.
+  const old = await offerThroughStall(guard({ ...options, maxQueued: 64 }), 2_000, 400, 200);
+  t.ok((old.QUEUE_FULL ?? 0) > 0, `the old 64-call queue refused: ${JSON.stringify(old)}`);
+
+  const tally = await offerThroughStall(guard(options), 2_000, 400, 200);
+  t.same(Object.keys(tally), ['SUCCESS'], `every pay was answered: ${JSON.stringify(tally)}`);
+});
+
+t.test('default queue: a stall longer than the queueing deadline still sheds, unsent', async (t) => {
+  // 1 s deadline, so a call queues 500 ms at most; the wallet stalls 1.5 s.
+  const g = guard({ maxConcurrent: 16, timeoutMs: 1_000, breaker: { ...TOUCHY, failureThreshold: 1_000 } });
+  const tally = await offerThroughStall(g, 2_000, 800, 1_500);
+  t.ok((tally.QUEUE_TIMEOUT ?? 0) > 100, `calls queued past their wait were refused: ${JSON.stringify(tally)}`);
+  t.notOk(tally.QUEUE_FULL, 'the deadline sheds, not the count bound');
+  t.ok((tally.TIMEOUT ?? 0) < 16 * 4, 'only calls that held a slot (a few rounds of 16) became unknown');
+});
