@@ -163,7 +163,7 @@ export class AlipayConnector implements Channel {
         '',
         new URLSearchParams(params).toString(),
         'application/x-www-form-urlencoded;charset=utf-8',
-        deadline.signal,
+        deadline,
       );
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };

@@ -137,7 +137,7 @@ export class WechatConnector implements Channel {
     return this.guard.run(op, async (deadline) => {
       // A fresh nonce per attempt; the order number inside stays the same across retries.
       const body = buildXml(signed({ ...base, nonce_str: randomBytes(16).toString('hex'), ...params }, creds.apiKey));
-      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', deadline.signal);
+      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', deadline);
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };
       }
