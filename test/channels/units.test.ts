@@ -115,6 +115,13 @@ t.test('WeChat XML: round trip, CDATA edge, entities, XXE refused', (t) => {
   t.throws(() => parseXml('<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>'), XmlFormatError);
   t.throws(() => parseXml('<xml><a>1</b></xml>'), XmlFormatError);
   t.throws(() => parseXml('{"json":1}'), XmlFormatError);
+  // Mixed text, entities and split CDATA take the scanner; an odd `<` inside a value the regex fallback.
+  t.same(parseXml('<xml><a>p&amp;q<![CDATA[<r>]]>&lt;</a><b><![CDATA[x]]]]><![CDATA[>y]]></b></xml>'), {
+    a: 'p&q<r><',
+    b: 'x]]>y',
+  });
+  t.same(parseXml('<xml><a><![CDATA[x]]>y<b]]></a></xml>'), { a: 'xy<b]]>' });
+  t.throws(() => parseXml('<xml><a><![CDATA[x</a></xml>'), XmlFormatError, 'an unterminated CDATA');
   t.end();
 });
 
