@@ -62,6 +62,8 @@ export const LEDGER_MAX_ORDERS = 100_000;
 export class Ledger {
   private readonly orders = new Map<string, LedgerOrder>();
   private seq = 0;
+  private idDay = Number.NaN;
+  private idDayText = '';
 
   constructor(
     /** Prefix of the wallet's own order ids, e.g. `4200` for WeChat-style ids. */
@@ -203,8 +205,17 @@ export class Ledger {
   }
 
   private nextId(): string {
-    const date = new Date(this.now()).toISOString().slice(0, 10).replaceAll('-', '');
-    return `${this.idPrefix}${date}${String(++this.seq).padStart(10, '0')}`;
+    return `${this.idPrefix}${this.idDate()}${String(++this.seq).padStart(10, '0')}`;
+  }
+
+  /** `yyyyMMdd` (UTC) of now, formatted once a day rather than once an id. */
+  private idDate(): string {
+    const day = Math.floor(this.now() / 86_400_000);
+    if (day !== this.idDay) {
+      this.idDay = day;
+      this.idDayText = new Date(day * 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
+    }
+    return this.idDayText;
   }
 }
 
