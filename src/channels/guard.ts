@@ -24,6 +24,7 @@ import type { WalletCode } from '../terminals/types.js';
 import { type BreakerOptions, CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
 import type { ChannelOperation, ChannelResult } from './channel.js';
 import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from './limiter.js';
+import type { Outcome } from './outcomes.js';
 
 export interface GuardOptions {
   /** Deadline of one attempt, ms, counted from the moment it asks for a slot: queueing plus the wire. */
@@ -172,6 +173,8 @@ export class AttemptDeadline {
   }
 }
 
+type Labels = Readonly<Record<string, string>>;
+
 /** One attempt's result, and whether it was handed to the wire (and so may have moved money). */
 interface AttemptResult {
   result: ChannelResult;
@@ -191,6 +194,8 @@ export class CallGuard {
   private readonly options: GuardOptions;
   private readonly limits: Limits;
   private readonly labels: { wallet: WalletCode };
+  /** Metric labels by operation and outcome, made once: a call then allocates none. */
+  private readonly labelCache: Partial<Record<ChannelOperation, Partial<Record<Outcome | 'none', Labels>>>> = {};
   private refusalsUnlogged = 0;
   private refusalLoggedAt = Number.NEGATIVE_INFINITY;
 
@@ -239,13 +244,13 @@ export class CallGuard {
     for (let n = 1; n < maxAttempts && last.result.outcome === 'unknown'; n++) {
       const backoff = this.options.retryDelayMs * 2 ** (n - 1);
       if (deadline - performance.now() - backoff < minUsefulMs) break;
-      channelRetries.inc({ wallet: this.wallet, op });
+      channelRetries.inc(this.labelsOf(op));
       await sleep(backoff);
       last = await this.once(op, attempt, deadline);
       if (last.sent) lastSent = last.result;
     }
     const result = !last.sent && lastSent ? lastSent : last.result;
-    channelOutcomes.inc({ wallet: this.wallet, op, outcome: result.outcome });
+    channelOutcomes.inc(this.labelsOf(op, result.outcome));
     if (result.outcome === 'unknown') this.logger.warn({ wallet: this.wallet, op, code: result.walletCode }, 'unknown');
     return result;
   }
@@ -274,7 +279,7 @@ export class CallGuard {
     }
 
     const attemptDeadline = new AttemptDeadline();
-    const stop = channelCallSeconds.startTimer({ wallet: this.wallet, op });
+    const sentAt = performance.now();
     channelInFlight.inc(this.labels);
     try {
       const result = await attemptDeadline.race(attempt, remaining);
@@ -286,10 +291,25 @@ export class CallGuard {
       this.breaker.failure();
       return fromError(err, attemptDeadline);
     } finally {
-      stop();
+      channelCallSeconds.observe(this.labelsOf(op), (performance.now() - sentAt) / 1000);
       channelInFlight.dec(this.labels);
       release();
     }
+  }
+
+  private labelsOf(op: ChannelOperation, outcome?: Outcome): Labels {
+    let byOutcome = this.labelCache[op];
+    if (!byOutcome) {
+      byOutcome = {};
+      this.labelCache[op] = byOutcome;
+    }
+    const key = outcome ?? 'none';
+    let labels = byOutcome[key];
+    if (!labels) {
+      labels = outcome ? { wallet: this.wallet, op, outcome } : { wallet: this.wallet, op };
+      byOutcome[key] = labels;
+    }
+    return labels;
   }
 
   /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
