@@ -137,7 +137,9 @@ export class AttemptDeadline {
   race(attempt: Attempt, ms: number): Promise<ChannelResult> {
     return new Promise<ChannelResult>((resolve, reject) => {
       this.lose = reject;
-      this.timer = setTimeout(() => this.expire(), ms);
+      // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional one
+      // (the budget minus a few µs) made a new list, and a priority-queue insert, for every call.
+      this.timer = setTimeout(() => this.expire(), Math.ceil(ms));
       const settle = () => {
         clearTimeout(this.timer);
         this.expireHook = undefined;
@@ -317,7 +319,7 @@ export class CallGuard {
     if (waitMs <= 0) return 'queue-timeout';
     const queuedAt = performance.now();
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), waitMs);
+    const timer = setTimeout(() => controller.abort(), Math.ceil(waitMs));
     try {
       return await this.limiter.acquire(controller.signal);
     } catch (err) {
