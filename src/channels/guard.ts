@@ -41,7 +41,11 @@ export interface GuardOptions {
    * bound against runaway memory only; the deadline (`maxQueueWaitMs`, `minUsefulMs`) does the shedding.
    */
   maxQueued?: number;
-  /** Longest wait for a slot, ms; default half of `timeoutMs`. */
+  /**
+   * Longest wait for a slot, ms; default half of `timeoutMs`, at most DEFAULT_MAX_QUEUE_WAIT_MS.
+   * A hiccup queues; a wallet or a boxfep that gives no slot for this long is overloaded, and
+   * waiting longer would only age the backlog past the boxes' patience.
+   */
   maxQueueWaitMs?: number;
   /**
    * An attempt that would start with less than this left of its deadline is not made (the call is
@@ -62,6 +66,9 @@ export interface GuardOptions {
  * 2,000 WeChat-style sales/s into `91`s.) A waiting call holds a few hundred bytes.
  */
 export const DEFAULT_MAX_QUEUED = 4_096;
+
+/** Cap of the default `maxQueueWaitMs`: with the deep default queue, what sheds a sustained overload. */
+export const DEFAULT_MAX_QUEUE_WAIT_MS = 1_000;
 
 export const DEFAULT_GUARD: GuardOptions = {
   timeoutMs: 10_000,
@@ -364,7 +371,7 @@ function limitsOf(o: GuardOptions): Limits {
   const limits: Limits = {
     timeoutMs: o.timeoutMs,
     deadlineMs: o.deadlineMs ?? o.timeoutMs * (1 + o.retries),
-    maxQueueWaitMs: o.maxQueueWaitMs ?? o.timeoutMs / 2,
+    maxQueueWaitMs: o.maxQueueWaitMs ?? Math.min(o.timeoutMs / 2, DEFAULT_MAX_QUEUE_WAIT_MS),
     minUsefulMs: o.minUsefulMs ?? o.timeoutMs / 10,
   };
   if (!(limits.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');

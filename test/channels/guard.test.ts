@@ -321,3 +321,15 @@ t.test('default queue: a stall longer than the queueing deadline still sheds, un
   t.notOk(tally.QUEUE_FULL, 'the deadline sheds, not the count bound');
   t.ok((tally.TIMEOUT ?? 0) < 16 * 4, 'only calls that held a slot (a few rounds of 16) became unknown');
 });
+
+t.test('default queue wait: half the deadline, but a sustained overload is shed within a second', async (t) => {
+  const g = guard({ maxConcurrent: 1, timeoutMs: 10_000, breaker: TOUCHY });
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  const since = performance.now();
+  t.match(await g.run('pay', w.attempt), { outcome: 'failed', walletCode: 'QUEUE_TIMEOUT' });
+  const waited = elapsed(since);
+  t.ok(waited >= 950 && waited < 2_000, `refused after ~1 s of queueing, not 5 s (${waited.toFixed(0)} ms)`);
+  w.answer(0);
+  await holder;
+});
