@@ -24,6 +24,7 @@ import type { WalletCode } from '../terminals/types.js';
 import { type BreakerOptions, CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
 import type { ChannelOperation, ChannelResult } from './channel.js';
 import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from './limiter.js';
+import type { Outcome } from './outcomes.js';
 
 export interface GuardOptions {
   /** Deadline of one attempt, ms, counted from the moment it asks for a slot: queueing plus the wire. */
@@ -35,9 +36,16 @@ export interface GuardOptions {
   deadlineMs?: number;
   /** Calls to the wallet in flight at once. */
   maxConcurrent: number;
-  /** Calls waiting for a slot; beyond it a new call is refused at once. Default 4 × maxConcurrent. */
+  /**
+   * Calls waiting for a slot; beyond it a new call is refused at once. Default DEFAULT_MAX_QUEUED: a
+   * bound against runaway memory only; the deadline (`maxQueueWaitMs`, `minUsefulMs`) does the shedding.
+   */
   maxQueued?: number;
-  /** Longest wait for a slot, ms; default half of `timeoutMs`. */
+  /**
+   * Longest wait for a slot, ms; default half of `timeoutMs`, at most DEFAULT_MAX_QUEUE_WAIT_MS.
+   * A hiccup queues; a wallet or a boxfep that gives no slot for this long is overloaded, and
+   * waiting longer would only age the backlog past the boxes' patience.
+   */
   maxQueueWaitMs?: number;
   /**
    * An attempt that would start with less than this left of its deadline is not made (the call is
@@ -50,6 +58,17 @@ export interface GuardOptions {
   /** First retry delay, doubled each time. */
   retryDelayMs: number;
 }
+
+/**
+ * Default queue bound. A stall shorter than the deadline — the wallet's, or boxfep's own event loop —
+ * must queue, not refuse payments: at 5,000 calls/s a 200 ms hiccup queues 1,000 calls, and 4,096
+ * leaves room for longer ones and bursts. (The old 4 × maxConcurrent = 64 turned a 60–130 ms stall at
+ * 2,000 WeChat-style sales/s into `91`s.) A waiting call holds a few hundred bytes.
+ */
+export const DEFAULT_MAX_QUEUED = 4_096;
+
+/** Cap of the default `maxQueueWaitMs`: with the deep default queue, what sheds a sustained overload. */
+export const DEFAULT_MAX_QUEUE_WAIT_MS = 1_000;
 
 export const DEFAULT_GUARD: GuardOptions = {
   timeoutMs: 10_000,
@@ -81,7 +100,89 @@ const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
 /** Local refusals are logged at most this often per wallet (with the count since the last line). */
 const REFUSAL_LOG_INTERVAL_MS = 1_000;
 
-export type Attempt = (signal: AbortSignal) => Promise<ChannelResult>;
+/** One attempt on the wire, given its deadline (see AttemptDeadline for the two ways to follow it). */
+export type Attempt = (deadline: AttemptDeadline) => Promise<ChannelResult>;
+
+/**
+ * One attempt's deadline as its transport sees it, and the race between the attempt and that deadline.
+ * A transport that cancels through an AbortSignal (undici's request API) reads `signal`; one that only
+ * has to forget the request (the UnionPay link) sets `onExpire`. The signal is made on first use: an
+ * AbortController + AbortSignal (an EventTarget) and its listeners were ~1.5 KB and ~3 % of the main
+ * thread per call where nothing listened to them.
+ */
+export class AttemptDeadline {
+  private controller: AbortController | undefined;
+  private reason: TimeoutError | undefined;
+  private expireHook: ((reason: TimeoutError) => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lose: ((reason: TimeoutError) => void) | undefined;
+
+  /** True once the deadline passed before the attempt settled. */
+  get expired(): boolean {
+    return this.reason !== undefined;
+  }
+
+  /** Aborted (with a TimeoutError) when the deadline passes first. */
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.reason) this.controller.abort(this.reason);
+    }
+    return this.controller.signal;
+  }
+
+  /**
+   * `fn` runs once if the deadline passes before the attempt settles (one hook; a later call replaces
+   * it); at once when it already passed.
+   */
+  onExpire(fn: (reason: TimeoutError) => void): void {
+    if (this.reason) fn(this.reason);
+    else this.expireHook = fn;
+  }
+
+  /** For the guard: the attempt's promise, or a TimeoutError once `ms` pass first. */
+  race(attempt: Attempt, ms: number): Promise<ChannelResult> {
+    return new Promise<ChannelResult>((resolve, reject) => {
+      this.lose = reject;
+      // Whole milliseconds: Node keeps one timer list per distinct duration, and a fractional one
+      // (the budget minus a few µs) made a new list, and a priority-queue insert, for every call.
+      this.timer = setTimeout(() => this.expire(), Math.ceil(ms));
+      const settle = () => {
+        clearTimeout(this.timer);
+        this.expireHook = undefined;
+        this.lose = undefined;
+      };
+      try {
+        attempt(this).then(
+          (result) => {
+            settle();
+            resolve(result);
+          },
+          (err: unknown) => {
+            settle();
+            reject(err);
+          },
+        );
+      } catch (err) {
+        settle();
+        reject(err);
+      }
+    });
+  }
+
+  private expire(): void {
+    const reason = new TimeoutError();
+    const { expireHook, lose } = this;
+    this.reason = reason;
+    this.expireHook = undefined;
+    this.lose = undefined;
+    this.controller?.abort(reason);
+    expireHook?.(reason);
+    lose?.(reason);
+  }
+}
+
+type Labels = Readonly<Record<string, string>>;
 
 /** One attempt's result, and whether it was handed to the wire (and so may have moved money). */
 interface AttemptResult {
@@ -102,6 +203,8 @@ export class CallGuard {
   private readonly options: GuardOptions;
   private readonly limits: Limits;
   private readonly labels: { wallet: WalletCode };
+  /** Metric labels by operation and outcome, made once: a call then allocates none. */
+  private readonly labelCache: Partial<Record<ChannelOperation, Partial<Record<Outcome | 'none', Labels>>>> = {};
   private refusalsUnlogged = 0;
   private refusalLoggedAt = Number.NEGATIVE_INFINITY;
 
@@ -113,8 +216,10 @@ export class CallGuard {
     this.options = { ...DEFAULT_GUARD, ...options };
     this.limits = limitsOf(this.options);
     this.labels = { wallet };
-    this.limiter = new ConcurrencyLimiter(this.options.maxConcurrent, this.options.maxQueued, (delta) =>
-      channelQueued.inc(this.labels, delta),
+    this.limiter = new ConcurrencyLimiter(
+      this.options.maxConcurrent,
+      this.options.maxQueued ?? DEFAULT_MAX_QUEUED,
+      (delta) => channelQueued.inc(this.labels, delta),
     );
     this.breaker = new CircuitBreaker({
       ...this.options.breaker,
@@ -148,13 +253,13 @@ export class CallGuard {
     for (let n = 1; n < maxAttempts && last.result.outcome === 'unknown'; n++) {
       const backoff = this.options.retryDelayMs * 2 ** (n - 1);
       if (deadline - performance.now() - backoff < minUsefulMs) break;
-      channelRetries.inc({ wallet: this.wallet, op });
+      channelRetries.inc(this.labelsOf(op));
       await sleep(backoff);
       last = await this.once(op, attempt, deadline);
       if (last.sent) lastSent = last.result;
     }
     const result = !last.sent && lastSent ? lastSent : last.result;
-    channelOutcomes.inc({ wallet: this.wallet, op, outcome: result.outcome });
+    channelOutcomes.inc(this.labelsOf(op, result.outcome));
     if (result.outcome === 'unknown') this.logger.warn({ wallet: this.wallet, op, code: result.walletCode }, 'unknown');
     return result;
   }
@@ -182,25 +287,38 @@ export class CallGuard {
       return this.refuse('breaker-open');
     }
 
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new TimeoutError()), remaining);
-    const stop = channelCallSeconds.startTimer({ wallet: this.wallet, op });
+    const attemptDeadline = new AttemptDeadline();
+    const sentAt = performance.now();
     channelInFlight.inc(this.labels);
     try {
-      const result = await raceAbort(attempt(controller.signal), controller.signal);
+      const result = await attemptDeadline.race(attempt, remaining);
       // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
       if (result.outcome === 'unknown') this.breaker.failure();
       else this.breaker.success();
       return { result, sent: true };
     } catch (err) {
       this.breaker.failure();
-      return fromError(err, controller.signal);
+      return fromError(err, attemptDeadline);
     } finally {
-      stop();
-      clearTimeout(timer);
+      channelCallSeconds.observe(this.labelsOf(op), (performance.now() - sentAt) / 1000);
       channelInFlight.dec(this.labels);
       release();
     }
+  }
+
+  private labelsOf(op: ChannelOperation, outcome?: Outcome): Labels {
+    let byOutcome = this.labelCache[op];
+    if (!byOutcome) {
+      byOutcome = {};
+      this.labelCache[op] = byOutcome;
+    }
+    const key = outcome ?? 'none';
+    let labels = byOutcome[key];
+    if (!labels) {
+      labels = outcome ? { wallet: this.wallet, op, outcome } : { wallet: this.wallet, op };
+      byOutcome[key] = labels;
+    }
+    return labels;
   }
 
   /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
@@ -208,7 +326,7 @@ export class CallGuard {
     if (waitMs <= 0) return 'queue-timeout';
     const queuedAt = performance.now();
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), waitMs);
+    const timer = setTimeout(() => controller.abort(), Math.ceil(waitMs));
     try {
       return await this.limiter.acquire(controller.signal);
     } catch (err) {
@@ -253,7 +371,7 @@ function limitsOf(o: GuardOptions): Limits {
   const limits: Limits = {
     timeoutMs: o.timeoutMs,
     deadlineMs: o.deadlineMs ?? o.timeoutMs * (1 + o.retries),
-    maxQueueWaitMs: o.maxQueueWaitMs ?? o.timeoutMs / 2,
+    maxQueueWaitMs: o.maxQueueWaitMs ?? Math.min(o.timeoutMs / 2, DEFAULT_MAX_QUEUE_WAIT_MS),
     minUsefulMs: o.minUsefulMs ?? o.timeoutMs / 10,
   };
   if (!(limits.timeoutMs > 0)) throw new RangeError('timeoutMs must be > 0');
@@ -265,31 +383,12 @@ function limitsOf(o: GuardOptions): Limits {
   return limits;
 }
 
-/** The attempt settles or the deadline wins, whichever is first; the abort also cancels the request. */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (v) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(v);
-      },
-      (e) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(e);
-      },
-    );
-  });
-}
-
 function unavailable(walletCode: string, walletMessage: string): ChannelResult {
   return { outcome: 'failed', reason: 'channel-unavailable', walletCode, walletMessage };
 }
 
-function fromError(err: unknown, signal: AbortSignal): AttemptResult {
-  if (signal.aborted || err instanceof TimeoutError) {
+function fromError(err: unknown, deadline: AttemptDeadline): AttemptResult {
+  if (deadline.expired || err instanceof TimeoutError) {
     const result: ChannelResult = {
       outcome: 'unknown',
       reason: 'timeout',

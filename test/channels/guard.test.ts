@@ -4,7 +4,13 @@
 import { Writable } from 'node:stream';
 import t from 'tap';
 import type { ChannelResult } from '../../src/channels/channel.js';
-import { type Attempt, CallGuard, type GuardOptions, NotSentError } from '../../src/channels/guard.js';
+import {
+  type Attempt,
+  type AttemptDeadline,
+  CallGuard,
+  type GuardOptions,
+  NotSentError,
+} from '../../src/channels/guard.js';
 import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from '../../src/channels/limiter.js';
 import { createLogger } from '../../src/log/logger.js';
 import { channelQueued, channelRejected, channelRetries } from '../../src/metrics/channels.js';
@@ -26,10 +32,10 @@ const rejectedCount = (reason: string) => metric(channelRejected, { wallet: WALL
 
 /** An attempt that counts its calls and answers when the test says so (or never). */
 function scripted() {
-  const calls: AbortSignal[] = [];
+  const calls: AttemptDeadline[] = [];
   const pending: Array<(r: ChannelResult) => void> = [];
-  const attempt: Attempt = (signal) => {
-    calls.push(signal);
+  const attempt: Attempt = (deadline) => {
+    calls.push(deadline);
     return new Promise((resolve) => pending.push(resolve));
   };
   return { attempt, calls, answer: (i: number, r = OK) => pending[i]?.(r) };
@@ -141,8 +147,35 @@ t.test('the attempt deadline counts the time spent queued', async (t) => {
   const wire = elapsed(since);
   t.ok(wire >= 180 && wire < 290, `the wallet got the ~200 ms left, not a fresh 300 ms (${wire.toFixed(0)} ms)`);
   t.equal(w.calls.length, 2);
-  t.ok(w.calls[1]?.aborted, 'the late request was aborted');
+  t.ok(w.calls[1]?.expired, 'the late request was abandoned');
+  t.ok(w.calls[1]?.signal.aborted, 'a signal asked for after the deadline is already aborted');
 });
+
+t.test(
+  'an attempt deadline: its signal and its hook fire once on expiry, never after the attempt settled',
+  async (t) => {
+    const g = guard({ timeoutMs: 60, minUsefulMs: 1, breaker: { ...TOUCHY, failureThreshold: 100 } });
+    const expired: string[] = [];
+    let signal: AbortSignal | undefined;
+    const slow: Attempt = (deadline) => {
+      signal = deadline.signal;
+      deadline.onExpire((reason) => expired.push(reason.name));
+      return new Promise(() => {});
+    };
+    t.match(await g.run('pay', slow), { outcome: 'unknown', reason: 'timeout' });
+    t.same(expired, ['TimeoutError'], 'the hook ran once');
+    t.ok(signal?.aborted, 'the signal was aborted');
+    t.match(signal?.reason, { name: 'TimeoutError' });
+
+    const quick: Attempt = async (deadline) => {
+      deadline.onExpire(() => expired.push('late'));
+      return OK;
+    };
+    t.same(await g.run('pay', quick), OK);
+    await new Promise((r) => setTimeout(r, 100));
+    t.same(expired, ['TimeoutError'], 'a settled attempt never hears of its deadline');
+  },
+);
 
 t.test('local refusals never feed the breaker; an open one refuses unsent', async (t) => {
   const g = guard({ maxConcurrent: 1, maxQueued: 0, timeoutMs: 1_000, breaker: TOUCHY });
@@ -244,4 +277,62 @@ t.test('options are checked', (t) => {
   t.throws(() => guard({ timeoutMs: 0 }), RangeError);
   t.throws(() => guard({ maxQueued: -1 }), RangeError);
   t.end();
+});
+
+/**
+ * Offers `rate` calls/s for `durationMs` (in batches every ~5 ms) to a wallet that answers in 1 ms but stalls
+ * for `stallMs` from about 50 ms in, and tallies what the calls came back with.
+ */
+async function offerThroughStall(g: CallGuard, rate: number, durationMs: number, stallMs: number) {
+  const start = performance.now();
+  // The stall starts with the first call after 50 ms, so a late timer on a busy machine delays it
+  // rather than letting calls through before it.
+  let stallEnd: number | undefined;
+  const wallet: Attempt = async () => {
+    const now = performance.now();
+    if (stallEnd === undefined && now >= start + 50) stallEnd = now + stallMs;
+    const wait = stallEnd !== undefined && now < stallEnd ? stallEnd - now : 0;
+    await new Promise((r) => setTimeout(r, wait + 1));
+    return OK;
+  };
+  const calls: Promise<ChannelResult>[] = [];
+  // Catch up by the clock, so a slow timer on a busy machine still offers the full rate.
+  for (let elapsed = 0; elapsed < durationMs; elapsed = performance.now() - start) {
+    while (calls.length < (elapsed * rate) / 1_000) calls.push(g.run('pay', wallet));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const tally: Record<string, number> = {};
+  for (const r of await Promise.all(calls)) tally[r.walletCode] = (tally[r.walletCode] ?? 0) + 1;
+  return tally;
+}
+
+t.test('default queue: a 200 ms wallet stall at 2,000 calls/s queues instead of refusing', async (t) => {
+  const options = { maxConcurrent: 16, timeoutMs: 1_000, breaker: TOUCHY };
+  // The same stall against the old bound (4 × maxConcurrent): the refusals this default removes.
+  const old = await offerThroughStall(guard({ ...options, maxQueued: 64 }), 2_000, 400, 200);
+  t.ok((old.QUEUE_FULL ?? 0) > 0, `the old 64-call queue refused: ${JSON.stringify(old)}`);
+
+  const tally = await offerThroughStall(guard(options), 2_000, 400, 200);
+  t.same(Object.keys(tally), ['SUCCESS'], `every pay was answered: ${JSON.stringify(tally)}`);
+});
+
+t.test('default queue: a stall longer than the queueing deadline still sheds, unsent', async (t) => {
+  // 1 s deadline, so a call queues 500 ms at most; the wallet stalls 1.5 s.
+  const g = guard({ maxConcurrent: 16, timeoutMs: 1_000, breaker: { ...TOUCHY, failureThreshold: 1_000 } });
+  const tally = await offerThroughStall(g, 2_000, 800, 1_500);
+  t.ok((tally.QUEUE_TIMEOUT ?? 0) > 100, `calls queued past their wait were refused: ${JSON.stringify(tally)}`);
+  t.notOk(tally.QUEUE_FULL, 'the deadline sheds, not the count bound');
+  t.ok((tally.TIMEOUT ?? 0) < 16 * 4, 'only calls that held a slot (a few rounds of 16) became unknown');
+});
+
+t.test('default queue wait: half the deadline, but a sustained overload is shed within a second', async (t) => {
+  const g = guard({ maxConcurrent: 1, timeoutMs: 10_000, breaker: TOUCHY });
+  const w = scripted();
+  const holder = g.run('pay', w.attempt);
+  const since = performance.now();
+  t.match(await g.run('pay', w.attempt), { outcome: 'failed', walletCode: 'QUEUE_TIMEOUT' });
+  const waited = elapsed(since);
+  t.ok(waited >= 950 && waited < 2_000, `refused after ~1 s of queueing, not 5 s (${waited.toFixed(0)} ms)`);
+  w.answer(0);
+  await holder;
 });

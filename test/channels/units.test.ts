@@ -5,6 +5,7 @@ import { CircuitBreaker } from '../../src/channels/breaker.js';
 import { BusyError, ConcurrencyLimiter } from '../../src/channels/limiter.js';
 import { isWalletReason, WALLET_REASONS } from '../../src/channels/outcomes.js';
 import { RoutingError, routePaymentCode, walletForPaymentCode } from '../../src/channels/routing.js';
+import { LEDGER_MAX_ORDERS, Ledger } from '../../src/channels/sandbox/ledger.js';
 import { latencySampler, parseLatency, seededRandom } from '../../src/channels/sandbox/random.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
 import { interpret } from '../../src/channels/wechat/codes.js';
@@ -115,6 +116,13 @@ t.test('WeChat XML: round trip, CDATA edge, entities, XXE refused', (t) => {
   t.throws(() => parseXml('<!DOCTYPE xml [<!ENTITY x "y">]><xml><a>&x;</a></xml>'), XmlFormatError);
   t.throws(() => parseXml('<xml><a>1</b></xml>'), XmlFormatError);
   t.throws(() => parseXml('{"json":1}'), XmlFormatError);
+  // Mixed text, entities and split CDATA take the scanner; an odd `<` inside a value the regex fallback.
+  t.same(parseXml('<xml><a>p&amp;q<![CDATA[<r>]]>&lt;</a><b><![CDATA[x]]]]><![CDATA[>y]]></b></xml>'), {
+    a: 'p&q<r><',
+    b: 'x]]>y',
+  });
+  t.same(parseXml('<xml><a><![CDATA[x]]>y<b]]></a></xml>'), { a: 'xy<b]]>' });
+  t.throws(() => parseXml('<xml><a><![CDATA[x</a></xml>'), XmlFormatError, 'an unterminated CDATA');
   t.end();
 });
 
@@ -176,5 +184,20 @@ t.test('test codes and latency model', (t) => {
   t.same(parseLatency('lognormal:20:80'), { kind: 'lognormal', medianMs: 20, p99Ms: 80 });
   t.same(parseLatency('fixed:5'), { kind: 'fixed', ms: 5 });
   t.throws(() => parseLatency('lognormal:80:20'), RangeError);
+  t.end();
+});
+
+t.test('sandbox ledger: remembers the newest orders up to its bound, as its own copies', (t) => {
+  t.ok(LEDGER_MAX_ORDERS >= 100_000, 'a long load test fits');
+  const ledger = new Ledger('T', Date.now, 3);
+  const acct = { appId: 'app', merchantId: 'm1' };
+  const body = `<xml>${'x'.repeat(1_000)}</xml>`;
+  for (let i = 1; i <= 5; i++) {
+    const outTradeNo = body.slice(5, 25).replace(/^x{2}/, `${i}-`);
+    t.match(ledger.pay(acct, outTradeNo, 100, '134567890123456700'), { kind: 'paid' });
+  }
+  t.equal(ledger.snapshot().length, 3, 'the two oldest were forgotten');
+  t.equal(ledger.get('m1', `1-${'x'.repeat(18)}`), undefined);
+  t.match(ledger.get('m1', `5-${'x'.repeat(18)}`), { state: 'paid', amountFen: 100 });
   t.end();
 });

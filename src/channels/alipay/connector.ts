@@ -144,7 +144,7 @@ export class AlipayConnector implements Channel {
     }
     const method = ALIPAY_METHODS[op];
     if (account.subMerchantId) biz.sub_merchant = JSON.stringify({ merchant_id: account.subMerchantId });
-    return this.guard.run(op, async (signal) => {
+    return this.guard.run(op, async (deadline) => {
       const params: Record<string, string> = {
         app_id: account.appId,
         method,
@@ -163,7 +163,7 @@ export class AlipayConnector implements Channel {
         '',
         new URLSearchParams(params).toString(),
         'application/x-www-form-urlencoded;charset=utf-8',
-        signal,
+        deadline,
       );
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };

@@ -76,10 +76,10 @@ export class HttpSandboxServer {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString('utf8');
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const body = await readBody(req);
+    const url = req.url ?? '/';
+    const query = url.indexOf('?');
+    const path = query < 0 ? url : url.slice(0, query);
     if (req.method === 'GET' && path === ADMIN_LEDGER_PATH) {
       return send(res, { status: 200, contentType: 'application/json', body: JSON.stringify(this.ledger.snapshot()) });
     }
@@ -95,6 +95,18 @@ export class HttpSandboxServer {
     if (reply) send(res, reply);
     // else: left unanswered on purpose; stop() destroys the socket.
   }
+}
+
+/** The request body as text; by events, not `for await` (an async iterator and a promise per chunk). */
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () =>
+      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
+    );
+    req.on('error', reject);
+  });
 }
 
 function send(res: ServerResponse, reply: NonNullable<Reply>): void {

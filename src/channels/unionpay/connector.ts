@@ -16,7 +16,7 @@ import type {
   QueryRequest,
   RefundRequest,
 } from '../channel.js';
-import { CallGuard, type GuardOptions, NotSentError } from '../guard.js';
+import { type AttemptDeadline, CallGuard, type GuardOptions, NotSentError } from '../guard.js';
 import { Link, type LinkOptions } from './link.js';
 import { buildHostRequest, type HostRequest, interpretHostReply } from './messages.js';
 
@@ -40,10 +40,39 @@ export class DuplicateKeyError extends Error {
   override name = 'DuplicateKeyError';
 }
 
-interface Pending {
-  link: Link;
-  resolve(m: IsoMessage): void;
-  reject(e: Error): void;
+/** A request written on a link and not yet answered; settles once, whichever comes first. */
+class Pending {
+  private settled = false;
+  /** Removes an AbortSignal listener, for exchanges cancelled by a signal. */
+  detach: (() => void) | undefined;
+
+  constructor(
+    private readonly key: string,
+    readonly link: Link,
+    private readonly table: Map<string, Pending>,
+    private readonly onReply: (m: IsoMessage) => void,
+    private readonly onError: (e: unknown) => void,
+  ) {
+    table.set(key, this);
+    link.inFlight++;
+  }
+
+  resolve(m: IsoMessage): void {
+    if (this.settle()) this.onReply(m);
+  }
+
+  reject(e: unknown): void {
+    if (this.settle()) this.onError(e);
+  }
+
+  private settle(): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    this.table.delete(this.key);
+    this.link.inFlight--;
+    this.detach?.();
+    return true;
+  }
 }
 
 /** TID + STAN + MTI class (0200/0210 → "02"): what makes a reply this request's reply. */
@@ -150,7 +179,7 @@ export class UnionPayConnector implements Channel {
     outTradeNo: string,
     extra: Partial<HostRequest>,
   ): Promise<ChannelResult> {
-    return this.guard.run(op, async (signal) => {
+    return this.guard.run(op, async (deadline) => {
       const message = buildHostRequest({
         op,
         // The host knows the merchant by its MID (42) and the terminal it was issued (appId → 41).
@@ -161,7 +190,9 @@ export class UnionPayConnector implements Channel {
         outTradeNo,
         ...extra,
       });
-      return interpretHostReply(op, await this.exchange(message, signal));
+      const link = this.pickLink();
+      if (!link) throw new NotSentError('no host link is ready');
+      return interpretHostReply(op, await this.sendOn(link, message, deadline));
     });
   }
 
@@ -199,37 +230,27 @@ export class UnionPayConnector implements Channel {
       if (p.link === link) p.reject(new Error(`host link ${link.id} went down`));
   }
 
-  private sendOn(link: Link, message: IsoMessage, signal?: AbortSignal): Promise<IsoMessage> {
+  /** Writes `message` on `link` and resolves with its reply; `cancel` abandons it (the reply is then unmatched). */
+  private sendOn(link: Link, message: IsoMessage, cancel?: AbortSignal | AttemptDeadline): Promise<IsoMessage> {
     const key = matchKey(message);
     if (this.pending.has(key)) {
       channelRejected.inc({ wallet: 'UP', reason: 'duplicate-key' });
       return Promise.reject(new DuplicateKeyError(`request ${key} is already in flight`));
     }
-    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (cancel instanceof AbortSignal ? cancel.aborted : cancel?.expired) {
+      return Promise.reject(cancel instanceof AbortSignal ? cancel.reason : new Error('deadline passed'));
+    }
     return new Promise<IsoMessage>((resolve, reject) => {
-      const settle = () => {
-        this.pending.delete(key);
-        link.inFlight--;
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        settle();
-        reject(signal?.reason ?? new Error('aborted'));
-      };
-      this.pending.set(key, {
-        link,
-        resolve: (m) => {
-          settle();
-          resolve(m);
-        },
-        reject: (e) => {
-          settle();
-          reject(e);
-        },
-      });
-      link.inFlight++;
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (!link.write(message)) this.pending.get(key)?.reject(new NotSentError(`host link ${link.id} is down`));
+      const pending = new Pending(key, link, this.pending, resolve, reject);
+      if (cancel instanceof AbortSignal) {
+        const onAbort = () => pending.reject(cancel.reason ?? new Error('aborted'));
+        cancel.addEventListener('abort', onAbort, { once: true });
+        pending.detach = () => cancel.removeEventListener('abort', onAbort);
+      } else {
+        // The guard's deadline: one hook, no EventTarget (the guard itself reports the timeout).
+        cancel?.onExpire((reason) => pending.reject(reason));
+      }
+      if (!link.write(message)) pending.reject(new NotSentError(`host link ${link.id} is down`));
     });
   }
 

@@ -31,11 +31,15 @@ export interface LinkEvents {
 
 const codec = codecFor('cups-pos');
 
+const flushLink = (link: Link) => link.flush();
+
 export class Link {
   ready = false;
   /** Requests written on this link and not yet answered. */
   inFlight = 0;
   private socket: Socket | undefined;
+  /** Frames written since the last flush (see write()). */
+  private outgoing: Buffer[] = [];
   private splitter = new FrameSplitter(BOX_LAYOUT);
   private closed = false;
   private backoff: number;
@@ -79,7 +83,11 @@ export class Link {
     });
   }
 
-  /** Writes one message; false when the link is not ready (nothing was sent). */
+  /**
+   * Queues one message for this loop iteration's write; false when the link is not ready (nothing
+   * will be sent). Requests made while the loop handles one batch of I/O (a crypto-pool batch, many
+   * boxes' frames) leave in one `writev(2)` instead of a `write(2)` each (10–40 µs apiece here).
+   */
   write(message: IsoMessage): boolean {
     if (!this.ready || !this.socket) return false;
     const frame = buildFrame(
@@ -87,8 +95,26 @@ export class Link {
       BOX_LAYOUT,
     );
     // Only received bytes count as activity: a host that takes requests but never answers gets echoed.
-    this.socket.write(frame);
+    this.outgoing.push(frame);
+    if (this.outgoing.length === 1) setImmediate(flushLink, this);
     return true;
+  }
+
+  /** Sends the queued frames: one write, or one corked writev for several. */
+  flush(): void {
+    const frames = this.outgoing;
+    const socket = this.socket;
+    if (frames.length === 0) return;
+    this.outgoing = [];
+    // A link that went down meanwhile already failed these requests (onDown).
+    if (!socket || !this.ready) return;
+    if (frames.length === 1) {
+      socket.write(frames[0]!);
+      return;
+    }
+    socket.cork();
+    for (const frame of frames) socket.write(frame);
+    socket.uncork();
   }
 
   /** Drops the connection now (it reconnects unless closed). */
@@ -127,6 +153,7 @@ export class Link {
     const wasReady = this.ready;
     this.ready = false;
     this.socket = undefined;
+    this.outgoing = [];
     this.echoOutstanding = false;
     clearTimeout(this.heartbeatTimer);
     if (wasReady) this.events.onDown(this);

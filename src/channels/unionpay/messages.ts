@@ -31,25 +31,33 @@ export function buildHostRequest(r: HostRequest): IsoMessage {
   if (r.op === 'precreate') tags.push(['A4', 'UP']);
   tags.push([TAG_ORDER_NO, r.outTradeNo]);
   if (r.outRefundNo) tags.push([TAG_REFUND_NO, r.outRefundNo]);
+  // Fields set one by one (the codec writes them in field-number order whatever the insertion order).
   const fields: Record<number, string> = { 11: r.stan, 41: r.tid, 42: r.mid, 59: buildField59(tags) };
+  fields[25] = '00';
   switch (r.op) {
     case 'pay':
     case 'precreate':
-      Object.assign(fields, { 3: '000000', 4: amount(r.amountFen ?? 0), 22: '032', 25: '00', 49: '156' });
+      fields[3] = '000000';
+      fields[4] = amount(r.amountFen ?? 0);
+      fields[22] = '032';
+      fields[49] = '156';
       fields[60] = field60('22', r.batch);
       return { mti: '0200', fields };
     case 'query':
-      Object.assign(fields, { 3: '300000', 25: '00' });
+      fields[3] = '300000';
       fields[60] = field60('01', r.batch);
       return { mti: '0200', fields };
     case 'cancel':
     case 'close':
       // A reversal; reason 98 (no answer) cancels whatever the state, 06 asks to close an unpaid order only.
-      Object.assign(fields, { 3: '000000', 25: '00', 39: r.op === 'cancel' ? '98' : '06' });
+      fields[3] = '000000';
+      fields[39] = r.op === 'cancel' ? '98' : '06';
       fields[60] = field60('22', r.batch);
       return { mti: '0400', fields };
     case 'refund':
-      Object.assign(fields, { 3: '200000', 4: amount(r.amountFen ?? 0), 25: '00', 49: '156' });
+      fields[3] = '200000';
+      fields[4] = amount(r.amountFen ?? 0);
+      fields[49] = '156';
       fields[60] = field60('25', r.batch);
       return { mti: '0220', fields };
   }

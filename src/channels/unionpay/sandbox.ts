@@ -5,12 +5,12 @@
 
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server, type Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BOX_LAYOUT,
   buildField59,
   buildFrame,
   codecFor,
+  type Frame,
   FrameSplitter,
   type IsoMessage,
   parseField59,
@@ -19,7 +19,7 @@ import {
 } from '../../iso8583/index.js';
 import { walletForPaymentCode } from '../routing.js';
 import { SimulatedCustomer } from '../sandbox/customer.js';
-import { drawRequestFault, type Faults, NO_FAULTS } from '../sandbox/faults.js';
+import { drawRequestFault, type Faults, NO_FAULTS, type RequestFault } from '../sandbox/faults.js';
 import { type Account, Ledger, type LedgerOrder } from '../sandbox/ledger.js';
 import { type Latency, latencySampler, seededRandom } from '../sandbox/random.js';
 import { TAG_ORDER_NO, TAG_REFUND_NO } from './messages.js';
@@ -112,14 +112,18 @@ export class UnionPaySandbox {
         socket.destroy();
         return;
       }
-      for (const p of payloads) void this.onFrame(socket, p);
+      // Replies to the frames of one chunk leave in one writev.
+      socket.cork();
+      for (const p of payloads) this.onFrame(socket, p);
+      socket.uncork();
     });
   }
 
-  private async onFrame(socket: Socket, payload: Buffer): Promise<void> {
-    const frame = parseFrame(payload, BOX_LAYOUT);
+  private onFrame(socket: Socket, payload: Buffer): void {
+    let frame: Frame;
     let req: IsoMessage;
     try {
+      frame = parseFrame(payload, BOX_LAYOUT);
       req = codec.decode(frame.message);
     } catch {
       return; // a host drops what it cannot read
@@ -130,7 +134,12 @@ export class UnionPaySandbox {
     const fault = isEcho ? 'none' : drawRequestFault(this.faults, this.random);
     let wait = isEcho ? 0 : this.delay();
     if (!isEcho && this.faults.slowRate > 0 && this.random() < this.faults.slowRate) wait += this.faults.slowMs;
-    if (wait > 0) await sleep(wait);
+    // Answered in the same turn unless a latency is simulated: no promise or timer per frame.
+    if (wait > 0) setTimeout(() => this.answer(socket, frame, req, fault), wait);
+    else this.answer(socket, frame, req, fault);
+  }
+
+  private answer(socket: Socket, frame: Frame, req: IsoMessage, fault: RequestFault): void {
     if (fault === 'drop') {
       socket.destroy();
       return;

@@ -19,7 +19,7 @@ import type {
 import { CallGuard, type GuardOptions } from '../guard.js';
 import { type HttpPoolOptions, HttpTransport } from '../http-transport.js';
 import { interpret } from './codes.js';
-import { signed, verify } from './sign.js';
+import { sign, verify } from './sign.js';
 import { buildXml, type Fields, parseXml } from './xml.js';
 
 export interface WechatCredentials {
@@ -134,10 +134,17 @@ export class WechatConnector implements Channel {
     }
     const base: Fields = { appid: account.appId, mch_id: account.merchantId };
     if (account.subMerchantId) base.sub_mch_id = account.subMerchantId;
-    return this.guard.run(op, async (signal) => {
+    return this.guard.run(op, async (deadline) => {
       // A fresh nonce per attempt; the order number inside stays the same across retries.
-      const body = buildXml(signed({ ...base, nonce_str: randomBytes(16).toString('hex'), ...params }, creds.apiKey));
-      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', signal);
+      const request: Fields = {
+        ...base,
+        nonce_str: randomBytes(16).toString('hex'),
+        ...params,
+        sign_type: 'HMAC-SHA256',
+      };
+      request.sign = sign(request, creds.apiKey);
+      const body = buildXml(request);
+      const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', deadline);
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };
       }
