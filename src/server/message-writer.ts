@@ -53,13 +53,14 @@ export class MessageWriter {
   private encodeSoon(message: IsoMessage, mac: WriteOptions['mac'], handedOver: boolean): Buffer | Promise<Buffer> {
     if (!mac) {
       // Field 64 is never sent without a MAC; a copy without it only when the message has one.
-      return Buffer.from(codec.encode(message.fields[64] === undefined ? message : withoutField64(message)));
+      return codec.encode(message.fields[64] === undefined ? message : withoutField64(message));
     }
-    // The codec encodes into a shared scratch buffer: copy before awaiting the MAC.
+    // codec.encode returns a buffer of our own (it encodes in a scratch buffer and copies out), so the
+    // MAC can be written into it in place, after an await if need be.
     let toEncode = message;
     if (handedOver) message.fields[64] = MAC_PLACEHOLDER;
     else toEncode = { mti: message.mti, fields: { ...message.fields, 64: MAC_PLACEHOLDER } };
-    const encoded = Buffer.from(codec.encode(toEncode));
+    const encoded = codec.encode(toEncode);
     const block = macBlock(encoded);
     const now = this.immediate?.generateMacNow(mac.alg, mac.key, block);
     if (now !== undefined) return setMac(encoded, now);
