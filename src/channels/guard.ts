@@ -207,12 +207,15 @@ export class CallGuard {
   private readonly labelCache: Partial<Record<ChannelOperation, Partial<Record<Outcome | 'none', Labels>>>> = {};
   private refusalsUnlogged = 0;
   private refusalLoggedAt = Number.NEGATIVE_INFINITY;
+  /** Every line names the wallet once: the connector's logger already binds it; a bare one gets it here. */
+  private readonly logger: Logger;
 
   constructor(
     readonly wallet: WalletCode,
     options: Partial<GuardOptions> = {},
-    private readonly logger: Logger = silentLogger,
+    logger: Logger = silentLogger,
   ) {
+    this.logger = logger.bindings().wallet === wallet ? logger : logger.child({ wallet });
     this.options = { ...DEFAULT_GUARD, ...options };
     this.limits = limitsOf(this.options);
     this.labels = { wallet };
@@ -225,7 +228,7 @@ export class CallGuard {
       ...this.options.breaker,
       onStateChange: (state) => {
         channelBreakerState.set({ wallet }, BREAKER_GAUGE[state]);
-        this.logger.warn({ wallet, breaker: state }, 'channel breaker state changed');
+        this.logger.warn({ breaker: state }, 'channel breaker state changed');
         this.options.breaker.onStateChange?.(state);
       },
     });
@@ -260,7 +263,7 @@ export class CallGuard {
     }
     const result = !last.sent && lastSent ? lastSent : last.result;
     channelOutcomes.inc(this.labelsOf(op, result.outcome));
-    if (result.outcome === 'unknown') this.logger.warn({ wallet: this.wallet, op, code: result.walletCode }, 'unknown');
+    if (result.outcome === 'unknown') this.logger.warn({ op, code: result.walletCode }, 'unknown');
     return result;
   }
 
@@ -349,7 +352,7 @@ export class CallGuard {
     const now = performance.now();
     if (now - this.refusalLoggedAt >= REFUSAL_LOG_INTERVAL_MS) {
       this.logger.warn(
-        { wallet: this.wallet, reason: why, refused: this.refusalsUnlogged, queued: this.limiter.queued },
+        { reason: why, refused: this.refusalsUnlogged, queued: this.limiter.queued },
         'wallet calls refused before sending',
       );
       this.refusalLoggedAt = now;

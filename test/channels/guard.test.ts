@@ -272,6 +272,31 @@ t.test('local refusals are logged at most once a second, with a count', async (t
   await holder;
 });
 
+t.test('guard log lines name the wallet once, whether or not the logger already binds it', async (t) => {
+  for (const bound of [false, true]) {
+    const raw: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n')) if (line) raw.push(line);
+        done();
+      },
+    });
+    const base = createLogger({ level: 'warn' }, sink);
+    const logger = bound ? base.child({ wallet: WALLET }) : base;
+    const g = new CallGuard(WALLET, { maxConcurrent: 1, maxQueued: 0, timeoutMs: 5_000, retries: 0 }, logger);
+    const w = scripted();
+    const holder = g.run('pay', w.attempt);
+    await g.run('pay', w.attempt);
+    await new Promise((r) => setImmediate(r));
+    const line = raw.find((l) => l.includes('wallet calls refused'));
+    t.ok(line, `a refusal line (${bound ? 'bound' : 'bare'} logger)`);
+    t.equal(line?.split('"wallet":').length, 2, `"wallet" appears once: ${line}`);
+    t.equal(JSON.parse(line ?? '{}').wallet, WALLET);
+    w.answer(0);
+    await holder;
+  }
+});
+
 t.test('options are checked', (t) => {
   t.throws(() => guard({ timeoutMs: 100, minUsefulMs: 100 }), RangeError);
   t.throws(() => guard({ timeoutMs: 0 }), RangeError);
