@@ -120,7 +120,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     const serveArgs = [...o.serveArgs];
     if (o.sandboxes === 'process') {
       // The wallets in their own process, so the sampled server CPU is boxfep's alone.
-      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'));
+      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs);
       const walletsFile = join(workDir, 'wallets.json');
       writeFileSync(walletsFile, walletsFileFor(sandbox.endpoints), { mode: 0o600 });
       serveArgs.unshift('--sandbox=false', `--wallets=${walletsFile}`);

@@ -171,11 +171,17 @@ export interface SpawnedSandbox {
  * or its CPU count, so the server's CPU per transaction is boxfep's own. Ready when it prints its
  * JSON line (endpoints and keys); its stderr goes to `logFile`.
  */
-export async function spawnSandbox(logFile: string, readyTimeoutMs = 30_000): Promise<SpawnedSandbox> {
+export async function spawnSandbox(
+  logFile: string,
+  nodeArgs: readonly string[] = [],
+  readyTimeoutMs = 30_000,
+): Promise<SpawnedSandbox> {
   const log = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [CLI_PATH, 'sandbox', '--host', '127.0.0.1'], { stdio: ['ignore', 'pipe', log] });
+    child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'sandbox', '--host', '127.0.0.1'], {
+      stdio: ['ignore', 'pipe', log],
+    });
   } finally {
     closeSync(log);
   }

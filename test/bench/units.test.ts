@@ -216,6 +216,9 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
   t.equal(o.mode, 'open');
   t.equal(o.sandboxes, 'process', 'wallet sandboxes in their own process by default');
   t.equal(parseBenchArgs(['--spawn', '--sandboxes', 'in-process'])!.sandboxes, 'in-process');
+  const nodeArgs = parseBenchArgs(['--spawn', '--sandbox-node-arg=--trace-gc', '--server-node-arg=--cpu-prof'])!;
+  t.same([nodeArgs.sandboxNodeArgs, nodeArgs.serverNodeArgs], [['--trace-gc'], ['--cpu-prof']]);
+  t.same(parseBenchArgs(['--spawn'])!.sandboxNodeArgs, []);
   t.same(parseBenchArgs(['--target', '127.0.0.1:5800'])!.target, { host: '127.0.0.1', port: 5800 });
   t.equal(parseBenchArgs(['--help']), undefined);
   const bad: Array<[string[], RegExp]> = [
