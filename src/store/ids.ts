@@ -6,20 +6,52 @@ import type { RequestKey } from './types.js';
 /** Asia/Shanghai has no daylight saving: local time is UTC+8 all year. */
 const SHANGHAI_OFFSET_MS = 8 * 3600_000;
 
+/** What the calendar says about one business day; computed once per day, not once per call. */
+interface BusinessDayInfo {
+  /** First and one past the last epoch ms of the day. */
+  start: number;
+  end: number;
+  /** YYYYMMDD. */
+  day: string;
+  /** Day of year, 3 digits (the RRN's prefix). */
+  ddd: string;
+  /** Year, 2 digits (in the merchant order number). */
+  yy: string;
+}
+
+const DAY_MS = 86400_000;
+// The hot path (every RRN, order number and limit key) asks about today over and over: one cached day.
+let today: BusinessDayInfo = dayInfo(0);
+
+function dayInfoOf(now: number): BusinessDayInfo {
+  if (now >= today.start && now < today.end) return today;
+  const info = dayInfo(now);
+  today = info;
+  return info;
+}
+
+function dayInfo(now: number): BusinessDayInfo {
+  const d = new Date(now + SHANGHAI_OFFSET_MS);
+  const y = d.getUTCFullYear();
+  const midnight = Date.UTC(y, d.getUTCMonth(), d.getUTCDate());
+  const doy = Math.floor((midnight - Date.UTC(y, 0, 1)) / DAY_MS) + 1;
+  return {
+    start: midnight - SHANGHAI_OFFSET_MS,
+    end: midnight - SHANGHAI_OFFSET_MS + DAY_MS,
+    day: `${y}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}`,
+    ddd: pad(doy, 3),
+    yy: pad(y % 100, 2),
+  };
+}
+
 /** The business day of an instant, YYYYMMDD in Asia/Shanghai. */
 export function businessDay(now: number): string {
-  const d = new Date(now + SHANGHAI_OFFSET_MS);
-  return `${d.getUTCFullYear()}${pad(d.getUTCMonth() + 1, 2)}${pad(d.getUTCDate(), 2)}`;
+  return dayInfoOf(now).day;
 }
 
 /** Day of year (1–366) of the business day. */
 export function dayOfYear(now: number): number {
-  const d = new Date(now + SHANGHAI_OFFSET_MS);
-  return (
-    Math.floor(
-      (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400_000,
-    ) + 1
-  );
+  return Number(dayInfoOf(now).ddd);
 }
 
 /** Sequence numbers per day: the RRN has 9 digits for it. */
@@ -33,7 +65,7 @@ export function formatRrn(now: number, sequence: number): string {
   if (!Number.isInteger(sequence) || sequence < 1 || sequence > RRN_SEQUENCE_MAX) {
     throw new StoreInputError(`RRN sequence out of range: ${sequence}`);
   }
-  return pad(dayOfYear(now), 3) + pad(sequence, 9);
+  return dayInfoOf(now).ddd + pad(sequence, 9);
 }
 
 /**
@@ -42,8 +74,7 @@ export function formatRrn(now: number, sequence: number): string {
  * names the order's key directly, so a wallet notification needs no global index lookup.
  */
 export function makeOutTradeNo(mid: string, rrn: string, now: number): string {
-  const yy = String(new Date(now + SHANGHAI_OFFSET_MS).getUTCFullYear() % 100).padStart(2, '0');
-  return mid + yy + rrn;
+  return mid + dayInfoOf(now).yy + rrn;
 }
 
 export function parseOutTradeNo(outTradeNo: string): { mid: string; rrn: string } | undefined {

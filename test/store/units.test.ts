@@ -14,6 +14,28 @@ t.test('business day is Asia/Shanghai (UTC+8)', async (t) => {
   t.equal(dayOfYear(Date.UTC(2024, 11, 31, 16)), 1, 'new year in Shanghai');
 });
 
+t.test('the cached business day agrees with the calendar at every boundary, whatever the order of calls', async (t) => {
+  const direct = (now: number) => {
+    const d = new Date(now + 8 * 3600_000);
+    const p = (n: number, w: number) => String(n).padStart(w, '0');
+    const doy =
+      (Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) - Date.UTC(d.getUTCFullYear(), 0, 1)) / 864e5;
+    return { day: `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1, 2)}${p(d.getUTCDate(), 2)}`, doy: doy + 1 };
+  };
+  const instants: number[] = [];
+  for (const midnight of [Date.UTC(2024, 11, 31, 16), Date.UTC(2025, 1, 28, 16), Date.UTC(2028, 1, 28, 16)]) {
+    for (const d of [-86400_000, -1, 0, 1, 3600_000, 86400_000 - 1, 86400_000]) instants.push(midnight + d);
+  }
+  // Forwards, backwards, then jumping around: a cache hit must never answer for the wrong day.
+  for (const now of [...instants, ...instants.slice().reverse(), ...instants.filter((_, i) => i % 3 === 0)]) {
+    const want = direct(now);
+    t.equal(businessDay(now), want.day, `day of ${new Date(now).toISOString()}`);
+    t.equal(dayOfYear(now), want.doy, `day of year of ${new Date(now).toISOString()}`);
+    t.equal(formatRrn(now, 7), `${String(want.doy).padStart(3, '0')}000000007`);
+    t.equal(makeOutTradeNo('M00000000000001', '001000000001', now).slice(15, 17), want.day.slice(2, 4));
+  }
+});
+
 t.test('RRN = DDD + 9-digit sequence; outTradeNo names merchant and RRN', async (t) => {
   const now = Date.UTC(2025, 1, 10, 2);
   t.equal(formatRrn(now, 42), '041000000042');
