@@ -99,6 +99,37 @@ t.test('TtlMap expires lazily and on sweep', async (t) => {
   t.equal(m.size, 0);
 });
 
+t.test('TtlMap.touch renews a live entry in place and reports an absent or expired one', async (t) => {
+  const m = new TtlMap<{ n: number }>();
+  const v = { n: 1 };
+  m.set('a', v, 100, 1000);
+  t.equal(m.touch('a', 500, 1050), v, 'the stored value itself');
+  t.equal(m.ttl('a', 1100), 450, 'lifetime counted from the touch');
+  t.equal(m.touch('a', 500, 1550), undefined, 'expired: gone');
+  t.equal(m.size, 0);
+  t.equal(m.touch('b', 500, 1000), undefined);
+  m.set('c', v, Number.POSITIVE_INFINITY, 1000);
+  m.touch('c', Number.POSITIVE_INFINITY, 2000);
+  t.equal(m.get('c', Number.MAX_SAFE_INTEGER), v, 'no expiry stays no expiry');
+});
+
+t.test('TtlMap.sweepSome sweeps in slices that resume where they stopped, with entries coming and going', async (t) => {
+  const m = new TtlMap<number>();
+  for (let i = 0; i < 10; i++) m.set(`k${i}`, i, i % 2 === 0 ? 100 : 10_000, 1000);
+  t.notOk(m.sweepSome(4, 2000), 'a round is not over after 4 of 10');
+  t.equal(m.size, 8, 'the expired among the first 4 are gone');
+  m.delete('k5');
+  m.set('late', 99, 100, 1000);
+  t.notOk(m.sweepSome(4, 2000));
+  t.ok(m.sweepSome(4, 2000), 'the round ends, including the entry added meanwhile');
+  t.same(
+    [...m.entries(2000)].map(([k]) => k),
+    ['k1', 'k3', 'k7', 'k9'],
+  );
+  t.equal(m.size, 4);
+  t.notOk(m.sweepSome(1, 2000), 'the next call starts a new round');
+});
+
 t.test('createStore picks the backend from the URL', async (t) => {
   const mem = createStore('memory');
   t.equal(mem.backend, 'memory');
