@@ -1,7 +1,15 @@
 // The store's small parts: identifiers, RRN blocks, the in-flight bound, TTL map, URL parsing.
 import t from 'tap';
 import { parseClusterNodes } from '../../src/store/factory.js';
-import { businessDay, dayOfYear, formatRrn, makeOutTradeNo, parseOutTradeNo } from '../../src/store/ids.js';
+import {
+  businessDay,
+  checkDigits,
+  checkId,
+  dayOfYear,
+  formatRrn,
+  makeOutTradeNo,
+  parseOutTradeNo,
+} from '../../src/store/ids.js';
 import { InFlightLimit } from '../../src/store/inflight.js';
 import { RrnBlocks } from '../../src/store/rrn.js';
 import { createStore, StoreInputError, StoreUnavailableError } from '../../src/store/store.js';
@@ -143,3 +151,43 @@ t.test('createStore picks the backend from the URL', async (t) => {
   t.throws(() => createStore('mongodb://x'), StoreInputError);
   t.throws(() => createStore('redis://127.0.0.1:6379', { keyPrefix: 'a{b}' }), StoreInputError);
 });
+
+t.test('id and digit checks accept exactly what their patterns describe, character by character', async (t) => {
+  const ID = /^[\x20-\x7a\x7e]+$/;
+  let wrong = 0;
+  for (let c = 0; c <= 0xffff; c++) {
+    const s = `ab${String.fromCharCode(c)}`;
+    const idOk = !throws(() => checkId('x', s));
+    const digitsOk = !throws(() => checkDigits('x', `12${String.fromCharCode(c)}`, 3));
+    if (idOk !== ID.test(s) || digitsOk !== /^\d+$/.test(`12${String.fromCharCode(c)}`)) wrong++;
+  }
+  t.equal(wrong, 0, 'every UTF-16 code unit judged as the regular expressions judge it');
+  t.ok(
+    throws(() => checkId('x', '')),
+    'empty id',
+  );
+  t.ok(
+    throws(() => checkId('x', 'abc', 4)),
+    'wrong length',
+  );
+  t.ok(
+    throws(() => checkDigits('x', '', 0)),
+    'empty digits',
+  );
+  t.ok(throws(() => checkDigits('x', '12a', 3)));
+  t.notOk(throws(() => checkDigits('x', '000123', 6)));
+  t.ok(
+    throws(() => checkId('x', 7 as unknown as string)),
+    'not a string',
+  );
+});
+
+function throws(f: () => void): boolean {
+  try {
+    f();
+    return false;
+  } catch (e) {
+    if (!(e instanceof StoreInputError)) throw e;
+    return true;
+  }
+}
