@@ -3,6 +3,7 @@
 // the shared ones from logic.ts, the same the Redis scripts implement. Values are copied in and out so
 // callers can never change stored state by mutating what they hold.
 import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '../terminals/types.js';
+import { ByteSlab } from './byte-slab.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
 import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOutTradeNo } from './ids.js';
 import {
@@ -74,6 +75,8 @@ export class MemoryStore implements Store {
   readonly #leases = new TtlMap<string>();
   readonly #pushes = new TtlMap<PendingPush>();
   readonly #rrnSequence = new TtlMap<RrnCounter>();
+  /** Where stored responses are copied to (all kept for `requestMs`). */
+  readonly #responses = new ByteSlab();
   #rrnToday: RrnCounter | undefined;
 
   constructor(opts: MemoryStoreOptions = {}) {
@@ -501,7 +504,7 @@ export class MemoryStore implements Store {
     if (rec?.st !== 'x') return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
     rec.st = 'd';
-    rec.resp = Uint8Array.from(response);
+    rec.resp = this.#responses.copy(response);
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {

@@ -1,5 +1,6 @@
 // The store's small parts: identifiers, RRN blocks, the in-flight bound, TTL map, URL parsing.
 import t from 'tap';
+import { ByteSlab } from '../../src/store/byte-slab.js';
 import { parseClusterNodes } from '../../src/store/factory.js';
 import {
   businessDay,
@@ -191,3 +192,25 @@ function throws(f: () => void): boolean {
     return true;
   }
 }
+
+t.test(
+  'ByteSlab copies are exact, independent of their source and of each other, across slab boundaries',
+  async (t) => {
+    const slab = new ByteSlab();
+    const copies: [Uint8Array, Uint8Array][] = [];
+    // 2,000 copies of 0–99 bytes cross several 64 KB slabs; every 97th is larger than a slab share.
+    for (let i = 0; i < 2_000; i++) {
+      const src = Uint8Array.from({ length: i % 97 === 0 ? 5_000 : i % 100 }, (_, j) => (i * 31 + j) & 0xff);
+      const copy = slab.copy(src);
+      copies.push([src.slice(), copy]);
+      src.fill(0);
+    }
+    let bad = 0;
+    for (const [want, got] of copies) if (Buffer.compare(want, got) !== 0) bad++;
+    t.equal(bad, 0, 'each copy still holds its bytes after the source and the later copies changed');
+    t.ok(
+      copies.every(([, c]) => c instanceof Uint8Array && !Buffer.isBuffer(c)),
+      'plain Uint8Array views, like Uint8Array.from',
+    );
+  },
+);
