@@ -74,7 +74,8 @@ export function formatRrn(now: number, sequence: number): string {
  * names the order's key directly, so a wallet notification needs no global index lookup.
  */
 export function makeOutTradeNo(mid: string, rrn: string, now: number): string {
-  return mid + dayInfoOf(now).yy + rrn;
+  // join: one flat string (the memory store keeps it for days; `+` leaves a tree of cons strings).
+  return [mid, dayInfoOf(now).yy, rrn].join('');
 }
 
 export function parseOutTradeNo(outTradeNo: string): { mid: string; rrn: string } | undefined {
