@@ -27,17 +27,23 @@ export const keyString = (k: RequestKey) => `${k.mid}|${k.tid}|${k.batch}|${k.st
 export function fingerprint(request: IsoMessage): string {
   // One string, one one-shot hash: the same bytes as hashing field by field, without a native call
   // per field nor a Hash object per request (crypto.hash: 0.3 µs where createHash took 0.9 µs).
-  // Integer keys come out of Object.keys in ascending order (ECMAScript property order).
+  // Fields in ascending order, visited by number rather than through Object.keys, which makes a
+  // string of every key on every call (0.9 KB per request); a decoded message only has fields 1–128
+  // and only string values.
+  const fields = request.fields;
   let s = request.mti;
-  for (const k of Object.keys(request.fields)) {
-    const n = Number(k);
-    if (n === 64) continue;
-    let v = request.fields[n] ?? '';
+  for (let n = 1; n <= MAX_FIELD; n++) {
+    let v = fields[n];
+    if (v === undefined || n === 64) continue;
     if (n === 59) v = withoutKsn(v);
-    s += `\u0000${n}=${v}`;
+    s += FIELD_PREFIX[n] + v;
   }
   return hash('sha256', s, 'base64url').slice(0, 24);
 }
+
+const MAX_FIELD = 128;
+/** `\0<n>=` before each field's value in the fingerprinted string. */
+const FIELD_PREFIX: readonly string[] = Array.from({ length: MAX_FIELD + 1 }, (_, n) => `\u0000${n}=`);
 
 function withoutKsn(f59: string): string {
   let out: string | undefined;
