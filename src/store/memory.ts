@@ -435,9 +435,10 @@ export class MemoryStore implements Store {
 
   async listDuePushes(now: number, limit: number): Promise<PendingPush[]> {
     this.#open();
-    return [...this.#pushes.entries()]
-      .map(([, p]) => p)
-      .filter((p) => p.nextAttemptAt <= now)
+    // One pass copying only what is due: pushes to offline boxes wait here for up to a day.
+    const due: PendingPush[] = [];
+    for (const [, p] of this.#pushes.entries()) if (p.nextAttemptAt <= now) due.push(p);
+    return due
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .slice(0, limit)
       .map(clonePush);
