@@ -39,6 +39,7 @@ import {
   type StoreTtls,
   type TransitionInput,
   type TransitionResult,
+  type TransitionStatus,
 } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -260,7 +261,9 @@ export class MemoryStore implements Store {
     return { status: 'started' };
   }
 
-  async transition(current: Order, change: TransitionInput): Promise<TransitionResult> {
+  transition(current: Order, change: TransitionInput & { statusOnly: true }): Promise<TransitionStatus>;
+  transition(current: Order, change: TransitionInput): Promise<TransitionResult>;
+  async transition(current: Order, change: TransitionInput): Promise<TransitionResult | TransitionStatus> {
     this.#open();
     checkId('MID', current.mid, 15);
     const wall = Date.now();
@@ -314,7 +317,7 @@ export class MemoryStore implements Store {
     // The order's key is also its recovery key (the same string object: hashed once).
     if (FINAL_STATES.includes(change.to)) this.#recovery.delete(key);
     else if (change.nextCheckAt !== undefined) this.#recovery.set(key, change.nextCheckAt);
-    return { status: 'ok', order: cloneOrder(order) };
+    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: cloneOrder(order) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
