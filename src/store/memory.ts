@@ -66,10 +66,11 @@ export class MemoryStore implements Store {
   readonly #terminals = new Map<string, TerminalRecord>();
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
-  readonly #requests = new TtlMap<RequestRecord>();
+  // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
+  readonly #requests = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
   readonly #tombstones = new TtlMap<true>();
-  readonly #orders = new TtlMap<Order>();
-  readonly #byRequest = new TtlMap<string>();
+  readonly #orders = new TtlMap<Order>({ shards: BIG_MAP_SHARDS });
+  readonly #byRequest = new TtlMap<string>({ shards: BIG_MAP_SHARDS });
   readonly #daily = new TtlMap<DailyCounters>();
   readonly #batches = new TtlMap<BatchTotals>();
   readonly #recovery = new Map<string, number>();
@@ -570,6 +571,9 @@ interface RrnCounter {
   seq: number;
   renewAt: number;
 }
+
+/** Shards of the maps that grow with every transaction: a table doubling copies 1/16 of them. */
+const BIG_MAP_SHARDS = 16;
 
 /** Entries looked at per event-loop turn while sweeping: about a quarter of a millisecond. */
 const SWEEP_SLICE = 5_000;

@@ -214,3 +214,25 @@ t.test(
     );
   },
 );
+
+t.test('TtlMap with shards: the same map to its callers, swept across every shard', async (t) => {
+  t.throws(() => new TtlMap({ shards: 3 }), RangeError, 'a power of two');
+  const m = new TtlMap<number>({ shards: 16 });
+  for (let i = 0; i < 5_000; i++)
+    m.set(`M00000000000001|${String(i).padStart(12, '0')}`, i, i % 2 ? 100 : 10_000, 1000);
+  t.equal(m.size, 5_000);
+  t.equal(m.get('M00000000000001|000000000042', 1050), 42);
+  t.equal(m.touch('M00000000000001|000000000043', 10_000, 1050), 43);
+  t.equal(m.ttl('M00000000000001|000000000043', 1050), 10_000);
+  t.ok(m.delete('M00000000000001|000000000044'));
+  t.equal(m.get('M00000000000001|000000000044', 1050), undefined);
+  let rounds = 0;
+  while (!m.sweepSome(300, 2000)) rounds++;
+  t.ok(rounds >= 16, `a round covers all shards in slices (${rounds} slices)`);
+  t.equal(m.size, 2_500, 'the odd keys (100 ms) expired but 43, renewed; 44 deleted');
+  t.equal([...m.entries(2000)].length, 2_500);
+  t.equal(m.get('M00000000000001|000000000043', 2000), 43);
+  t.equal(m.sweep(20_000), 2_500);
+  m.clear();
+  t.equal(m.size, 0);
+});
