@@ -49,7 +49,11 @@ export async function finish(
   result: TransactionResult,
   onConflict: (current: Order) => TransactionResult = answerFor,
 ): Promise<TransactionResult> {
-  const r = await deps.store.transition(order, { ...change, response: { request, bytes: encodeResult(result) } });
+  const r = await deps.store.transition(order, {
+    ...change,
+    response: { request, bytes: encodeResult(result) },
+    statusOnly: true,
+  });
   if (r.status === 'ok') return result;
   const answer = r.status === 'conflict' ? onConflict(r.order) : { rc: RC.SYSTEM_MALFUNCTION };
   deps.logger.info(

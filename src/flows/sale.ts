@@ -63,7 +63,8 @@ async function pay(
   authCode: string,
   deadline: number,
 ): Promise<TransactionResult> {
-  const log = deps.logger.child({ rrn: order.rrn, tid: order.tid, wallet: route.wallet });
+  // The sale's child logger, made only when a line is written: a quiet sale (info level) writes none.
+  const log = () => deps.logger.child({ rrn: order.rrn, tid: order.tid, wallet: route.wallet });
   const call = route.channel.pay({
     account: route.account,
     outTradeNo: order.outTradeNo,
@@ -73,7 +74,9 @@ async function pay(
     terminalId: order.tid,
   });
   const first = (await within(call, deadline - Date.now())) ?? NO_ANSWER;
-  log.debug({ code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode }, 'pay');
+  if (deps.logger.isLevelEnabled('debug')) {
+    log().debug({ code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode }, 'pay');
+  }
   if (first.outcome === 'success' || first.outcome === 'failed') return settle(deps, route, order, key, first);
 
   const resolution = await queryUntilFinal(deps, route, order, first, deadline);
@@ -84,7 +87,7 @@ async function pay(
   const screen = resolution.sawUserPaying ? USERPAYING_TIMEOUT : resolution.last.walletCode;
   if (cancelled(cancel)) {
     settledBy.inc({ wallet: route.wallet, result: resolution.sawUserPaying ? 'paying-timeout' : 'cancelled' });
-    log.info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
+    log().info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
     return finish(
       deps,
       order,
@@ -94,7 +97,7 @@ async function pay(
     );
   }
   settledBy.inc({ wallet: route.wallet, result: 'unknown' });
-  log.warn({ code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' }, 'sale outcome unknown');
+  log().warn({ code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' }, 'sale outcome unknown');
   return finish(
     deps,
     order,

@@ -3,6 +3,7 @@
 // the shared ones from logic.ts, the same the Redis scripts implement. Values are copied in and out so
 // callers can never change stored state by mutating what they hold.
 import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '../terminals/types.js';
+import { ByteSlab } from './byte-slab.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
 import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOutTradeNo } from './ids.js';
 import {
@@ -38,6 +39,7 @@ import {
   type StoreTtls,
   type TransitionInput,
   type TransitionResult,
+  type TransitionStatus,
 } from './types.js';
 
 export interface MemoryStoreOptions {
@@ -46,6 +48,8 @@ export interface MemoryStoreOptions {
   recoveryDelayMs?: number;
   /** How often expired entries are swept. Default 60 s. */
   sweepIntervalMs?: number;
+  /** Called each time a sweep pass has finished (tests). */
+  onSwept?: () => void;
 }
 
 export class MemoryStore implements Store {
@@ -54,24 +58,33 @@ export class MemoryStore implements Store {
   readonly #recoveryDelayMs: number;
   #closed = false;
   readonly #sweeper: NodeJS.Timeout;
+  /** The next slice of a running sweep pass. */
+  #sweeping: NodeJS.Immediate | undefined;
+  /** Called when a sweep pass has finished (tests). */
+  readonly #swept: (() => void) | undefined;
 
   readonly #terminals = new Map<string, TerminalRecord>();
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
-  readonly #requests = new TtlMap<RequestRecord>();
+  // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
+  readonly #requests = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
   readonly #tombstones = new TtlMap<true>();
-  readonly #orders = new TtlMap<Order>();
-  readonly #byRequest = new TtlMap<string>();
+  readonly #orders = new TtlMap<Order>({ shards: BIG_MAP_SHARDS });
+  readonly #byRequest = new TtlMap<string>({ shards: BIG_MAP_SHARDS });
   readonly #daily = new TtlMap<DailyCounters>();
   readonly #batches = new TtlMap<BatchTotals>();
   readonly #recovery = new Map<string, number>();
   readonly #leases = new TtlMap<string>();
   readonly #pushes = new TtlMap<PendingPush>();
-  readonly #rrnSequence = new TtlMap<number>();
+  readonly #rrnSequence = new TtlMap<RrnCounter>();
+  /** Where stored responses are copied to (all kept for `requestMs`). */
+  readonly #responses = new ByteSlab();
+  #rrnToday: RrnCounter | undefined;
 
   constructor(opts: MemoryStoreOptions = {}) {
     this.ttls = { ...DEFAULT_TTLS, ...opts.ttls };
     this.#recoveryDelayMs = opts.recoveryDelayMs ?? 60_000;
+    this.#swept = opts.onSwept;
     this.#sweeper = setInterval(() => this.#sweep(), opts.sweepIntervalMs ?? 60_000);
     this.#sweeper.unref();
   }
@@ -87,6 +100,7 @@ export class MemoryStore implements Store {
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#sweeper);
+    clearImmediate(this.#sweeping);
   }
 
   // ── terminals ────────────────────────────────────────────────────────────────────────────────
@@ -146,31 +160,34 @@ export class MemoryStore implements Store {
     const { request: r } = input;
     checkRequestKey(r);
     checkAmount(input.amountFen);
-    const now = input.now ?? Date.now();
+    const wall = Date.now();
+    const now = input.now ?? wall;
 
-    const reqKey = requestKey(r);
-    const seen = this.#requests.get(reqKey);
+    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
+    const reqKey = requestKeyFrom(tomb, r.mti);
+    const seen = this.#requests.get(reqKey, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
-    if (this.#tombstones.has(tombKey(r.mid, r.tid, r.batch, r.stan))) return { status: 'reversed' };
+    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
     const limited = hasLimits(input.limits);
     const day = businessDay(now);
     const dayKey = `${r.mid}|${day}`;
     if (limited) {
-      const counters = this.#daily.get(dayKey) ?? { amountFen: 0, count: 0 };
+      const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+        this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs, wall);
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
         dayKey,
         { amountFen: counters.amountFen + input.amountFen, count: counters.count + 1 },
         this.ttls.dailyMs,
+        wall,
       );
     }
 
-    const rrn = this.#nextRrn(now);
+    const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
     const order = newOrder(r, {
       rrn,
@@ -182,8 +199,8 @@ export class MemoryStore implements Store {
       paymentCodeMasked: input.paymentCodeMasked,
       limitDay: limited ? day : undefined,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
-    this.#writeNewOrder(order, now);
+    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: cloneOrder(order) };
   }
 
@@ -193,12 +210,14 @@ export class MemoryStore implements Store {
     checkRequestKey(r);
     checkAmount(input.amountFen);
     checkId('RRN', input.originalRrn, 12);
-    const now = input.now ?? Date.now();
+    const wall = Date.now();
+    const now = input.now ?? wall;
 
-    const reqKey = requestKey(r);
-    const seen = this.#requests.get(reqKey);
+    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
+    const reqKey = requestKeyFrom(tomb, r.mti);
+    const seen = this.#requests.get(reqKey, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
-    if (this.#tombstones.has(tombKey(r.mid, r.tid, r.batch, r.stan))) return { status: 'reversed' };
+    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
@@ -212,7 +231,7 @@ export class MemoryStore implements Store {
 
     original.refundPendingFen += input.amountFen;
     original.updatedAt = now;
-    const rrn = this.#nextRrn(now);
+    const rrn = this.#nextRrn(now, wall);
     const order = newOrder(r, {
       rrn,
       kind: input.kind,
@@ -222,8 +241,8 @@ export class MemoryStore implements Store {
       wallet: original.wallet,
       parentRrn: original.rrn,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs);
-    this.#writeNewOrder(order, now);
+    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: cloneOrder(order), original: cloneOrder(original) };
   }
 
@@ -243,24 +262,31 @@ export class MemoryStore implements Store {
     return { status: 'started' };
   }
 
-  async transition(current: Order, change: TransitionInput): Promise<TransitionResult> {
+  transition(current: Order, change: TransitionInput & { statusOnly: true }): Promise<TransitionStatus>;
+  transition(current: Order, change: TransitionInput): Promise<TransitionResult>;
+  async transition(current: Order, change: TransitionInput): Promise<TransitionResult | TransitionStatus> {
     this.#open();
     checkId('MID', current.mid, 15);
-    const now = change.now ?? Date.now();
-    const order = this.#orders.get(orderKey(current.mid, current.rrn));
+    const wall = Date.now();
+    const now = change.now ?? wall;
+    const key = orderKey(current.mid, current.rrn);
+    const order = this.#orders.get(key, wall);
     if (!order) return { status: 'not-found' };
     if (!change.from.includes(order.state)) return { status: 'conflict', order: cloneOrder(order) };
 
     const from = order.state;
     const fx = transitionEffects(order, from, change.to);
     if (fx.debit || fx.credit) {
-      const key = batchKey(order.mid, order.tid, order.batch);
-      const t = this.#batches.get(key) ?? { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 };
+      const bk = batchKey(order.mid, order.tid, order.batch);
+      let t = this.#batches.touch(bk, this.ttls.batchMs, wall);
+      if (!t) {
+        t = { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 };
+        this.#batches.set(bk, t, this.ttls.batchMs, wall);
+      }
       t.debitFen += fx.debit * order.amountFen;
       t.debitCount += fx.debit;
       t.creditFen += fx.credit * order.amountFen;
       t.creditCount += fx.credit;
-      this.#batches.set(key, t, this.ttls.batchMs);
     }
     if (fx.releaseLimits && order.limitDay) {
       const dayKey = `${order.mid}|${order.limitDay}`;
@@ -285,32 +311,33 @@ export class MemoryStore implements Store {
     order.updatedAt = now;
     pushEvent(order, change.to, now, change.note);
 
-    if (change.response) this.#complete(change.response.request, change.response.bytes);
+    if (change.response) this.#complete(change.response.request, change.response.bytes, wall);
     if (change.push) {
       this.#putPush(order.mid, order.tid, order.rrn, change.push.payload, change.push.nextAttemptAt ?? now, now);
     }
-    const rk = `${order.mid}|${order.rrn}`;
-    if (FINAL_STATES.includes(change.to)) this.#recovery.delete(rk);
-    else if (change.nextCheckAt !== undefined) this.#recovery.set(rk, change.nextCheckAt);
-    return { status: 'ok', order: cloneOrder(order) };
+    // The order's key is also its recovery key (the same string object: hashed once).
+    if (FINAL_STATES.includes(change.to)) this.#recovery.delete(key);
+    else if (change.nextCheckAt !== undefined) this.#recovery.set(key, change.nextCheckAt);
+    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: cloneOrder(order) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
     this.#open();
     checkRequestKey(request);
-    const key = requestKey(request);
-    const seen = this.#requests.get(key);
+    const wall = Date.now();
+    const tomb = tombKey(request.mid, request.tid, request.batch, request.stan);
+    const key = requestKeyFrom(tomb, request.mti);
+    const seen = this.#requests.get(key, wall);
     if (seen) return duplicateOf(seen, fingerprint);
-    if (this.#tombstones.has(tombKey(request.mid, request.tid, request.batch, request.stan)))
-      return { status: 'reversed' };
-    this.#requests.set(key, { fp: fingerprint, st: 'x' }, this.ttls.requestMs);
+    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
+    this.#requests.set(key, { fp: fingerprint, st: 'x' }, this.ttls.requestMs, wall);
     return { status: 'claimed' };
   }
 
   async completeRequest(request: RequestKey, response: Uint8Array): Promise<void> {
     this.#open();
     checkRequestKey(request);
-    this.#complete(request, response);
+    this.#complete(request, response, Date.now());
   }
 
   async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
@@ -349,7 +376,10 @@ export class MemoryStore implements Store {
 
   async listRecoverable(now: number, limit: number): Promise<Order[]> {
     this.#open();
-    const due = [...this.#recovery].filter(([, at]) => at <= now).sort((a, b) => a[1] - b[1]);
+    // One pass over the index, copying only what is due (the index holds every unfinished order).
+    const due: [string, number][] = [];
+    for (const entry of this.#recovery) if (entry[1] <= now) due.push(entry);
+    due.sort((a, b) => a[1] - b[1]);
     const out: Order[] = [];
     for (const [rk] of due) {
       if (out.length >= limit) break;
@@ -409,9 +439,10 @@ export class MemoryStore implements Store {
 
   async listDuePushes(now: number, limit: number): Promise<PendingPush[]> {
     this.#open();
-    return [...this.#pushes.entries()]
-      .map(([, p]) => p)
-      .filter((p) => p.nextAttemptAt <= now)
+    // One pass copying only what is due: pushes to offline boxes wait here for up to a day.
+    const due: PendingPush[] = [];
+    for (const [, p] of this.#pushes.entries()) if (p.nextAttemptAt <= now) due.push(p);
+    return due
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .slice(0, limit)
       .map(clonePush);
@@ -437,24 +468,48 @@ export class MemoryStore implements Store {
     if (this.#closed) throw new StoreUnavailableError('store is closed', 'closed');
   }
 
-  #nextRrn(now: number): string {
+  /**
+   * The next RRN of `now`'s business day. The day's counter object is held on to while the day lasts
+   * (no map lookup per RRN); the map keeps it for a day seen again, its lifetime renewed hourly.
+   */
+  #nextRrn(now: number, wall: number): string {
     const day = businessDay(now);
-    const seq = (this.#rrnSequence.get(day) ?? 0) + 1;
-    this.#rrnSequence.set(day, seq, 48 * 3600_000);
-    return formatRrn(now, seq);
+    let counter = this.#rrnToday;
+    if (counter?.day !== day) {
+      counter = this.#rrnSequence.get(day, wall);
+      if (!counter) {
+        counter = { day, seq: 0, renewAt: 0 };
+        this.#rrnSequence.set(day, counter, RRN_DAY_TTL_MS, wall);
+      }
+      this.#rrnToday = counter;
+    }
+    if (wall >= counter.renewAt) {
+      if (!this.#rrnSequence.touch(day, RRN_DAY_TTL_MS, wall))
+        this.#rrnSequence.set(day, counter, RRN_DAY_TTL_MS, wall);
+      counter.renewAt = wall + 3600_000;
+    }
+    return formatRrn(now, ++counter.seq);
   }
 
-  #writeNewOrder(order: Order, now: number): void {
-    this.#orders.set(orderKey(order.mid, order.rrn), order, this.ttls.orderMs);
-    this.#byRequest.set(tombKey(order.mid, order.tid, order.batch, order.stan), order.rrn, this.ttls.orderMs);
-    this.#recovery.set(`${order.mid}|${order.rrn}`, now + this.#recoveryDelayMs);
+  /** Did a reversal reach this request key first? (No lookup at all while there are no tombstones.) */
+  #reversedFirst(tomb: string, wall: number): boolean {
+    return this.#tombstones.size > 0 && this.#tombstones.has(tomb, wall);
   }
 
-  #complete(request: RequestKey, response: Uint8Array): void {
-    const key = requestKey(request);
-    const rec = this.#requests.get(key);
+  #writeNewOrder(order: Order, tomb: string, now: number, wall: number): void {
+    // One key string for the order and its recovery entry: built and hashed once.
+    const key = orderKey(order.mid, order.rrn);
+    this.#orders.set(key, order, this.ttls.orderMs, wall);
+    this.#byRequest.set(tomb, order.rrn, this.ttls.orderMs, wall);
+    this.#recovery.set(key, now + this.#recoveryDelayMs);
+  }
+
+  #complete(request: RequestKey, response: Uint8Array, wall: number): void {
+    const rec = this.#requests.get(requestKey(request), wall);
     if (rec?.st !== 'x') return;
-    this.#requests.update(key, { ...rec, st: 'd', resp: Uint8Array.from(response) });
+    // The record is the store's own (callers only ever see its fields): finish it in place.
+    rec.st = 'd';
+    rec.resp = this.#responses.copy(response);
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
@@ -472,36 +527,96 @@ export class MemoryStore implements Store {
     this.#pushes.set(key, push, this.ttls.pushMs);
   }
 
+  /**
+   * Starts a sweep pass unless one is running. The maps hold every order and request of days, so a
+   * pass goes in slices of SWEEP_SLICE entries, one per event-loop turn: requests keep being served
+   * in between instead of waiting out one pause in proportion to everything stored.
+   */
   #sweep(): void {
-    const now = Date.now();
-    for (const m of [this.#sessionKeys, this.#macFailures, this.#requests, this.#tombstones, this.#orders])
-      m.sweep(now);
-    for (const m of [this.#byRequest, this.#daily, this.#batches, this.#leases, this.#pushes, this.#rrnSequence]) {
-      m.sweep(now);
-    }
-    for (const rk of this.#recovery.keys()) if (!this.#orders.has(rk, now)) this.#recovery.delete(rk);
+    if (this.#sweeping || this.#closed) return;
+    const maps: TtlMap<unknown>[] = [
+      this.#sessionKeys,
+      this.#macFailures,
+      this.#requests,
+      this.#tombstones,
+      this.#orders,
+      this.#byRequest,
+      this.#daily,
+      this.#batches,
+      this.#leases,
+      this.#pushes,
+      this.#rrnSequence,
+    ];
+    let i = 0;
+    const slice = () => {
+      this.#sweeping = undefined;
+      if (this.#closed) return;
+      const now = Date.now();
+      if (maps[i].sweepSome(SWEEP_SLICE, now)) i++;
+      if (i < maps.length) {
+        this.#sweeping = setImmediate(slice).unref();
+        return;
+      }
+      // The recovery index holds unfinished orders only: small, done in one go.
+      for (const rk of this.#recovery.keys()) if (!this.#orders.has(rk, now)) this.#recovery.delete(rk);
+      this.#swept?.();
+    };
+    this.#sweeping = setImmediate(slice).unref();
   }
 }
 
+/** A business day's RRN sequence; `renewAt` (wall clock) is when its map entry's lifetime is next renewed. */
+interface RrnCounter {
+  day: string;
+  seq: number;
+  renewAt: number;
+}
+
+/** Shards of the maps that grow with every transaction: a table doubling copies 1/16 of them. */
+const BIG_MAP_SHARDS = 16;
+
+/** Entries looked at per event-loop turn while sweeping: about a quarter of a millisecond. */
+const SWEEP_SLICE = 5_000;
+
+/** A day's RRN counter outlives the day by a day (a late request dated yesterday continues its count). */
+const RRN_DAY_TTL_MS = 48 * 3600_000;
+
 function requestKey(r: RequestKey): string {
-  return `${r.mid}|${r.tid}|${r.batch}|${r.stan}|${r.mti}`;
+  return requestKeyFrom(tombKey(r.mid, r.tid, r.batch, r.stan), r.mti);
+}
+
+// Keys are built with join, not `+` or a template: concatenation makes a tree of cons strings, and the
+// one a map keeps stays behind as an extra 32-byte object per key once hashing has flattened it
+// (three keys per order, kept for days); join writes one flat string.
+
+/** The request key is the tombstone key plus the MTI. */
+function requestKeyFrom(tomb: string, mti: string): string {
+  return [tomb, mti].join('|');
 }
 
 function tombKey(mid: string, tid: string, batch: string, stan: string): string {
-  return `${mid}|${tid}|${batch}|${stan}`;
+  return [mid, tid, batch, stan].join('|');
 }
 
 function orderKey(mid: string, rrn: string): string {
-  return `${mid}|${rrn}`;
+  return [mid, rrn].join('|');
 }
 
 function batchKey(mid: string, tid: string, batch: string): string {
   return `${mid}|${tid}|${batch}`;
 }
 
+/**
+ * Appends an event, keeping the last ORDER_EVENT_CAP. A new array of the exact length rather than
+ * `push`, which grows the stored array's capacity from 1 to 17 slots (an order keeps 1–3 events).
+ */
 function pushEvent(order: Order, state: Order['state'], at: number, note?: string): void {
-  order.events.push(note ? { at, state, note } : { at, state });
-  if (order.events.length > ORDER_EVENT_CAP) order.events.splice(0, order.events.length - ORDER_EVENT_CAP);
+  const old = order.events;
+  const from = old.length + 1 > ORDER_EVENT_CAP ? old.length + 1 - ORDER_EVENT_CAP : 0;
+  const events = new Array<OrderEvent>(old.length - from + 1);
+  for (let i = from; i < old.length; i++) events[i - from] = old[i];
+  events[events.length - 1] = note ? { at, state, note } : { at, state };
+  order.events = events;
   order.state = state;
 }
 

@@ -34,6 +34,7 @@ import {
   type StoreTtls,
   type TransitionInput,
   type TransitionResult,
+  type TransitionStatus,
 } from './types.js';
 
 export interface RedisStoreOptions {
@@ -408,7 +409,9 @@ export class RedisStore implements Store {
     return original ? { status: 'started', original } : { status: 'started' };
   }
 
-  async transition(current: Order, change: TransitionInput): Promise<TransitionResult> {
+  transition(current: Order, change: TransitionInput & { statusOnly: true }): Promise<TransitionStatus>;
+  transition(current: Order, change: TransitionInput): Promise<TransitionResult>;
+  async transition(current: Order, change: TransitionInput): Promise<TransitionResult | TransitionStatus> {
     checkId('MID', current.mid, 15);
     checkId('RRN', current.rrn, 12);
     if (change.response && change.response.request.mid !== current.mid) {
@@ -476,7 +479,8 @@ export class RedisStore implements Store {
         await Promise.all(ops);
       });
     }
-    return { status: 'ok', order: decodeOrder(blob) };
+    // The script returns the order either way (it wrote it); decoding it is the caller's choice.
+    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: decodeOrder(blob) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {

@@ -17,6 +17,7 @@ import type {
   RequestKey,
   TransitionInput,
   TransitionResult,
+  TransitionStatus,
 } from './types.js';
 
 export { StoreError, StoreInputError, StoreUnavailableError } from './errors.js';
@@ -60,6 +61,7 @@ export interface TransactionStore {
    * the stored response for replay, an optional 0620 push and the recovery schedule.
    * Pass the order as last read: its immutable fields (tid, batch, parent...) name the keys involved.
    */
+  transition(order: Order, change: TransitionInput & { statusOnly: true }): Promise<TransitionStatus>;
   transition(order: Order, change: TransitionInput): Promise<TransitionResult>;
   /**
    * Duplicate check for a request that creates no order (order query, settlement...): claims it, or says

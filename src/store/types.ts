@@ -208,6 +208,11 @@ export interface TransitionInput {
   /** For `unknown` (or a still-pending order): when recovery should look at it next. */
   nextCheckAt?: number;
   now?: number;
+  /**
+   * The caller needs only whether the change happened: an `ok` result comes without the order, which
+   * saves a copy (memory) or a decode (Redis) per finished transaction. A conflict still has it.
+   */
+  statusOnly?: boolean;
 }
 
 export type TransitionResult =
@@ -215,6 +220,9 @@ export type TransitionResult =
   /** The order was not in one of the expected states: nothing changed; `order` is the current one. */
   | { status: 'conflict'; order: Order }
   | { status: 'not-found' };
+
+/** The result of a `statusOnly` transition. */
+export type TransitionStatus = { status: 'ok' } | Exclude<TransitionResult, { status: 'ok' }>;
 
 /** Store-wide configuration of lifetimes; every key has a TTL. */
 export interface StoreTtls {

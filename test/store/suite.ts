@@ -285,6 +285,31 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     t.same(await s.transition(missing, { from: ['paying'], to: 'paid' }), { status: 'not-found' });
   });
 
+  t.test('a statusOnly transition answers ok without the order, does everything else the same', async (t) => {
+    const s = fresh();
+    const o = started(
+      await s.beginPayment({ request: req(2), fingerprint: 'a', kind: 'sale', amountFen: 300, now: NOW }),
+    );
+    const conflict = await s.transition(o, { from: ['created'], to: 'paid', statusOnly: true });
+    t.equal(conflict.status === 'conflict' && conflict.order.state, 'paying', 'a conflict still shows the order');
+    const ok = await s.transition(o, {
+      from: ['paying'],
+      to: 'paid',
+      note: 'wallet SUCCESS',
+      response: { request: req(2), bytes: bytes('R2') },
+      statusOnly: true,
+      now: NOW + 5,
+    });
+    t.same(ok, { status: 'ok' });
+    t.notOk('order' in ok, 'no order on ok');
+    const stored = await s.getOrder(MID, o.rrn);
+    t.equal(stored?.state, 'paid');
+    t.same(stored?.events.at(-1), { at: NOW + 5, state: 'paid', note: 'wallet SUCCESS' });
+    const replay = await s.beginPayment({ request: req(2), fingerprint: 'a', kind: 'sale', amountFen: 300, now: NOW });
+    t.same(replay.status === 'replay' && Buffer.from(replay.response).toString(), 'R2', 'the response was stored');
+    t.same(await s.getBatchTotals(MID, TID, '000001'), { debitFen: 300, debitCount: 1, creditFen: 0, creditCount: 0 });
+  });
+
   t.test('refunds: partial up to the paid amount, reservations released on failure, credit totals', async (t) => {
     const s = fresh();
     const sale = await paidSale(s, 1, 1000);
