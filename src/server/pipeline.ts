@@ -28,7 +28,7 @@ import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
 import { maskPan, maskPaymentCode } from '../log/mask.js';
 import * as m from '../metrics/server.js';
-import type { TerminalStore } from '../store/store.js';
+import type { TerminalContext, TerminalContextStore } from '../store/store.js';
 import { keysExpired, macAlgorithmFor, macKeyRef } from '../terminals/keys.js';
 import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
 import type { FrameHandler } from './box-server.js';
@@ -41,7 +41,7 @@ import type { PushRegistry } from './push-registry.js';
 const codec = codecFor('cups-pos');
 
 export interface PipelineOptions {
-  store: TerminalStore;
+  store: TerminalContextStore;
   crypto: CryptoService;
   dispatcher: Dispatcher;
   pushes: PushRegistry;
@@ -184,14 +184,17 @@ export class RequestPipeline implements FrameHandler {
     if (tid === undefined) return { type, result: { rc: RC.FORMAT_ERROR } };
     // Store calls are counted in flight inline rather than through `track`: one async frame and
     // promise fewer per call on the hot path.
+    // The terminal, its working keys and its MAC-failure count come in one store call (one round
+    // trip on Redis).
     this.storeInFlight++;
-    let terminal: TerminalRecord | undefined;
+    let context: TerminalContext | undefined;
     try {
-      terminal = await store.getTerminal(tid);
+      context = await store.getTerminalContext(tid);
     } finally {
       this.storeInFlight--;
     }
-    if (terminal === undefined) return { type, result: { rc: RC.TERMINAL_NOT_REGISTERED } };
+    if (context === undefined) return { type, result: { rc: RC.TERMINAL_NOT_REGISTERED } };
+    const terminal = context.terminal;
     if (terminal.status !== 'active') return { type, terminal, result: { rc: RC.NOT_PERMITTED } };
     if (request.fields[42] !== undefined && request.fields[42] !== terminal.mid) {
       return { type, terminal, result: { rc: RC.INVALID_MERCHANT } };
@@ -200,15 +203,7 @@ export class RequestPipeline implements FrameHandler {
     const maced = route
       ? route.mac
       : request.mti === '0630' || !(request.mti.startsWith('08') || request.mti.startsWith('05'));
-    let session: SessionKeys | undefined;
-    if (terminal.keyMode === 'session') {
-      this.storeInFlight++;
-      try {
-        session = await store.getSessionKeys(tid);
-      } finally {
-        this.storeInFlight--;
-      }
-    }
+    const session = context.session;
     let ksn: string | undefined;
     if (terminal.keyMode !== 'session' && request.fields[59] !== undefined) {
       ksn = parseField59(request.fields[59]).get('A5');
@@ -230,12 +225,15 @@ export class RequestPipeline implements FrameHandler {
         return { type, route, terminal, session, ksn, identified: undefined, result };
       }
       if (ksn !== undefined) conn.lastKsn = ksn;
-      // A good MAC ends a run of bad ones; not awaited, it is bookkeeping off the response path.
-      this.storeInFlight++;
-      store.resetMacFailures(tid).then(this.storeCallDone, (err: unknown) => {
-        this.storeCallDone();
-        this.log.warn({ err, tid }, 'MAC failure reset failed');
-      });
+      // A good MAC ends a run of bad ones (there rarely is one: no store call otherwise). Not
+      // awaited: it is bookkeeping off the response path.
+      if (context.macFailures > 0) {
+        this.storeInFlight++;
+        store.resetMacFailures(tid).then(this.storeCallDone, (err: unknown) => {
+          this.storeCallDone();
+          this.log.warn({ err, tid }, 'MAC failure reset failed');
+        });
+      }
     }
     if (request.mti === '0630') {
       if (!this.opts.pushes.settle(tid, request)) this.log.info({ tid, stan: request.fields[11] }, 'unmatched 0630');
@@ -454,9 +452,9 @@ export class RequestPipeline implements FrameHandler {
   private async sendPush(conn: BoxConnection, message: IsoMessage): Promise<void> {
     const tid = message.fields[41] ?? conn.tid;
     if (tid === undefined) throw new Error('push without field 41');
-    const terminal = await this.opts.store.getTerminal(tid);
-    if (terminal === undefined) throw new Error(`push to unknown terminal ${tid}`);
-    const session = terminal.keyMode === 'session' ? await this.opts.store.getSessionKeys(tid) : undefined;
+    const context = await this.opts.store.getTerminalContext(tid);
+    if (context === undefined) throw new Error(`push to unknown terminal ${tid}`);
+    const { terminal, session } = context;
     const ksn = conn.lastKsn;
     const key = macKeyRef(terminal, session, ksn, 'response');
     if (typeof key === 'string') throw new Error(`cannot MAC a push to ${tid}: ${key}`);

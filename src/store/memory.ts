@@ -16,7 +16,7 @@ import {
   type RequestRecord,
   transitionEffects,
 } from './logic.js';
-import type { Store } from './store.js';
+import type { Store, TerminalContext } from './store.js';
 import { TtlMap } from './ttl-map.js';
 import {
   type BatchTotals,
@@ -109,6 +109,18 @@ export class MemoryStore implements Store {
     this.#open();
     const rec = this.#terminals.get(tid);
     return rec && cloneTerminal(rec);
+  }
+
+  async getTerminalContext(tid: string): Promise<TerminalContext | undefined> {
+    this.#open();
+    const rec = this.#terminals.get(tid);
+    if (rec === undefined) return undefined;
+    const keys = rec.keyMode === 'session' ? this.#sessionKeys.get(tid) : undefined;
+    return {
+      terminal: cloneTerminal(rec),
+      session: keys && { ...keys },
+      macFailures: this.#macFailures.get(tid) ?? 0,
+    };
   }
 
   async putTerminal(rec: TerminalRecord): Promise<void> {

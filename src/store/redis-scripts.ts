@@ -201,6 +201,15 @@ end
 return { 'ok', ob }
 `;
 
+/**
+ * KEYS: terminals, sessionKeys, macFailures. ARGV: tid. What a box request needs before its MAC is
+ * checked, in one round trip: the terminal record, its working keys, its MAC-failure count (each
+ * nil when absent). Standalone servers only: the registry's {g} slot is not the terminal's {t:TID}.
+ */
+export const TERMINAL_CONTEXT = `
+return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]) }
+`;
+
 /** KEYS: request, tombstone. ARGV: fp, requestTtl. Claims a request that creates no order. */
 export const CLAIM_REQUEST = `${COMMON}
 local dup = duplicate(KEYS[1], ARGV[1])

@@ -13,7 +13,7 @@ import { hasLimits, newOrder } from './logic.js';
 import { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
-import type { Store } from './store.js';
+import type { Store, TerminalContext } from './store.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,
@@ -64,6 +64,7 @@ const SCRIPTS = {
   bfBeginReversal: lua.BEGIN_REVERSAL,
   bfTransition: lua.TRANSITION,
   bfClaimRequest: lua.CLAIM_REQUEST,
+  bfTerminalContext: lua.TERMINAL_CONTEXT,
   bfCompleteRequest: lua.COMPLETE_REQUEST,
   bfMarkPushSent: lua.MARK_PUSH_SENT,
   bfRenewLease: lua.RENEW_LEASE,
@@ -217,6 +218,36 @@ export class RedisStore implements Store {
   async getTerminal(tid: string): Promise<TerminalRecord | undefined> {
     const b = await this.#run('getTerminal', () => this.#client.hgetBuffer(this.keys.terminals(), tid));
     return b ? decode<TerminalRecord>(b) : undefined;
+  }
+
+  async getTerminalContext(tid: string): Promise<TerminalContext | undefined> {
+    // A TID that cannot name a key has no working keys or failure count (as in getSessionKeys).
+    if (!safeId(tid)) {
+      const terminal = await this.getTerminal(tid);
+      return terminal && { terminal, session: undefined, macFailures: 0 };
+    }
+    const [rec, sk, mf] = await this.#run('getTerminalContext', () => this.#terminalContext(tid));
+    if (!rec) return undefined;
+    const terminal = decode<TerminalRecord>(rec);
+    const session = terminal.keyMode === 'session' && sk ? decode<SessionKeys>(sk) : undefined;
+    return { terminal, session, macFailures: mf ? Number(mf.toString('latin1')) : 0 };
+  }
+
+  /** [terminal record, session keys, MAC-failure count], each null when absent. */
+  async #terminalContext(tid: string): Promise<(Buffer | null)[]> {
+    const k = this.keys;
+    if (!this.#cluster) {
+      return asArray(
+        await this.#script('bfTerminalContext', [k.terminals(), k.sessionKeys(tid), k.macFailures(tid)], [tid]),
+      );
+    }
+    // The registry ({g}) and the terminal's keys ({t:TID}) live in different slots: two commands
+    // sent in the same tick, so still one round trip's wait.
+    const [rec, [sk = null, mf = null]] = await Promise.all([
+      this.#client.hgetBuffer(k.terminals(), tid),
+      this.#client.mgetBuffer(k.sessionKeys(tid), k.macFailures(tid)),
+    ]);
+    return [rec, sk, mf];
   }
 
   async putTerminal(rec: TerminalRecord): Promise<void> {

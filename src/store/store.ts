@@ -37,6 +37,24 @@ export interface TerminalStore {
   resetMacFailures(tid: string): Promise<void>;
 }
 
+/** What a box request needs before its MAC can be checked, read together. */
+export interface TerminalContext {
+  terminal: TerminalRecord;
+  /** The working keys; read only for a terminal whose `keyMode` is `session`. */
+  session: SessionKeys | undefined;
+  /** Consecutive bad MACs so far (0 when none, or when the run expired). */
+  macFailures: number;
+}
+
+/** The box server's view: the terminal store plus the per-request read in one round trip. */
+export interface TerminalContextStore extends TerminalStore {
+  /**
+   * The terminal, its working keys and its MAC-failure count in one call (one Redis round trip on a
+   * standalone server: the box server's hot path). Undefined when the terminal is not registered.
+   */
+  getTerminalContext(tid: string): Promise<TerminalContext | undefined>;
+}
+
 /** Transaction state: what the flows use. */
 export interface TransactionStore {
   /**
@@ -108,7 +126,7 @@ export interface TransactionStore {
   ackPush(mid: string, tid: string, rrn: string): Promise<boolean>;
 }
 
-export interface Store extends TerminalStore, TransactionStore {
+export interface Store extends TerminalContextStore, TransactionStore {
   /** `memory`, `redis` or `redis-cluster`. */
   readonly backend: 'memory' | 'redis' | 'redis-cluster';
   /** True while the backend is reachable and answering; for /readyz. */

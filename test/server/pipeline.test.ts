@@ -122,6 +122,38 @@ t.test('bad MACs get A0; the fifth in a row forces a new sign-on', async (t) => 
   t.equal((await box.query(orig)).rc, '00', 'works again after sign-on');
 });
 
+t.test('a good MAC makes no MAC-failure reset call unless a run of bad ones is open', async (t) => {
+  const h = await startHarness([sessionTerminal('10000015')], {}, queryRoute);
+  t.teardown(() => h.stop());
+  const resets: string[] = [];
+  const reset = h.store.resetMacFailures.bind(h.store);
+  h.store.resetMacFailures = (tid) => {
+    resets.push(tid);
+    return reset(tid);
+  };
+  const box = await Box.connect({ port: h.port, tid: '10000015', mid: MID, tmk: TMK });
+  t.teardown(() => box.close());
+  await box.signOn();
+  resets.length = 0; // sign-on starts with a clean count (network-management)
+  const orig = { batch: box.batch, stan: '000001' };
+  for (let i = 0; i < 3; i++) t.equal((await box.query(orig)).rc, '00');
+  t.same(resets, [], 'no failures counted: nothing to reset');
+  const bad = await box.exchange(
+    {
+      mti: '0200',
+      fields: { ...queryFields(box.batch), 11: box.nextStan(), 41: '10000015', 61: `${orig.batch}${orig.stan}` },
+    },
+    { corruptMac: true },
+  );
+  t.equal(bad.rc, 'A0');
+  t.equal((await box.query(orig)).rc, '00');
+  await new Promise((r) => setTimeout(r, 20));
+  t.same(resets, ['10000015'], 'the good MAC after a bad one ends the run');
+  t.equal((await h.store.getTerminalContext('10000015'))?.macFailures, 0);
+  t.equal((await box.query(orig)).rc, '00');
+  t.same(resets, ['10000015'], 'and the next good MAC has nothing to reset');
+});
+
 function queryFields(batch: string): Record<number, string> {
   return {
     3: '300000',

@@ -107,6 +107,36 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     await t.rejects(s.putSessionKeys(TID, keys, 0), StoreInputError);
   });
 
+  t.test('getTerminalContext reads the terminal, its working keys and its MAC-failure count at once', async (t) => {
+    const s = fresh();
+    t.equal(await s.getTerminalContext(TID), undefined, 'unknown terminal');
+    await s.putTerminal(terminal(TID));
+    t.same(await s.getTerminalContext(TID), { terminal: terminal(TID), session: undefined, macFailures: 0 });
+    const keys = { mak: 'MAK:1', pik: 'PIK:1', issuedAt: NOW };
+    await s.putSessionKeys(TID, keys, 60_000);
+    await s.incrMacFailures(TID);
+    await s.incrMacFailures(TID);
+    const ctx = await s.getTerminalContext(TID);
+    t.same(ctx, { terminal: terminal(TID), session: keys, macFailures: 2 });
+    if (ctx) {
+      ctx.terminal.batch = '999999';
+      if (ctx.session) ctx.session.mak = 'changed';
+    }
+    t.same(await s.getTerminalContext(TID), { terminal: terminal(TID), session: keys, macFailures: 2 }, 'own copies');
+    await s.resetMacFailures(TID);
+    t.equal((await s.getTerminalContext(TID))?.macFailures, 0, 'reset');
+    // Working keys are read only for a terminal that uses them (as the pipeline did before).
+    await s.putTerminal(terminal('T0000002', { keyMode: 'dukpt-tdes' }));
+    await s.putSessionKeys('T0000002', keys, 60_000);
+    await s.incrMacFailures('T0000002');
+    t.same(await s.getTerminalContext('T0000002'), {
+      terminal: terminal('T0000002', { keyMode: 'dukpt-tdes' }),
+      session: undefined,
+      macFailures: 1,
+    });
+    t.equal(await s.getTerminalContext('T{0001}'), undefined, 'a TID that cannot be a key is not found');
+  });
+
   t.test('beginPayment writes an order findable by RRN, request and outTradeNo', async (t) => {
     const s = fresh();
     const r = await s.beginPayment({

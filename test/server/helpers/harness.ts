@@ -3,7 +3,7 @@
 import { DEFAULTS, type ServeConfig } from '../../../src/config/serve-config.js';
 import { createCryptoService } from '../../../src/crypto/service.js';
 import { Fep, type FepOptions } from '../../../src/server/fep.js';
-import { createStore } from '../../../src/store/store.js';
+import { createStore, type Store } from '../../../src/store/store.js';
 import { provisionTerminals, type TerminalInput } from '../../../src/terminals/provisioning.js';
 
 import { TEST_LMK, TMK } from '../../helpers/loopback.js';
@@ -15,6 +15,8 @@ export const MID = '123456789012345';
 
 export interface Harness {
   fep: Fep;
+  /** The server's store (memory), for tests that look at or count its calls. */
+  store: Store;
   port: number;
   ports: number[];
   stop(): Promise<void>;
@@ -30,7 +32,7 @@ export async function startHarness(
   const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
   await provisionTerminals(store, crypto, terminals);
   const fep = await Fep.start({ config: cfg, store, crypto, admin: false, ...extra });
-  return { fep, port: fep.boxPorts[0], ports: fep.boxPorts, stop: () => fep.stop() };
+  return { fep, store, port: fep.boxPorts[0], ports: fep.boxPorts, stop: () => fep.stop() };
 }
 
 export const sessionTerminal = (tid: string, more: Partial<TerminalInput> = {}): TerminalInput => ({
