@@ -22,7 +22,12 @@ export class RedisKeys {
 
   /** msgpack Order. */
   order(mid: string, rrn: string): string {
-    return `${this.#m(mid)}:o:${rrn}`;
+    return `${this.orderPrefix(mid)}${rrn}`;
+  }
+
+  /** The merchant's order keys without the RRN: a script that reads an RRN derives the key from it. */
+  orderPrefix(mid: string): string {
+    return `${this.#m(mid)}:o:`;
   }
 
   /** String RRN: the order created by the request TID + batch + STAN. */

@@ -202,6 +202,18 @@ return { 'ok', ob }
 `;
 
 /**
+ * KEYS: orderIndex. ARGV: the merchant's order-key prefix. The order a request created, in one
+ * round trip: the order's key is known only once the index is read, so it is built here from the
+ * prefix and the RRN instead of passed in KEYS. It carries the same {m:<MID>} tag as the index, so it
+ * is in the same Cluster slot, which Redis allows (test/store/redis-cluster.test.ts runs it).
+ */
+export const ORDER_BY_REQUEST = `
+local rrn = redis.call('GET', KEYS[1])
+if not rrn then return false end
+return redis.call('GET', ARGV[1] .. rrn)
+`;
+
+/**
  * KEYS: terminals, sessionKeys, macFailures. ARGV: tid. What a box request needs before its MAC is
  * checked, in one round trip: the terminal record, its working keys, its MAC-failure count (each
  * nil when absent). Standalone servers only: the registry's {g} slot is not the terminal's {t:TID}.

@@ -65,6 +65,7 @@ const SCRIPTS = {
   bfTransition: lua.TRANSITION,
   bfClaimRequest: lua.CLAIM_REQUEST,
   bfTerminalContext: lua.TERMINAL_CONTEXT,
+  bfOrderByRequest: lua.ORDER_BY_REQUEST,
   bfCompleteRequest: lua.COMPLETE_REQUEST,
   bfMarkPushSent: lua.MARK_PUSH_SENT,
   bfRenewLease: lua.RENEW_LEASE,
@@ -540,8 +541,11 @@ export class RedisStore implements Store {
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
     if (![tid, mid, batch, stan].every(safeId)) return undefined;
-    const rrn = await this.#run('getOrderIndex', () => this.#client.get(this.keys.orderIndex(mid, tid, batch, stan)));
-    return rrn ? this.getOrder(mid, rrn) : undefined;
+    const k = this.keys;
+    const b = await this.#run('getOrderByRequest', () =>
+      this.#script('bfOrderByRequest', [k.orderIndex(mid, tid, batch, stan)], [k.orderPrefix(mid)]),
+    );
+    return b ? decodeOrder(b as Buffer) : undefined;
   }
 
   async getOrderByOutTradeNo(outTradeNo: string): Promise<Order | undefined> {
