@@ -106,15 +106,16 @@ return { 'started', ob, nb }
 
 /**
  * KEYS: request, tombstone, orderIndex
- * ARGV: fp, requestTtl, tombstoneTtl
- * Returns the original's RRN when there is one; otherwise writes the tombstone.
+ * ARGV: fp, requestTtl, tombstoneTtl, the merchant's order-key prefix
+ * Returns the original's RRN and order when there is one (its key derived from the RRN, in the
+ * index's slot, as in ORDER_BY_REQUEST); otherwise writes the tombstone.
  */
 export const BEGIN_REVERSAL = `${COMMON}
 local dup = duplicate(KEYS[1], ARGV[1])
 if dup then return dup end
 claim(KEYS[1], ARGV[1], ARGV[2])
 local rrn = redis.call('GET', KEYS[3])
-if rrn then return { 'started', rrn } end
+if rrn then return { 'started', rrn, redis.call('GET', ARGV[4] .. rrn) } end
 redis.call('SET', KEYS[2], '1', 'PX', ARGV[3])
 return { 'started' }
 `;

@@ -432,13 +432,12 @@ export class RedisStore implements Store {
       k.tombstone(r.mid, r.tid, r.batch, r.stan),
       k.orderIndex(r.mid, r.tid, r.batch, r.stan),
     ];
-    const args = [input.fingerprint, this.ttls.requestMs, this.ttls.tombstoneMs];
+    const args = [input.fingerprint, this.ttls.requestMs, this.ttls.tombstoneMs, k.orderPrefix(r.mid)];
     const reply = await this.#run('beginReversal', () => this.#script('bfBeginReversal', keys, args));
-    const [status, rrn] = asArray(reply);
+    const [status, , original] = asArray(reply);
     if (str(status) !== 'started') return duplicateReply(reply) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    if (!rrn) return { status: 'started' };
-    const original = await this.getOrder(r.mid, str(rrn));
-    return original ? { status: 'started', original } : { status: 'started' };
+    // The script read the original with the claim: no second round trip for it.
+    return original ? { status: 'started', original: decodeOrder(original) } : { status: 'started' };
   }
 
   transition(current: Order, change: TransitionInput & { statusOnly: true }): Promise<TransitionStatus>;
