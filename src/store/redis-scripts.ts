@@ -241,8 +241,12 @@ end
 return 0
 `;
 
-/** KEYS: pushes. ARGV: rrn, nextAttemptAt. Counts a send; 0 when the push is gone. */
+/**
+ * KEYS: pushes, [pushDue]. ARGV: rrn, nextAttemptAt, pushDueMember. Counts a send; 0 when the push is
+ * gone. The due index gets the next attempt either way (an entry without a push is pruned later).
+ */
 export const MARK_PUSH_SENT = `
+if KEYS[2] then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3]) end
 local mb = redis.call('HGET', KEYS[1], ARGV[1])
 if not mb then return 0 end
 local m = cmsgpack.unpack(mb)
@@ -250,6 +254,12 @@ m.attempts = m.attempts + 1
 m.nextAttemptAt = tonumber(ARGV[2])
 redis.call('HSET', KEYS[1], ARGV[1], cmsgpack.pack(m))
 return 1
+`;
+
+/** KEYS: pushes, [pushDue]. ARGV: rrn, pushDueMember. Forgets a push; 0 when it was already gone. */
+export const ACK_PUSH = `
+if KEYS[2] then redis.call('ZREM', KEYS[2], ARGV[2]) end
+return redis.call('HDEL', KEYS[1], ARGV[1], ARGV[1] .. ':b')
 `;
 
 /** KEYS: lease. ARGV: owner, ttl. Extends the lease only for its owner. */

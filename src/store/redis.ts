@@ -68,6 +68,7 @@ const SCRIPTS = {
   bfOrderByRequest: lua.ORDER_BY_REQUEST,
   bfCompleteRequest: lua.COMPLETE_REQUEST,
   bfMarkPushSent: lua.MARK_PUSH_SENT,
+  bfAckPush: lua.ACK_PUSH,
   bfRenewLease: lua.RENEW_LEASE,
   bfReleaseLease: lua.RELEASE_LEASE,
 } as const;
@@ -686,24 +687,28 @@ export class RedisStore implements Store {
 
   async markPushSent(mid: string, tid: string, rrn: string, nextAttemptAt: number): Promise<boolean> {
     if (![mid, tid, rrn].every(safeId)) return false;
-    const [n] = await this.#run('markPushSent', () =>
-      Promise.all([
-        this.#script('bfMarkPushSent', [this.keys.pushes(mid, tid)], [rrn, nextAttemptAt]),
-        this.#client.zadd(this.keys.pushDue(), nextAttemptAt, `${mid}|${tid}|${rrn}`),
-      ]),
+    const k = this.keys;
+    const member = `${mid}|${tid}|${rrn}`;
+    // One script on a standalone server (the due index updated inside it); on a Cluster the index,
+    // in its own slot, gets a ZADD in the same tick.
+    const n = await this.#run('markPushSent', () =>
+      this.#script('bfMarkPushSent', [k.pushes(mid, tid)], [rrn, nextAttemptAt, member], [k.pushDue()], () =>
+        this.#client.zadd(k.pushDue(), nextAttemptAt, member),
+      ),
     );
     return n === 1;
   }
 
   async ackPush(mid: string, tid: string, rrn: string): Promise<boolean> {
     if (![mid, tid, rrn].every(safeId)) return false;
-    const [n] = await this.#run('ackPush', () =>
-      Promise.all([
-        this.#client.hdel(this.keys.pushes(mid, tid), rrn, `${rrn}:b`),
-        this.#client.zrem(this.keys.pushDue(), `${mid}|${tid}|${rrn}`),
-      ]),
+    const k = this.keys;
+    const member = `${mid}|${tid}|${rrn}`;
+    const n = await this.#run('ackPush', () =>
+      this.#script('bfAckPush', [k.pushes(mid, tid)], [rrn, member], [k.pushDue()], () =>
+        this.#client.zrem(k.pushDue(), member),
+      ),
     );
-    return n > 0;
+    return typeof n === 'number' && n > 0;
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────

@@ -454,12 +454,17 @@ export function storeSuite(t: Test, h: StoreHarness): void {
       [o.rrn],
     );
     t.ok(await s.markPushSent(MID, TID, o.rrn, now + 5000));
+    // On Redis the due index is a sorted set of its own: the send moved the entry to the next attempt.
+    const dueIndex = h.admin && `${h.lastPrefix}{g}:push`;
+    const member = `${MID}|${TID}|${o.rrn}`;
+    if (h.admin) t.equal(await h.admin.zscore(dueIndex as string, member), String(now + 5000), 'due index');
     t.same(await s.listDuePushes(now + 1000, 10), [], 'not due before its next attempt');
     const later = await s.listDuePushes(now + 5000, 10);
     t.equal(later[0]?.attempts, 1);
     await s.putPush({ mid: MID, tid: TID, rrn: '060000000777', payload: bytes('0620-B'), nextAttemptAt: now + 10 });
     t.equal((await s.listPushesForTerminal(MID, TID)).length, 2);
     t.ok(await s.ackPush(MID, TID, o.rrn));
+    if (h.admin) t.equal(await h.admin.zscore(dueIndex as string, member), null, 'acknowledged: out of the due index');
     t.notOk(await s.ackPush(MID, TID, o.rrn), 'second ack finds nothing');
     t.notOk(await s.markPushSent(MID, TID, o.rrn, now), 'acknowledged push is gone');
     t.same(
