@@ -22,6 +22,7 @@ import {
 } from '../iso8583/index.js';
 import { type BoxKeyOptions, BoxKeys } from './keys.js';
 import * as msg from './messages.js';
+import { type Deadline, type DeadlineQueue, deadlineQueue } from './reply-deadlines.js';
 
 const codec = codecFor('cups-pos');
 const MAC_PLACEHOLDER = '0000000000000000';
@@ -89,10 +90,27 @@ interface Received {
   parts: Frame;
 }
 
-interface Pending {
-  resolve: (r: Received) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+/** A request waiting for its reply; its timeout is watched by the box's DeadlineQueue. */
+class Pending implements Deadline {
+  settled = false;
+  readonly due: number;
+
+  constructor(
+    private readonly waiting: Map<string, Pending>,
+    private readonly key: string,
+    private readonly request: IsoMessage,
+    private readonly timeoutMs: number,
+    readonly resolve: (r: Received) => void,
+    readonly reject: (e: Error) => void,
+  ) {
+    this.due = performance.now() + timeoutMs;
+  }
+
+  expire(): void {
+    this.waiting.delete(this.key);
+    const { mti, fields } = this.request;
+    this.reject(new BoxError(`no reply to ${mti} STAN ${fields[11]} within ${this.timeoutMs} ms`));
+  }
 }
 
 export class Box {
@@ -105,6 +123,8 @@ export class Box {
   private readonly header: Buffer;
   private readonly splitter: FrameSplitter;
   private readonly pending = new Map<string, Pending>();
+  private readonly replyTimeoutMs: number;
+  private readonly deadlines: DeadlineQueue;
   private pushWaiters: Array<(p: PushEvent) => void> = [];
   private closedError: Error | undefined;
 
@@ -119,6 +139,8 @@ export class Box {
     this.tpdu = Buffer.from(opts.tpdu ?? '6000030000', 'hex');
     this.header = Buffer.from(opts.header ?? '603100000000', 'hex');
     this.splitter = new FrameSplitter({ ...this.layout, maxFrameBytes: 65535 });
+    this.replyTimeoutMs = opts.replyTimeoutMs ?? 60_000;
+    this.deadlines = deadlineQueue(this.replyTimeoutMs);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.failAll(new BoxError('connection closed by boxfep')));
@@ -262,13 +284,10 @@ export class Box {
     const frame = this.encodeRequest(request, opts);
     const key = `${replyMti(request.mti)}:${request.fields[11] ?? ''}`;
     if (this.pending.has(key)) throw new BoxError(`a request with STAN ${request.fields[11]} is already waiting`);
-    const timeoutMs = this.opts.replyTimeoutMs ?? 60_000;
     const got = new Promise<Received>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(key);
-        reject(new BoxError(`no reply to ${request.mti} STAN ${request.fields[11]} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(key, { resolve, reject, timer });
+      const p = new Pending(this.pending, key, request, this.replyTimeoutMs, resolve, reject);
+      this.pending.set(key, p);
+      this.deadlines.add(p);
     });
     this.socket.write(frame);
     const { message, frame: replyFrame, parts } = await got;
@@ -330,7 +349,7 @@ export class Box {
       const p = this.pending.get(key);
       if (p === undefined) continue;
       this.pending.delete(key);
-      clearTimeout(p.timer);
+      this.deadlines.settle(p);
       p.resolve({ message, frame: withLengthPrefix(payload, this.layout), parts });
     }
   }
@@ -369,7 +388,7 @@ export class Box {
   private failAll(err: Error): void {
     this.closedError ??= err;
     for (const [key, p] of this.pending) {
-      clearTimeout(p.timer);
+      this.deadlines.settle(p);
       p.reject(err);
       this.pending.delete(key);
     }
