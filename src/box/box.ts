@@ -82,14 +82,6 @@ export class BoxError extends Error {
   override name = 'BoxError';
 }
 
-/** A reply as onData hands it to the waiting exchange. */
-interface Received {
-  message: IsoMessage;
-  /** The whole frame, length prefix included (a copy, for printing). */
-  frame: Buffer;
-  parts: Frame;
-}
-
 /** A request waiting for its reply; its timeout is watched by the box's DeadlineQueue. */
 class Pending implements Deadline {
   settled = false;
@@ -98,9 +90,11 @@ class Pending implements Deadline {
   constructor(
     private readonly waiting: Map<string, Pending>,
     private readonly key: string,
-    private readonly request: IsoMessage,
+    readonly request: IsoMessage,
+    readonly requestFrame: Buffer,
+    readonly started: number,
     private readonly timeoutMs: number,
-    readonly resolve: (r: Received) => void,
+    readonly resolve: (r: Reply) => void,
     readonly reject: (e: Error) => void,
   ) {
     this.due = performance.now() + timeoutMs;
@@ -277,30 +271,43 @@ export class Box {
     );
   }
 
-  /** Sends a request and waits for the reply with the matching MTI and STAN. */
-  async exchange(request: IsoMessage, opts: ExchangeOptions = {}): Promise<Reply> {
-    if (this.closedError) throw this.closedError;
+  /**
+   * Sends a request and waits for the reply with the matching MTI and STAN. Not an async function:
+   * the reply is built where it arrives (onData) and settles this one promise, no second one awaited.
+   */
+  exchange(request: IsoMessage, opts: ExchangeOptions = {}): Promise<Reply> {
+    if (this.closedError) return Promise.reject(this.closedError);
     const started = performance.now();
-    const frame = this.encodeRequest(request, opts);
+    let frame: Buffer;
+    try {
+      frame = this.encodeRequest(request, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const key = `${replyMti(request.mti)}:${request.fields[11] ?? ''}`;
-    if (this.pending.has(key)) throw new BoxError(`a request with STAN ${request.fields[11]} is already waiting`);
-    const got = new Promise<Received>((resolve, reject) => {
-      const p = new Pending(this.pending, key, request, this.replyTimeoutMs, resolve, reject);
+    if (this.pending.has(key)) {
+      return Promise.reject(new BoxError(`a request with STAN ${request.fields[11]} is already waiting`));
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      const p = new Pending(this.pending, key, request, frame, started, this.replyTimeoutMs, resolve, reject);
       this.pending.set(key, p);
       this.deadlines.add(p);
+      this.socket.write(frame);
     });
-    this.socket.write(frame);
-    const { message, frame: replyFrame, parts } = await got;
+  }
+
+  /** The Reply to `p` from its reply frame (`payload`: the bytes after the length prefix). */
+  private reply(p: Pending, message: IsoMessage, payload: Buffer, parts: Frame): Reply {
     return {
-      request,
+      request: p.request,
       message,
       rc: message.fields[39],
       requirement: parts.header ? parts.header[2] & 0x0f : undefined,
       tpdu: parts.tpdu,
-      macValid: this.checkMac(parts.message, message, request),
-      requestFrame: frame,
-      replyFrame,
-      ms: performance.now() - started,
+      macValid: this.checkMac(parts.message, message, p.request),
+      requestFrame: p.requestFrame,
+      replyFrame: withLengthPrefix(payload, this.layout),
+      ms: performance.now() - p.started,
     };
   }
 
@@ -350,7 +357,14 @@ export class Box {
       if (p === undefined) continue;
       this.pending.delete(key);
       this.deadlines.settle(p);
-      p.resolve({ message, frame: withLengthPrefix(payload, this.layout), parts });
+      let reply: Reply;
+      try {
+        reply = this.reply(p, message, payload, parts);
+      } catch (err) {
+        p.reject(err as Error);
+        continue;
+      }
+      p.resolve(reply);
     }
   }
 
