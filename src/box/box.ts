@@ -136,17 +136,32 @@ export class Box {
     this.replyTimeoutMs = opts.replyTimeoutMs ?? 60_000;
     this.deadlines = deadlineQueue(this.replyTimeoutMs);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.failAll(new BoxError('connection closed by boxfep')));
     socket.on('error', (err) => this.failAll(new BoxError(`connection error: ${err.message}`)));
   }
 
+  /**
+   * Connects a box. Bytes are received with net's `onread` into one buffer shared by every box of
+   * the process instead of a new Buffer and a stream 'data' event per read: onData consumes each
+   * read synchronously (the splitter copies a partial frame, replies copy what they keep), so the
+   * buffer is free again before the next read of any socket.
+   */
   static connect(opts: BoxOptions): Promise<Box> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: opts.host ?? '127.0.0.1', port: opts.port }, () => {
-        socket.off('error', reject);
-        resolve(new Box(socket, opts));
-      });
+      let box: Box | undefined;
+      const buffer = receiveBuffer();
+      const onread = (n: number): boolean => {
+        box?.onData(buffer.subarray(0, n));
+        return true;
+      };
+      const socket = connect(
+        { host: opts.host ?? '127.0.0.1', port: opts.port, onread: { buffer, callback: onread } },
+        () => {
+          socket.off('error', reject);
+          box = new Box(socket, opts);
+          resolve(box);
+        },
+      );
       socket.once('error', reject);
     });
   }
@@ -303,7 +318,8 @@ export class Box {
       message,
       rc: message.fields[39],
       requirement: parts.header ? parts.header[2] & 0x0f : undefined,
-      tpdu: parts.tpdu,
+      // A copy: the frame lies in the receive buffer, which the next read overwrites.
+      tpdu: parts.tpdu && Buffer.from(parts.tpdu),
       macValid: this.checkMac(parts.message, message, p.request),
       requestFrame: p.requestFrame,
       replyFrame: withLengthPrefix(payload, this.layout),
@@ -412,6 +428,14 @@ export class Box {
     this.closedError ??= new BoxError('box closed');
     this.socket.destroy();
   }
+}
+
+/** The receive buffer of every box in this process (see Box.connect): a frame fits whole. */
+let sharedReceiveBuffer: Buffer | undefined;
+
+function receiveBuffer(): Buffer {
+  sharedReceiveBuffer ??= Buffer.allocUnsafe(65_536);
+  return sharedReceiveBuffer;
 }
 
 export function replyMti(mti: string): string {
