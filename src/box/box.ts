@@ -22,6 +22,7 @@ import {
 } from '../iso8583/index.js';
 import { type BoxKeyOptions, BoxKeys } from './keys.js';
 import * as msg from './messages.js';
+import { type Deadline, type DeadlineQueue, deadlineQueue } from './reply-deadlines.js';
 
 const codec = codecFor('cups-pos');
 const MAC_PLACEHOLDER = '0000000000000000';
@@ -81,18 +82,29 @@ export class BoxError extends Error {
   override name = 'BoxError';
 }
 
-/** A reply as onData hands it to the waiting exchange. */
-interface Received {
-  message: IsoMessage;
-  /** The whole frame, length prefix included (a copy, for printing). */
-  frame: Buffer;
-  parts: Frame;
-}
+/** A request waiting for its reply; its timeout is watched by the box's DeadlineQueue. */
+class Pending implements Deadline {
+  settled = false;
+  readonly due: number;
 
-interface Pending {
-  resolve: (r: Received) => void;
-  reject: (e: Error) => void;
-  timer: NodeJS.Timeout;
+  constructor(
+    private readonly waiting: Map<string, Pending>,
+    private readonly key: string,
+    readonly request: IsoMessage,
+    readonly requestFrame: Buffer,
+    readonly started: number,
+    private readonly timeoutMs: number,
+    readonly resolve: (r: Reply) => void,
+    readonly reject: (e: Error) => void,
+  ) {
+    this.due = performance.now() + timeoutMs;
+  }
+
+  expire(): void {
+    this.waiting.delete(this.key);
+    const { mti, fields } = this.request;
+    this.reject(new BoxError(`no reply to ${mti} STAN ${fields[11]} within ${this.timeoutMs} ms`));
+  }
 }
 
 export class Box {
@@ -105,6 +117,8 @@ export class Box {
   private readonly header: Buffer;
   private readonly splitter: FrameSplitter;
   private readonly pending = new Map<string, Pending>();
+  private readonly replyTimeoutMs: number;
+  private readonly deadlines: DeadlineQueue;
   private pushWaiters: Array<(p: PushEvent) => void> = [];
   private closedError: Error | undefined;
 
@@ -119,18 +133,35 @@ export class Box {
     this.tpdu = Buffer.from(opts.tpdu ?? '6000030000', 'hex');
     this.header = Buffer.from(opts.header ?? '603100000000', 'hex');
     this.splitter = new FrameSplitter({ ...this.layout, maxFrameBytes: 65535 });
+    this.replyTimeoutMs = opts.replyTimeoutMs ?? 60_000;
+    this.deadlines = deadlineQueue(this.replyTimeoutMs);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('close', () => this.failAll(new BoxError('connection closed by boxfep')));
     socket.on('error', (err) => this.failAll(new BoxError(`connection error: ${err.message}`)));
   }
 
+  /**
+   * Connects a box. Bytes are received with net's `onread` into one buffer shared by every box of
+   * the process instead of a new Buffer and a stream 'data' event per read: onData consumes each
+   * read synchronously (the splitter copies a partial frame, replies copy what they keep), so the
+   * buffer is free again before the next read of any socket.
+   */
   static connect(opts: BoxOptions): Promise<Box> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host: opts.host ?? '127.0.0.1', port: opts.port }, () => {
-        socket.off('error', reject);
-        resolve(new Box(socket, opts));
-      });
+      let box: Box | undefined;
+      const buffer = receiveBuffer();
+      const onread = (n: number): boolean => {
+        box?.onData(buffer.subarray(0, n));
+        return true;
+      };
+      const socket = connect(
+        { host: opts.host ?? '127.0.0.1', port: opts.port, onread: { buffer, callback: onread } },
+        () => {
+          socket.off('error', reject);
+          box = new Box(socket, opts);
+          resolve(box);
+        },
+      );
       socket.once('error', reject);
     });
   }
@@ -255,33 +286,44 @@ export class Box {
     );
   }
 
-  /** Sends a request and waits for the reply with the matching MTI and STAN. */
-  async exchange(request: IsoMessage, opts: ExchangeOptions = {}): Promise<Reply> {
-    if (this.closedError) throw this.closedError;
+  /**
+   * Sends a request and waits for the reply with the matching MTI and STAN. Not an async function:
+   * the reply is built where it arrives (onData) and settles this one promise, no second one awaited.
+   */
+  exchange(request: IsoMessage, opts: ExchangeOptions = {}): Promise<Reply> {
+    if (this.closedError) return Promise.reject(this.closedError);
     const started = performance.now();
-    const frame = this.encodeRequest(request, opts);
+    let frame: Buffer;
+    try {
+      frame = this.encodeRequest(request, opts);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const key = `${replyMti(request.mti)}:${request.fields[11] ?? ''}`;
-    if (this.pending.has(key)) throw new BoxError(`a request with STAN ${request.fields[11]} is already waiting`);
-    const timeoutMs = this.opts.replyTimeoutMs ?? 60_000;
-    const got = new Promise<Received>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.pending.delete(key);
-        reject(new BoxError(`no reply to ${request.mti} STAN ${request.fields[11]} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.pending.set(key, { resolve, reject, timer });
+    if (this.pending.has(key)) {
+      return Promise.reject(new BoxError(`a request with STAN ${request.fields[11]} is already waiting`));
+    }
+    return new Promise<Reply>((resolve, reject) => {
+      const p = new Pending(this.pending, key, request, frame, started, this.replyTimeoutMs, resolve, reject);
+      this.pending.set(key, p);
+      this.deadlines.add(p);
+      this.socket.write(frame);
     });
-    this.socket.write(frame);
-    const { message, frame: replyFrame, parts } = await got;
+  }
+
+  /** The Reply to `p` from its reply frame (`payload`: the bytes after the length prefix). */
+  private reply(p: Pending, message: IsoMessage, payload: Buffer, parts: Frame): Reply {
     return {
-      request,
+      request: p.request,
       message,
       rc: message.fields[39],
       requirement: parts.header ? parts.header[2] & 0x0f : undefined,
-      tpdu: parts.tpdu,
-      macValid: this.checkMac(parts.message, message, request),
-      requestFrame: frame,
-      replyFrame,
-      ms: performance.now() - started,
+      // A copy: the frame lies in the receive buffer, which the next read overwrites.
+      tpdu: parts.tpdu && Buffer.from(parts.tpdu),
+      macValid: this.checkMac(parts.message, message, p.request),
+      requestFrame: p.requestFrame,
+      replyFrame: withLengthPrefix(payload, this.layout),
+      ms: performance.now() - p.started,
     };
   }
 
@@ -330,8 +372,15 @@ export class Box {
       const p = this.pending.get(key);
       if (p === undefined) continue;
       this.pending.delete(key);
-      clearTimeout(p.timer);
-      p.resolve({ message, frame: withLengthPrefix(payload, this.layout), parts });
+      this.deadlines.settle(p);
+      let reply: Reply;
+      try {
+        reply = this.reply(p, message, payload, parts);
+      } catch (err) {
+        p.reject(err as Error);
+        continue;
+      }
+      p.resolve(reply);
     }
   }
 
@@ -369,7 +418,7 @@ export class Box {
   private failAll(err: Error): void {
     this.closedError ??= err;
     for (const [key, p] of this.pending) {
-      clearTimeout(p.timer);
+      this.deadlines.settle(p);
       p.reject(err);
       this.pending.delete(key);
     }
@@ -379,6 +428,14 @@ export class Box {
     this.closedError ??= new BoxError('box closed');
     this.socket.destroy();
   }
+}
+
+/** The receive buffer of every box in this process (see Box.connect): a frame fits whole. */
+let sharedReceiveBuffer: Buffer | undefined;
+
+function receiveBuffer(): Buffer {
+  sharedReceiveBuffer ??= Buffer.allocUnsafe(65_536);
+  return sharedReceiveBuffer;
 }
 
 export function replyMti(mti: string): string {

@@ -34,11 +34,10 @@ export function echoRequest(id: Identity, stan: string): IsoMessage {
   };
 }
 
-function tlv(items: Array<[string, string | undefined]>): string | undefined {
-  const present = items.filter((i): i is [string, string] => i[1] !== undefined);
-  return present.length ? buildField59(present) : undefined;
-}
-
+/**
+ * A financial request. The optional fields come under names (f37, not 37): an object keyed by field
+ * number sizes its element store to the highest key (60 slots for `{ 59: … }`), per request.
+ */
 function financial(
   mti: string,
   processingCode: string,
@@ -46,7 +45,7 @@ function financial(
   id: Identity,
   stan: string,
   amountFen: number,
-  extra: Record<number, string | undefined>,
+  optional: { f37?: string; f59?: string; f61?: string } = NONE,
 ): IsoMessage {
   const fields: Record<number, string> = {
     3: processingCode,
@@ -59,13 +58,13 @@ function financial(
     49: '156',
     60: buildField60({ type, batch: id.batch, netCode: '000' }),
   };
-  // for-in rather than Object.entries: no [key, value] array per entry (a sale builds this per request)
-  for (const k in extra) {
-    const v = extra[k];
-    if (v !== undefined) fields[Number(k)] = v;
-  }
+  if (optional.f37 !== undefined) fields[37] = optional.f37;
+  if (optional.f59 !== undefined) fields[59] = optional.f59;
+  if (optional.f61 !== undefined) fields[61] = optional.f61;
   return { mti, fields };
 }
+
+const NONE = {};
 
 /** B2C sale: the box scanned the customer's payment code. */
 export function saleRequest(
@@ -75,17 +74,14 @@ export function saleRequest(
   paymentCode: string,
   serial?: string,
 ): IsoMessage {
-  return financial('0200', '000000', '22', id, stan, amountFen, {
-    59: tlv([
-      ['A2', serial],
-      ['A3', paymentCode],
-    ]),
-  });
+  const code: [string, string] = ['A3', paymentCode];
+  const f59 = buildField59(serial === undefined ? [code] : [['A2', serial], code]);
+  return financial('0200', '000000', '22', id, stan, amountFen, { f59 });
 }
 
 /** C2B precreate: the box will show a code for `wallet` (or AG, one code for any wallet). */
 export function precreateRequest(id: Identity, stan: string, amountFen: number, wallet: WalletCode | 'AG'): IsoMessage {
-  return financial('0200', '000000', '22', id, stan, amountFen, { 59: tlv([['A4', wallet]]) });
+  return financial('0200', '000000', '22', id, stan, amountFen, { f59: buildField59([['A4', wallet]]) });
 }
 
 export interface OriginalRef {
@@ -98,21 +94,21 @@ export interface OriginalRef {
 
 export function queryRequest(id: Identity, stan: string, original: OriginalRef): IsoMessage {
   return financial('0200', '300000', '01', id, stan, 0, {
-    61: buildField61({ batch: original.batch, stan: original.stan }),
+    f61: buildField61({ batch: original.batch, stan: original.stan }),
   });
 }
 
 export function voidRequest(id: Identity, stan: string, amountFen: number, original: OriginalRef): IsoMessage {
   return financial('0200', '200000', '23', id, stan, amountFen, {
-    37: original.rrn,
-    61: buildField61({ batch: original.batch, stan: original.stan }),
+    f37: original.rrn,
+    f61: buildField61({ batch: original.batch, stan: original.stan }),
   });
 }
 
 export function refundRequest(id: Identity, stan: string, amountFen: number, original: OriginalRef): IsoMessage {
   return financial('0220', '200000', '25', id, stan, amountFen, {
-    37: original.rrn,
-    61: buildField61({ batch: original.batch, stan: original.stan, date: original.date }),
+    f37: original.rrn,
+    f61: buildField61({ batch: original.batch, stan: original.stan, date: original.date }),
   });
 }
 

@@ -1,13 +1,13 @@
 // An Alipay-style gateway on loopback: form-encoded RSA2-signed requests in, JSON responses signed
 // over the `<method>_response` bytes out, the order state machine of src/channels/sandbox/ledger.ts,
 // test payment codes, C2B customers who pay and notify, latency and fault injection.
-import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { walletForPaymentCode } from '../routing.js';
 import { SimulatedCustomer } from '../sandbox/customer.js';
 import type { RequestFault } from '../sandbox/faults.js';
 import { type HttpSandboxOptions, HttpSandboxServer, type Reply } from '../sandbox/http-sandbox.js';
 import { type Account, Ledger, type LedgerOrder } from '../sandbox/ledger.js';
+import { randomHex } from '../sandbox/nonce.js';
 import { Notifier } from '../sandbox/notifier.js';
 import { chinaTime } from '../time.js';
 import { ALIPAY_METHODS, responseMember } from './connector.js';
@@ -237,7 +237,7 @@ export class AlipaySandbox {
     const params: Record<string, string> = {
       notify_time: chinaTime(Date.now(), 'dashed'),
       notify_type: 'trade_status_sync',
-      notify_id: randomBytes(16).toString('hex'),
+      notify_id: randomHex(16),
       app_id: order.appId,
       charset: 'utf-8',
       version: '1.0',

@@ -3,7 +3,6 @@
 // unanswered (test codes 98–99), and serves the ledger at GET /__admin/ledger.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { drawRequestFault, type Faults, NO_FAULTS, type RequestFault } from './faults.js';
 import type { Ledger } from './ledger.js';
 import { type Latency, latencySampler, seededRandom } from './random.js';
@@ -75,38 +74,48 @@ export class HttpSandboxServer {
     await closed;
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+  // Callbacks rather than async/await: a request answered at once takes no promise or microtask hop
+  // (the handler may still return a promise: the Alipay-style sandbox signs asynchronously).
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const body = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
+      this.onBody(req, res, body);
+    });
+    // A request that breaks off has nobody to answer; its socket is gone.
+    req.on('error', () => req.socket.destroy());
+  }
+
+  private onBody(req: IncomingMessage, res: ServerResponse, body: string): void {
     const url = req.url ?? '/';
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
     if (req.method === 'GET' && path === ADMIN_LEDGER_PATH) {
-      return send(res, { status: 200, contentType: 'application/json', body: JSON.stringify(this.ledger.snapshot()) });
+      send(res, { status: 200, contentType: 'application/json', body: JSON.stringify(this.ledger.snapshot()) });
+      return;
     }
     const fault = drawRequestFault(this.faults, this.random);
     let wait = this.delay();
     if (this.faults.slowRate > 0 && this.random() < this.faults.slowRate) wait += this.faults.slowMs;
-    if (wait > 0) await sleep(wait);
+    if (wait > 0) setTimeout(() => this.answer(req, res, path, body, fault), wait);
+    else this.answer(req, res, path, body, fault);
+  }
+
+  private answer(req: IncomingMessage, res: ServerResponse, path: string, body: string, fault: RequestFault): void {
     if (fault === 'drop') {
       req.socket.destroy();
       return;
     }
-    const reply = await this.handler.handle(path, body, fault);
-    if (reply) send(res, reply);
-    // else: left unanswered on purpose; stop() destroys the socket.
+    const reply = this.handler.handle(path, body, fault);
+    if (reply instanceof Promise) reply.then((r) => sendIfAny(res, r));
+    else sendIfAny(res, reply);
   }
 }
 
-/** The request body as text; by events, not `for await` (an async iterator and a promise per chunk). */
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8')),
-    );
-    req.on('error', reject);
-  });
+/** Sends `reply`; null leaves the request unanswered on purpose (stop() destroys the socket). */
+function sendIfAny(res: ServerResponse, reply: Reply): void {
+  if (reply) send(res, reply);
 }
 
 function send(res: ServerResponse, reply: NonNullable<Reply>): void {

@@ -61,6 +61,8 @@ export const LEDGER_MAX_ORDERS = 100_000;
 
 export class Ledger {
   private readonly orders = new Map<string, LedgerOrder>();
+  /** Merchant and app ids repeat from order to order: one own copy of each. */
+  private readonly accountIds = new OwnCopies();
   private seq = 0;
   private idDay = Number.NaN;
   private idDayText = '';
@@ -171,10 +173,13 @@ export class Ledger {
   }
 
   private create(acct: Account, outTradeNo: string, kind: 'b2c' | 'c2b', amountFen: number, scenario?: PayScenario) {
+    const merchantId = this.accountIds.get(acct.merchantId);
+    const scope = acct.scope === undefined ? merchantId : this.accountIds.get(acct.scope);
+    const no = ownCopy(outTradeNo);
     const order: LedgerOrder = {
-      merchantId: ownCopy(acct.merchantId),
-      appId: ownCopy(acct.appId),
-      outTradeNo: ownCopy(outTradeNo),
+      merchantId,
+      appId: this.accountIds.get(acct.appId),
+      outTradeNo: no,
       kind,
       amountFen,
       state: 'created',
@@ -186,7 +191,8 @@ export class Ledger {
       createdAt: this.now(),
     };
     if (scenario) order.scenario = scenario;
-    this.orders.set(ownCopy(key(scopeOf(acct), outTradeNo)), order);
+    // Built from own copies, so the key holds no request body either.
+    this.orders.set(key(scope, no), order);
     if (this.orders.size > this.maxOrders) this.orders.delete(this.orders.keys().next().value!);
     return order;
   }
@@ -228,3 +234,20 @@ const key = (scope: string, outTradeNo: string) => `${scope}\u0000${outTradeNo}`
  */
 const ownCopy = (s: string): string => JSON.parse(JSON.stringify(s)) as string;
 const scopeOf = (acct: Account) => acct.scope ?? acct.merchantId;
+
+/** Own copies (see ownCopy) of strings that recur, each made once; bounded like the ledger. */
+class OwnCopies {
+  private readonly copies = new Map<string, string>();
+
+  get(s: string): string {
+    let copy = this.copies.get(s);
+    if (copy === undefined) {
+      if (this.copies.size >= OWN_COPIES_MAX) this.copies.clear();
+      copy = ownCopy(s);
+      this.copies.set(copy, copy);
+    }
+    return copy;
+  }
+}
+
+const OWN_COPIES_MAX = 10_000;

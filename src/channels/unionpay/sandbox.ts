@@ -20,7 +20,7 @@ import {
 import { walletForPaymentCode } from '../routing.js';
 import { SimulatedCustomer } from '../sandbox/customer.js';
 import { drawRequestFault, type Faults, NO_FAULTS, type RequestFault } from '../sandbox/faults.js';
-import { type Account, Ledger, type LedgerOrder } from '../sandbox/ledger.js';
+import { type Account, type CloseVerdict, Ledger, type LedgerOrder, type RefundVerdict } from '../sandbox/ledger.js';
 import { type Latency, latencySampler, seededRandom } from '../sandbox/random.js';
 import { TAG_ORDER_NO, TAG_REFUND_NO } from './messages.js';
 
@@ -34,7 +34,6 @@ export interface UnionPaySandboxOptions {
 }
 
 const codec = codecFor('cups-pos');
-const ECHOED = [3, 4, 11, 25, 41, 42, 49, 60] as const;
 
 /** Field 39 of a query by order state: 00 paid, 09 pending, 05 failed/closed. */
 const QUERY_CODE: Record<LedgerOrder['state'], string> = {
@@ -44,6 +43,23 @@ const QUERY_CODE: Record<LedgerOrder['state'], string> = {
   failed: '05',
   closed: '05',
   reversed: '05',
+};
+
+/** Field 39 by the ledger's verdict. */
+const PAY_CODE = { paid: '00', paying: '09', 'insufficient-funds': '51', 'system-error': '96' } as const;
+const CLOSE_CODE: Record<CloseVerdict['kind'], string> = {
+  closed: '00',
+  'already-closed': '00',
+  'order-paid': '12',
+  'not-found': '25',
+};
+const REFUND_CODE: Record<RefundVerdict['kind'], string> = {
+  refunded: '00',
+  duplicate: '00',
+  'not-found': '25',
+  'not-paid': '12',
+  exceeds: '64',
+  mismatch: '94',
 };
 
 export class UnionPaySandbox {
@@ -151,15 +167,25 @@ export class UnionPaySandbox {
   }
 
   private respond(req: IsoMessage, code: string, tags: [string, string][] = [], amountFen?: number): IsoMessage {
-    const fields: Record<number, string> = {};
-    for (const f of ECHOED) if (req.fields[f] !== undefined) fields[f] = req.fields[f];
-    fields[37] = String(++this.rrn).padStart(12, '0');
-    fields[39] = code;
-    if (amountFen !== undefined) fields[4] = String(amountFen).padStart(12, '0');
-    if (tags.length > 0) fields[59] = buildField59(tags);
-    fields[63] = 'CUP';
+    const f = req.fields;
+    // One literal in field order (the object is sized once); an absent field's undefined is skipped
+    // by the encoder, so the bytes are those of setting only the fields present.
+    const fields: Record<number, string | undefined> = {
+      3: f[3],
+      4: amountFen !== undefined ? String(amountFen).padStart(12, '0') : f[4],
+      11: f[11],
+      25: f[25],
+      37: String(++this.rrn).padStart(12, '0'),
+      39: code,
+      41: f[41],
+      42: f[42],
+      49: f[49],
+      59: tags.length > 0 ? buildField59(tags) : undefined,
+      60: f[60],
+      63: 'CUP',
+    };
     const mti = `${req.mti.slice(0, 2)}${Number(req.mti[2]) + 1}${req.mti[3]}`;
-    return { mti, fields };
+    return { mti, fields: fields as Record<number, string> };
   }
 
   private handle(req: IsoMessage): IsoMessage | null {
@@ -185,8 +211,7 @@ export class UnionPaySandbox {
       const v = this.ledger.pay(acct, no, amount, code);
       if (v.kind === 'no-answer') return null;
       if (v.kind === 'order-exists') return this.respond(req, '94', ids(v.order));
-      const rc = { paid: '00', paying: '09', 'insufficient-funds': '51', 'system-error': '96' }[v.kind];
-      return this.respond(req, rc, ids(v.order));
+      return this.respond(req, PAY_CODE[v.kind], ids(v.order));
     }
     if (req.mti === '0200' && req.fields[3] === '300000') {
       const order = this.ledger.query(acct.merchantId, no);
@@ -196,23 +221,14 @@ export class UnionPaySandbox {
     if (req.mti === '0400') {
       if (req.fields[39] === '06') {
         const v = this.ledger.close(acct.merchantId, no);
-        const rc = { closed: '00', 'already-closed': '00', 'order-paid': '12', 'not-found': '25' }[v.kind];
-        return this.respond(req, rc);
+        return this.respond(req, CLOSE_CODE[v.kind]);
       }
       const v = this.ledger.cancel(acct, no);
       return this.respond(req, '00', ids(v.order));
     }
     if (req.mti === '0220') {
       const v = this.ledger.refund(acct.merchantId, no, tags.get(TAG_REFUND_NO) ?? '', amount);
-      const rc = {
-        refunded: '00',
-        duplicate: '00',
-        'not-found': '25',
-        'not-paid': '12',
-        exceeds: '64',
-        mismatch: '94',
-      }[v.kind];
-      return this.respond(req, rc);
+      return this.respond(req, REFUND_CODE[v.kind]);
     }
     return this.respond(req, '40');
   }
