@@ -140,7 +140,10 @@ t.test('sign-on, echoes and a sale move transactions, latency, frames, bytes, cr
 
   // Store: terminal lookups and session keys went to Redis, timed per operation.
   t.ok(delta(before, after, 'boxfep_store_command_seconds_count', { backend: 'redis' }) >= 5, 'store timed');
-  t.ok(delta(before, after, 'boxfep_store_command_seconds_count', { op: 'getTerminal' }) >= 5, 'getTerminal');
+  t.ok(
+    delta(before, after, 'boxfep_store_command_seconds_count', { op: 'getTerminalContext' }) >= 5,
+    'getTerminalContext',
+  );
   t.equal(delta(before, after, 'boxfep_store_errors_total'), 0, 'no store errors');
 
   t.equal(after.sum('boxfep_server_in_flight_requests'), 0, 'nothing in flight');
