@@ -42,8 +42,14 @@ const requestOf = (o: Order): RequestKey => ({ tid: o.tid, mid: o.mid, batch: o.
 
 export interface ResolverOptions {
   tickMs?: number;
-  /** Orders looked at per pass. */
+  /** Orders listed at a time; a pass keeps listing while batches come back full. */
   batch?: number;
+  /**
+   * A pass stops listing more due orders after this long (default 4 × tickMs), so a backlog is
+   * worked in bounded slices — but all of it when it is small: one batch per tick would cap the
+   * resolver at `batch` orders a second (C2B orders polled every 15 s are due at the precreate rate).
+   */
+  passBudgetMs?: number;
   /** How long a claim outlives its holder: the takeover time after a node dies. Default 10 s. */
   leaseMs?: number;
 }
@@ -55,6 +61,7 @@ export class Resolver {
   private readonly tickMs: number;
   private readonly batch: number;
   private readonly leaseMs: number;
+  private readonly passBudgetMs: number;
 
   constructor(
     private readonly deps: FlowDeps,
@@ -63,6 +70,7 @@ export class Resolver {
     this.tickMs = opts.tickMs ?? 1_000;
     this.batch = opts.batch ?? 50;
     this.leaseMs = opts.leaseMs ?? 10_000;
+    this.passBudgetMs = opts.passBudgetMs ?? 4 * this.tickMs;
   }
 
   start(): void {
@@ -111,11 +119,23 @@ export class Resolver {
         Math.max(50, Math.floor(ttl / 3)),
       );
       heartbeat.unref();
-      const due = await store.listRecoverable(Date.now(), this.batch);
-      recoveryDue.set(due.length);
-      for (let i = 0; i < due.length && !lost; i += 8) {
-        await Promise.all(due.slice(i, i + 8).map((o) => this.resolveSafely(o)));
+      const started = Date.now();
+      const worked = new Set<string>();
+      let seen = 0;
+      for (;;) {
+        const listed = await store.listRecoverable(Date.now(), this.batch);
+        // An order this pass already worked and that is due again (a failed check retried soon)
+        // waits for the next pass; a batch of nothing new ends this one.
+        const due = listed.filter((o) => !worked.has(`${o.mid}|${o.rrn}`));
+        for (const o of due) worked.add(`${o.mid}|${o.rrn}`);
+        seen += due.length;
+        for (let i = 0; i < due.length && !lost; i += 8) {
+          await Promise.all(due.slice(i, i + 8).map((o) => this.resolveSafely(o)));
+        }
+        if (lost || due.length === 0 || listed.length < this.batch) break;
+        if (Date.now() - started >= this.passBudgetMs) break;
       }
+      recoveryDue.set(seen);
       recoveryRuns.inc({ result: lost ? 'lease-lost' : 'ran' });
       recoveryLastRun.setToCurrentTime();
     } catch (err) {

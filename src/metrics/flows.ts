@@ -83,7 +83,7 @@ export const recoveryRuns = new Counter({
 
 export const recoveryDue = new Gauge({
   name: `${PREFIX}flows_recovery_due_orders`,
-  help: 'Orders due for recovery found by the last pass (capped at the pass batch, 50): the backlog.',
+  help: 'Orders due for recovery that the last pass found: all due orders, unless its time budget ran out first.',
   registers,
 });
 

@@ -6,6 +6,7 @@ import t from 'tap';
 import { saleRequest } from '../../src/box/messages.js';
 import { maskPaymentCode } from '../../src/log/mask.js';
 import { c2bResults } from '../../src/metrics/flows.js';
+import { Resolver } from '../../src/flows/recovery.js';
 import { eventually, MID, startRig, wxCode } from '../flows/rig.js';
 
 const counted = async (source: string, state: string) =>
@@ -61,3 +62,36 @@ for (const backend of ['memory', 'redis'] as const) {
     t.equal(again.rc, '94', 'the same key with other content is refused');
   });
 }
+
+t.test('one resolver pass works every due order, not one batch of them', async (t) => {
+  // The app's own resolver stays out of the way (first tick in a minute); this one lists 5 at a time.
+  const rig = await startRig('memory', { recoveryTickMs: 60_000 });
+  t.teardown(() => rig.stop());
+  const box = await rig.box();
+  const longAgo = Date.now() - 120_000;
+  const rrns: string[] = [];
+  for (let i = 0; i < 23; i++) {
+    const code = wxCode(String(i).padStart(2, '0'));
+    const begun = await rig.store.beginPayment({
+      request: { tid: box.tid, mid: MID, batch: box.batch, stan: String(5000 + i).padStart(6, '0'), mti: '0200' },
+      fingerprint: `crashed-${i}`,
+      kind: 'sale',
+      amountFen: 100 + i,
+      wallet: 'WX',
+      paymentCodeMasked: maskPaymentCode(code),
+      now: longAgo,
+    });
+    if (begun.status !== 'started') throw new Error(begun.status);
+    await rig.store.scheduleCheck(begun.order, Date.now());
+    rrns.push(begun.order.rrn);
+  }
+  const resolver = new Resolver(rig.app.flows, { batch: 5, tickMs: 60_000, passBudgetMs: 30_000 });
+  await resolver.tick();
+  await resolver.stop();
+  const states = await Promise.all(rrns.map(async (rrn) => (await rig.store.getOrder(MID, rrn))?.state));
+  t.same(
+    states.filter((s) => s === 'paying'),
+    [],
+    `all 23 due orders worked in one pass of 5-order batches: ${[...new Set(states)].join(', ')}`,
+  );
+});
