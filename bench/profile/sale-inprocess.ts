@@ -1,0 +1,86 @@
+// A sale's cost with nothing between the parties: boxes, boxfep and the wallet sandbox in one process,
+// a closed loop of sales, and a CPU profile or an allocation profile of the measured window. The
+// sampling heap profile counts objects already collected, so it shows bytes *allocated* per sale, not
+// what survived. Frames under src/box and */sandbox* are the box and the wallet, the rest boxfep.
+//
+//   node dist/bench/profile/sale-inprocess.js [UP|WX|AL] [cpu|heap|none] [seconds] [outDir]
+//
+// Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
+// .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { join } from 'node:path';
+import { alCode, startRig, upCode, wxCode } from '../../test/flows/rig.js';
+
+const BOXES = 20;
+const WARMUP_MS = 2_000;
+
+type Wallet = 'UP' | 'WX' | 'AL';
+const CODES: Record<Wallet, (last2: string) => string> = { UP: upCode, WX: wxCode, AL: alCode };
+
+async function main(): Promise<void> {
+  const wallet = (process.argv[2] ?? 'UP') as Wallet;
+  const mode = process.argv[3] ?? 'cpu';
+  const seconds = Number(process.argv[4] ?? 5);
+  const outDir = process.argv[5] ?? 'bench-results/profile';
+  if (!(wallet in CODES) || !['cpu', 'heap', 'none'].includes(mode) || !(seconds > 0 && seconds <= 120)) {
+    console.error('usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|none] [seconds ≤ 120] [outDir]');
+    process.exit(2);
+  }
+  const rig = await startRig('memory', { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
+  try {
+    const boxes = await Promise.all(Array.from({ length: BOXES }, () => rig.box()));
+    let sales = 0;
+    let until = 0;
+    // Approving test codes (last two digits 00–79); every reply must be 00 or the run stops.
+    const loop = async (box: (typeof boxes)[number]) => {
+      while (performance.now() < until) {
+        const reply = await box.sale(100 + (sales % 1000), CODES[wallet](String(sales % 80).padStart(2, '0')));
+        if (reply.rc !== '00') throw new Error(`sale answered ${reply.rc}`);
+        sales++;
+      }
+    };
+    until = performance.now() + WARMUP_MS;
+    await Promise.all(boxes.map(loop));
+
+    const session = new Session();
+    session.connect();
+    if (mode === 'heap') {
+      await session.post('HeapProfiler.startSampling', {
+        samplingInterval: 4096,
+        includeObjectsCollectedByMajorGC: true,
+        includeObjectsCollectedByMinorGC: true,
+      });
+    } else if (mode === 'cpu') {
+      await session.post('Profiler.enable');
+      await session.post('Profiler.setSamplingInterval', { interval: 200 });
+      await session.post('Profiler.start');
+    }
+    sales = 0;
+    const cpu0 = process.cpuUsage();
+    until = performance.now() + seconds * 1000;
+    await Promise.all(boxes.map(loop));
+    const cpu = process.cpuUsage(cpu0);
+    mkdirSync(outDir, { recursive: true });
+    let written = '';
+    if (mode === 'heap') {
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      written = join(outDir, `${wallet}.heapprofile`);
+      writeFileSync(written, JSON.stringify(profile));
+    } else if (mode === 'cpu') {
+      const { profile } = await session.post('Profiler.stop');
+      written = join(outDir, `${wallet}.cpuprofile`);
+      writeFileSync(written, JSON.stringify(profile));
+    }
+    session.disconnect();
+    const perSale = (cpu.user + cpu.system) / sales;
+    console.log(
+      `${wallet}: ${sales} sales in ${seconds} s (${Math.round(sales / seconds)}/s), ` +
+        `${perSale.toFixed(1)} µs CPU per sale for boxes + boxfep + sandbox${written ? `; wrote ${written}` : ''}`,
+    );
+  } finally {
+    await rig.stop();
+  }
+}
+
+await main();
