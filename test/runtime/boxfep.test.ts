@@ -4,9 +4,9 @@
 // everything so the process can exit.
 import t from 'tap';
 import { saleRequest } from '../../src/box/messages.js';
+import { Resolver } from '../../src/flows/recovery.js';
 import { maskPaymentCode } from '../../src/log/mask.js';
 import { c2bResults } from '../../src/metrics/flows.js';
-import { Resolver } from '../../src/flows/recovery.js';
 import { eventually, MID, startRig, wxCode } from '../flows/rig.js';
 
 const counted = async (source: string, state: string) =>
