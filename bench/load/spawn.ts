@@ -3,7 +3,7 @@
 // port accepts. Its log goes to a file; its CPU time and RSS are sampled from /proc during the run.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, createWriteStream, openSync, readFileSync } from 'node:fs';
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -196,21 +196,29 @@ export async function spawnSandbox(
       reject(new SpawnError(`boxfep sandbox printed no endpoints within ${readyTimeoutMs} ms; see ${logFile}`));
     }, readyTimeoutMs);
     child.stdout!.setEncoding('utf8');
-    child.stdout!.on('data', (chunk: string) => {
+    const onData = (chunk: string) => {
       buf += chunk;
-      const nl = buf.indexOf('\n');
-      if (nl >= 0) {
-        clearTimeout(timer);
-        resolve(buf.slice(0, nl));
+      // Node flags such as --trace-gc print to stdout too: the endpoints are the first JSON line.
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const candidate = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        if (candidate.startsWith('{')) {
+          clearTimeout(timer);
+          child.stdout!.off('data', onData);
+          resolve(candidate);
+          return;
+        }
+        appendFileSync(logFile, `${candidate}\n`);
       }
-    });
+    };
+    child.stdout!.on('data', onData);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new SpawnError(`boxfep sandbox exited (${code}) before printing endpoints; see ${logFile}`));
     });
   });
-  // Keep draining stdout so the sandbox never blocks on a full pipe.
-  child.stdout!.resume();
+  // Keep draining stdout into the log (GC traces and the like) so the sandbox never blocks on a full pipe.
+  child.stdout!.pipe(createWriteStream(logFile, { flags: 'a' }));
   let endpoints: SpawnedSandbox['endpoints'];
   try {
     endpoints = JSON.parse(line) as SpawnedSandbox['endpoints'];

@@ -100,11 +100,15 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
     'echo=1,sale=1',
     '--wallets',
     'WX',
+    // A node flag that writes to the sandbox's stdout before its endpoints line.
+    '--sandbox-node-arg=--trace-gc',
     '--out',
     out,
   ]);
   const { report } = await runBench(o, quiet);
   t.equal(report.target.kind, 'spawn');
+  t.match(readFileSync(join(out, 'sandbox.log'), 'utf8'), /Scavenge|Mark-Compact/, 'GC traces kept in the sandbox log');
+  t.ok(report.cpuBudget && report.cpuBudget.usPerTx.sandbox > 0, 'the sandbox is in the machine budget');
   t.equal(report.target.sandboxes, 'process', 'the wallet sandboxes ran as their own process');
   t.type(report.target.sandboxPid, 'number');
   t.not(report.target.sandboxPid, report.target.pid);
