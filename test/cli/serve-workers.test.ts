@@ -15,6 +15,7 @@ import t from 'tap';
 import { Box } from '../../src/box/box.js';
 import { saleRequest } from '../../src/box/messages.js';
 import { cliPath } from '../helpers/paths.js';
+import { deleteRedisKeys } from '../helpers/redis.js';
 
 const LMK_HEX = '0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210';
 const TMK = '0123456789ABCDEFFEDCBA9876543210';
@@ -82,12 +83,7 @@ const redis = new Redis('redis://127.0.0.1:6379', { lazyConnect: true });
 t.teardown(async () => {
   for (const b of boxes) b.close();
   if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    if (keys.length > 0) await redis.del(...keys);
-    cursor = next;
-  } while (cursor !== '0');
+  await deleteRedisKeys(prefix, redis);
   redis.disconnect();
   rmSync(dir, { recursive: true, force: true });
 });

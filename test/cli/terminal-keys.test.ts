@@ -5,7 +5,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
 import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
@@ -22,6 +21,7 @@ import { provisionTerminals } from '../../src/terminals/provisioning.js';
 import { revokeAllWorkingKeys, revokeWorkingKeys } from '../../src/terminals/resign.js';
 import type { TerminalRecord } from '../../src/terminals/types.js';
 import { cliPath } from '../helpers/paths.js';
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis.js';
 
 const exec = promisify(execFile);
 const OLD_LMK = '11'.repeat(32);
@@ -220,20 +220,11 @@ t.test('operator mistakes in the key commands are one line and exit 2', async (t
 
 // ---- Redis: the same code in process, under a unique key prefix ---------------------------------
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `bfkeys-${randomBytes(4).toString('hex')}:`;
 const hex = (h: string) => Buffer.from(h, 'hex');
 
 t.teardown(async () => {
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await admin.del(...keys);
-  } while (cursor !== '0');
-  await admin.quit();
+  await deleteRedisKeys(prefix);
 });
 
 // A MACed route: `00` proves the request's MAC verified under the working keys.

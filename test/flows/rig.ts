@@ -2,17 +2,18 @@
 // deadlines and intervals, one provisioned terminal, and box emulators that sign on to it. The store
 // is the memory one or the real Redis at 127.0.0.1:6379 under a key prefix unique to the run.
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { Box } from '../../src/box/box.js';
-import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
+import type { ServeConfig } from '../../src/config/serve-config.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { type Boxfep, type BoxfepOptions, startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore, type Store } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
 import type { MerchantLimits } from '../../src/terminals/types.js';
 
-export const TEST_LMK = Buffer.from('0123456789ABCDEFFEDCBA98765432100123456789ABCDEFFEDCBA9876543210', 'hex');
-export const TMK = '0123456789ABCDEFFEDCBA9876543210';
+import { loopbackConfig, TEST_LMK, TMK } from '../helpers/loopback.js';
+import { deleteRedisKeys } from '../helpers/redis.js';
+
+export { TEST_LMK, TMK };
 export const MID = '898000000000001';
 
 export type Backend = 'memory' | 'redis';
@@ -47,19 +48,14 @@ export async function startRig(backend: Backend, opts: RigOptions = {}): Promise
       ? createStore('memory', { recoveryDelayMs: 2_000 })
       : createStore('redis://127.0.0.1:6379', { keyPrefix: prefix, recoveryDelayMs: 2_000 });
   const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
-  const config: ServeConfig = {
-    ...DEFAULTS,
-    host: '127.0.0.1',
-    boxPort: 0,
-    notifyPort: 0,
-    crypto: 'inline',
+  const config = loopbackConfig({
     payDeadlineMs: 800,
     queryIntervalMs: 60,
     walletTimeoutMs: 300,
     c2bExpiryMs: 60_000,
     drainMs: 1_000,
     ...opts.config,
-  };
+  });
   const app = await startBoxfep(config, {
     store,
     crypto,
@@ -100,24 +96,9 @@ export async function startRig(backend: Backend, opts: RigOptions = {}): Promise
     async stop() {
       for (const b of boxes) b.close();
       await app.stop();
-      if (backend === 'redis') await deleteByPrefix(prefix);
+      if (backend === 'redis') await deleteRedisKeys(prefix);
     },
   };
-}
-
-async function deleteByPrefix(prefix: string): Promise<void> {
-  const admin = new Redis({ host: '127.0.0.1', port: 6379, maxRetriesPerRequest: 1 });
-  try {
-    let cursor = '0';
-    for (let i = 0; i < 10_000; i++) {
-      const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      if (keys.length > 0) await admin.del(...keys);
-      cursor = next;
-      if (cursor === '0') break;
-    }
-  } finally {
-    admin.disconnect();
-  }
 }
 
 /** Polls `check` every 20 ms until it is truthy or `ms` pass. */

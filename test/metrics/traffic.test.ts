@@ -4,16 +4,15 @@
 // readiness series tell the truth, including "not ready while draining".
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { Redis } from 'ioredis';
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
 import * as msg from '../../src/box/messages.js';
 import { LATENCY_BUCKETS } from '../../src/metrics/server.js';
 import { createStore } from '../../src/store/store.js';
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis.js';
 import { MID, type ObservedFep, sessionTerminal, startObservedFep, TMK } from './helpers/fep.js';
 import { get, type Scrape, scrape } from './helpers/scrape.js';
 
-const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `bfobs-${randomBytes(4).toString('hex')}:`;
 const TID = '20000001';
 
@@ -39,15 +38,7 @@ t.before(async () => {
 
 t.teardown(async () => {
   await fep?.stop();
-  const admin = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await admin.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length) await admin.del(...keys);
-  } while (cursor !== '0');
-  await admin.quit();
+  await deleteRedisKeys(prefix);
 });
 
 /** after − before for one metric (summed over series matching `labels`). */

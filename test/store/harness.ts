@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createStore, type Store, type StoreOptions } from '../../src/store/store.js';
 import { freePort } from '../helpers/ports.js';
+import { deleteRedisKeys, REDIS_URL } from '../helpers/redis.js';
 
 export { freePort };
 
@@ -38,7 +39,7 @@ export function memoryHarness(): StoreHarness {
   };
 }
 
-export const REDIS_URL = 'redis://127.0.0.1:6379';
+export { REDIS_URL };
 
 export function redisHarness(url = REDIS_URL, name = 'redis', adminPort = 6379): StoreHarness {
   const stores: Store[] = [];
@@ -58,22 +59,11 @@ export function redisHarness(url = REDIS_URL, name = 'redis', adminPort = 6379):
     },
     async cleanup() {
       await Promise.all(stores.map((s) => s.close()));
-      for (const prefix of prefixes) await deleteByPrefix(admin, prefix);
+      for (const prefix of prefixes) await deleteRedisKeys(prefix, admin);
       admin.disconnect();
     },
   };
   return h;
-}
-
-async function deleteByPrefix(admin: Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  for (let i = 0; i < 10_000; i++) {
-    const [next, keys] = await admin.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    // One DEL per key: on a cluster node keys of several slots cannot share one DEL.
-    await Promise.all(keys.map((k) => admin.del(k)));
-    cursor = next;
-    if (cursor === '0') return;
-  }
 }
 
 export interface RedisProcess {
