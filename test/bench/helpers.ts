@@ -5,11 +5,11 @@
 import { type EchoServer, startEchoServer } from '../../bench/load/echo-server.js';
 import type { FleetTerminal } from '../../bench/load/fleet.js';
 import type { RunSpec } from '../../bench/load/generator.js';
-import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore } from '../../src/store/store.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
+import { loopbackConfig } from '../helpers/loopback.js';
 
 const LMK = Buffer.from('00112233445566778899AABBCCDDEEFF00112233445566778899AABBCCDDEEFF', 'hex');
 
@@ -26,14 +26,7 @@ export async function startInProcessBoxfep(fleet: readonly FleetTerminal[]): Pro
     crypto,
     fleet.map((f) => ({ tid: f.tid, mid: f.mid, tmk: f.tmk })),
   );
-  const config: ServeConfig = {
-    ...DEFAULTS,
-    host: '127.0.0.1',
-    boxPort: 0,
-    notifyPort: 0,
-    crypto: 'inline',
-    drainMs: 1_000,
-  };
+  const config = loopbackConfig({ drainMs: 1_000 });
   const app = await startBoxfep(config, {
     store,
     crypto,
