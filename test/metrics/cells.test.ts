@@ -5,6 +5,17 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import t from 'tap';
 import { CounterCells, HistogramCells } from '../../src/metrics/cells.js';
 
+/** The exposition lines of the directly counted metric and of the one counted in cells, names cut off. */
+async function exposition(registry: Registry, directName: string, cellsName: string) {
+  const text = await registry.metrics();
+  const lines = (prefix: string) =>
+    text
+      .split('\n')
+      .filter((l) => l.startsWith(prefix))
+      .map((l) => l.slice(prefix.length));
+  return { direct: lines(directName), cells: lines(cellsName) };
+}
+
 function pair(labelNames: string[]) {
   const registry = new Registry();
   const direct = new Counter({ name: 'direct_total', help: 'h', labelNames, registers: [registry] });
@@ -19,15 +30,7 @@ function pair(labelNames: string[]) {
     },
   });
   cells = new CounterCells(viaCells, ...(labelNames as [string, string]));
-  const read = async () => {
-    const text = await registry.metrics();
-    const lines = (prefix: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith(prefix))
-        .map((l) => l.slice(prefix.length));
-    return { direct: lines('direct_total'), cells: lines('cells_total') };
-  };
+  const read = () => exposition(registry, 'direct_total', 'cells_total');
   return { direct, cells, read };
 }
 
@@ -88,15 +91,7 @@ function histogramPair() {
     },
   });
   cells = new HistogramCells(viaCells, 'type', BUCKETS);
-  const read = async () => {
-    const text = await registry.metrics();
-    const lines = (prefix: string) =>
-      text
-        .split('\n')
-        .filter((l) => l.startsWith(prefix))
-        .map((l) => l.slice(prefix.length));
-    return { direct: lines('direct_seconds'), cells: lines('cells_seconds') };
-  };
+  const read = () => exposition(registry, 'direct_seconds', 'cells_seconds');
   return { direct, viaCells, cells: cells as HistogramCells, read };
 }
 
