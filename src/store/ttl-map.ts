@@ -42,15 +42,17 @@ export class TtlMap<V> {
     return this.#shards[(h >>> 0) & this.#mask];
   }
 
-  get(key: string, now = Date.now()): V | undefined {
+  /** The live entry for `key`; an expired one is dropped on the way (lazy expiry). */
+  #live(key: string, now: number): Entry<V> | undefined {
     const m = this.#map(key);
     const e = m.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= now) {
-      m.delete(key);
-      return undefined;
-    }
-    return e.value;
+    if (e === undefined || e.expiresAt > now) return e;
+    m.delete(key);
+    return undefined;
+  }
+
+  get(key: string, now = Date.now()): V | undefined {
+    return this.#live(key, now)?.value;
   }
 
   has(key: string, now = Date.now()): boolean {
@@ -62,13 +64,8 @@ export class TtlMap<V> {
    * where a get and a set would take two (and a new entry).
    */
   touch(key: string, ttlMs: number, now = Date.now()): V | undefined {
-    const m = this.#map(key);
-    const e = m.get(key);
-    if (!e) return undefined;
-    if (e.expiresAt <= now) {
-      m.delete(key);
-      return undefined;
-    }
+    const e = this.#live(key, now);
+    if (e === undefined) return undefined;
     e.expiresAt = expiry(ttlMs, now);
     return e.value;
   }
