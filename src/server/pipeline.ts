@@ -182,10 +182,8 @@ export class RequestPipeline implements FrameHandler {
     const route = request.mti === '0630' ? undefined : dispatcher.resolve(request, f60);
     const type = request.mti === '0630' ? 'push-reply' : (route?.name ?? 'unsupported');
     if (tid === undefined) return { type, result: { rc: RC.FORMAT_ERROR } };
-    // Store calls are counted in flight inline rather than through `track`: one async frame and
-    // promise fewer per call on the hot path.
-    // The terminal, its working keys and its MAC-failure count come in one store call (one round
-    // trip on Redis).
+    // The terminal, its working keys and its MAC-failure count in one store call (one round trip on
+    // Redis), counted in flight inline rather than through `track`: one async frame fewer per request.
     this.storeInFlight++;
     let context: TerminalContext | undefined;
     try {
