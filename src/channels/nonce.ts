@@ -1,6 +1,7 @@
-// Random hex for the sandboxes' nonces and notification ids, cut from a pool filled 4 KiB at a time:
-// randomBytes(8).toString('hex') per reply costs a call into OpenSSL's generator and two
-// allocations, which profiled as ~7 % of the WeChat-style sandbox's CPU per request. Same source
+// Random hex for nonces (the WeChat-style connector's per request, the sandboxes' per reply) and
+// notification ids, cut from a pool filled 4 KiB at a time: randomBytes(n).toString('hex') per call
+// costs a call into OpenSSL's generator and two allocations, which profiled as ~7 % of the
+// WeChat-style sandbox's CPU per request. Same source
 // (the OS-seeded CSPRNG), same output: lower-case hex, each nonce from bytes no other nonce used.
 import { randomFillSync } from 'node:crypto';
 

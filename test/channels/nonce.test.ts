@@ -1,7 +1,7 @@
-// The sandboxes' pooled random hex: the right length, lower-case hex, never the same bytes twice
+// Pooled random hex (src/channels/nonce.ts): the right length, lower-case hex, never the same bytes twice
 // (across pool refills too).
 import t from 'tap';
-import { randomHex } from '../../src/channels/sandbox/nonce.js';
+import { randomHex } from '../../src/channels/nonce.js';
 
 t.test('randomHex gives 2 × n lower-case hex digits, fresh each call, across pool refills', async (t) => {
   const seen = new Set<string>();

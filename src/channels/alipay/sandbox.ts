@@ -2,12 +2,12 @@
 // over the `<method>_response` bytes out, the order state machine of src/channels/sandbox/ledger.ts,
 // test payment codes, C2B customers who pay and notify, latency and fault injection.
 import type { AddressInfo } from 'node:net';
+import { randomHex } from '../nonce.js';
 import { walletForPaymentCode } from '../routing.js';
 import { SimulatedCustomer } from '../sandbox/customer.js';
 import type { RequestFault } from '../sandbox/faults.js';
 import { type HttpSandboxOptions, HttpSandboxServer, type Reply } from '../sandbox/http-sandbox.js';
 import { type Account, Ledger, type LedgerOrder } from '../sandbox/ledger.js';
-import { randomHex } from '../sandbox/nonce.js';
 import { Notifier } from '../sandbox/notifier.js';
 import { chinaTime } from '../time.js';
 import { ALIPAY_METHODS, responseMember } from './connector.js';

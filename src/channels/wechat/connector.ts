@@ -1,6 +1,5 @@
 // WeChat-Pay-style connector (API v2 semantics): signed XML over keep-alive HTTP. micropay (B2C),
 // unifiedorder NATIVE (C2B → code_url), orderquery, reverse, closeorder, refund.
-import { randomBytes } from 'node:crypto';
 import { type Logger, silentLogger } from '../../log/logger.js';
 import { maskPaymentCode } from '../../log/mask.js';
 import { channelBadSignatures } from '../../metrics/channels.js';
@@ -18,6 +17,7 @@ import type {
 } from '../channel.js';
 import { CallGuard, type GuardOptions } from '../guard.js';
 import { type HttpPoolOptions, HttpTransport } from '../http-transport.js';
+import { randomHex } from '../nonce.js';
 import { interpret } from './codes.js';
 import { sign, verify } from './sign.js';
 import { buildXml, type Fields, parseXml } from './xml.js';
@@ -138,7 +138,7 @@ export class WechatConnector implements Channel {
       // A fresh nonce per attempt; the order number inside stays the same across retries.
       const request: Fields = {
         ...base,
-        nonce_str: randomBytes(16).toString('hex'),
+        nonce_str: randomHex(16),
         ...params,
         sign_type: 'HMAC-SHA256',
       };

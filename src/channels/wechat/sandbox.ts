@@ -3,12 +3,12 @@
 // C2B customers who pay and notify, latency and fault injection.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { randomHex } from '../nonce.js';
 import { walletForPaymentCode } from '../routing.js';
 import { SimulatedCustomer } from '../sandbox/customer.js';
 import type { RequestFault } from '../sandbox/faults.js';
 import { type HttpSandboxOptions, HttpSandboxServer, type Reply } from '../sandbox/http-sandbox.js';
 import { Ledger, type LedgerOrder } from '../sandbox/ledger.js';
-import { randomHex } from '../sandbox/nonce.js';
 import { Notifier } from '../sandbox/notifier.js';
 import { chinaTime } from '../time.js';
 import { WECHAT_PATHS } from './connector.js';
