@@ -1,4 +1,5 @@
 // The pure pieces of src/channels: breaker, limiter, routing, XML, signatures, amounts, latency.
+import { createHmac } from 'node:crypto';
 import t from 'tap';
 import { fenToYuan, rawMember, signContent, yuanToFen } from '../../src/channels/alipay/sign.js';
 import { CircuitBreaker } from '../../src/channels/breaker.js';
@@ -106,6 +107,45 @@ t.test('WeChat v2 signature: the public HMAC-SHA256 example', (t) => {
   t.ok(verify({ ...fields, sign: sign(fields, key) }, key));
   t.notOk(verify({ ...fields, body: 'tést', sign: sign(fields, key) }, key));
   t.notOk(verify(fields, key), 'missing sign');
+  t.end();
+});
+
+t.test('WeChat v2 signature: the one-shot HMAC equals createHmac for random fields and keys', (t) => {
+  // sign() computes HMAC-SHA256 from two hashes; the reference is node's createHmac over signString().
+  let seed = 7;
+  const rnd = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const alphabet = ['a', 'Z', '0', '9', '_', '=', '&', ' ', 'é', '中', '文', '\u{1F600}', ']]>', '<'];
+  const text = (max: number) => Array.from({ length: rnd(max) }, () => alphabet[rnd(alphabet.length)]).join('');
+  const keys = [
+    '192006250b4c09247ec02edce69f6a2d',
+    'k'.repeat(64),
+    'k'.repeat(65), // longer than a SHA-256 block: hashed first
+    'ключ-не-ASCII', // bytes ≥ 0x80: the createHmac path
+    '',
+  ];
+  for (let i = 0; i < 500; i++) {
+    const fields: Record<string, string> = {};
+    for (let n = rnd(14); n >= 0; n--) fields[`f${rnd(40)}_${text(3)}`] = text(40);
+    if (rnd(2)) fields.sign = 'ABC';
+    const key = keys[i % keys.length]!;
+    const expected = createHmac('sha256', key).update(signString(fields, key), 'utf8').digest('hex').toUpperCase();
+    if (sign(fields, key) !== expected) {
+      t.fail(`signature differs for ${JSON.stringify(fields)} under key #${i % keys.length}`);
+      break;
+    }
+    if (!verify({ ...fields, sign: expected }, key)) {
+      t.fail('a correct signature does not verify');
+      break;
+    }
+    if (verify({ ...fields, sign: expected.toLowerCase() }, key) || verify({ ...fields, sign: `${expected}0` }, key)) {
+      t.fail('a wrong signature verifies');
+      break;
+    }
+  }
+  t.pass('500 random documents');
   t.end();
 });
 
