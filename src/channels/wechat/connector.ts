@@ -72,19 +72,20 @@ export class WechatConnector implements Channel {
 
   pay(req: PayRequest): Promise<ChannelResult> {
     this.logger.debug({ outTradeNo: req.outTradeNo, code: maskPaymentCode(req.authCode) }, 'micropay');
-    return this.call('pay', req.account, {
+    const params: Fields = {
       body: req.subject,
       out_trade_no: req.outTradeNo,
       total_fee: String(req.amountFen),
       fee_type: 'CNY',
       spbill_create_ip: this.options.spbillCreateIp ?? '127.0.0.1',
       auth_code: req.authCode,
-      ...(req.terminalId ? { device_info: req.terminalId } : {}),
-    });
+    };
+    if (req.terminalId) params.device_info = req.terminalId;
+    return this.call('pay', req.account, params);
   }
 
   precreate(req: PrecreateRequest): Promise<ChannelResult> {
-    return this.call('precreate', req.account, {
+    const params: Fields = {
       body: req.subject,
       out_trade_no: req.outTradeNo,
       total_fee: String(req.amountFen),
@@ -93,8 +94,9 @@ export class WechatConnector implements Channel {
       notify_url: this.options.notifyUrl,
       trade_type: 'NATIVE',
       product_id: req.outTradeNo,
-      ...(req.terminalId ? { device_info: req.terminalId } : {}),
-    });
+    };
+    if (req.terminalId) params.device_info = req.terminalId;
+    return this.call('precreate', req.account, params);
   }
 
   query(req: QueryRequest): Promise<ChannelResult> {
@@ -132,34 +134,45 @@ export class WechatConnector implements Channel {
         walletMessage: 'no API key configured for this merchant',
       });
     }
-    const base: Fields = { appid: account.appId, mch_id: account.merchantId };
-    if (account.subMerchantId) base.sub_mch_id = account.subMerchantId;
     return this.guard.run(op, async (deadline) => {
-      // A fresh nonce per attempt; the order number inside stays the same across retries.
-      const request: Fields = {
-        ...base,
-        nonce_str: randomHex(16),
-        ...params,
-        sign_type: 'HMAC-SHA256',
-      };
-      request.sign = sign(request, creds.apiKey);
-      const body = buildXml(request);
+      const body = requestBody(account, params, creds.apiKey);
       const reply = await this.http.post(WECHAT_PATHS[op], body, 'text/xml; charset=utf-8', deadline);
       if (reply.status !== 200) {
         return { outcome: 'unknown', reason: 'system-error', walletCode: `HTTP_${reply.status}`, walletMessage: '' };
       }
-      let fields: Fields;
-      try {
-        fields = parseXml(reply.body);
-      } catch (err) {
-        return { outcome: 'unknown', reason: 'bad-response', walletCode: 'BAD_XML', walletMessage: String(err) };
-      }
-      // return_code FAIL replies carry no signature; everything else must verify before we act on it.
-      if (fields.return_code === 'SUCCESS' && !verify(fields, creds.apiKey)) {
-        channelBadSignatures.inc({ wallet: 'WX' });
-        return { outcome: 'unknown', reason: 'bad-signature', walletCode: 'BAD_SIGN', walletMessage: 'bad signature' };
-      }
-      return interpret(op, fields);
+      return replyResult(op, reply.body, creds.apiKey);
     });
   }
+}
+
+/**
+ * One attempt's signed XML: appid, mch_id, [sub_mch_id], a fresh nonce (the order number inside stays
+ * the same across retries), the operation's parameters, sign_type, sign — in that order. Assigned one
+ * by one: object spreads here (and a spread of a conditional `{ device_info }`) were ~3 % of a
+ * WeChat-style sale's samples and ~2 KB per request.
+ */
+export function requestBody(account: WalletAccount, params: Fields, apiKey: string): string {
+  const request: Fields = { appid: account.appId, mch_id: account.merchantId };
+  if (account.subMerchantId) request.sub_mch_id = account.subMerchantId;
+  request.nonce_str = randomHex(16);
+  for (const k in params) request[k] = params[k]!;
+  request.sign_type = 'HMAC-SHA256';
+  request.sign = sign(request, apiKey);
+  return buildXml(request);
+}
+
+/** What a 200 reply says: parsed, its signature checked, interpreted for `op`. */
+export function replyResult(op: ChannelOperation, body: string, apiKey: string): ChannelResult {
+  let fields: Fields;
+  try {
+    fields = parseXml(body);
+  } catch (err) {
+    return { outcome: 'unknown', reason: 'bad-response', walletCode: 'BAD_XML', walletMessage: String(err) };
+  }
+  // return_code FAIL replies carry no signature; everything else must verify before we act on it.
+  if (fields.return_code === 'SUCCESS' && !verify(fields, apiKey)) {
+    channelBadSignatures.inc({ wallet: 'WX' });
+    return { outcome: 'unknown', reason: 'bad-signature', walletCode: 'BAD_SIGN', walletMessage: 'bad signature' };
+  }
+  return interpret(op, fields);
 }

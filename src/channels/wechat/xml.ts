@@ -26,10 +26,13 @@ export function parseXml(text: string): Fields {
   const fields: Fields = {};
   let at = 0;
   while (at < body.length) {
-    SPACE.lastIndex = at;
-    SPACE.exec(body);
-    at = SPACE.lastIndex;
-    if (at >= body.length) break;
+    // Elements usually follow each other directly; `test` moves lastIndex without exec's match array.
+    if (body.charCodeAt(at) !== LT) {
+      SPACE.lastIndex = at;
+      SPACE.test(body);
+      at = SPACE.lastIndex;
+      if (at >= body.length) break;
+    }
     at = readElement(body, at, fields) ?? readElementByRegex(body, at, fields);
   }
   return fields;
