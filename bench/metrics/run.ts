@@ -62,6 +62,24 @@ const hcell = rate('histogram cell: latencyCells.of(type).observe(s)', N, (i) =>
   server.latencyCells.of(TYPES[i % 9]).observe((i % 100) / 1000),
 );
 console.log(`  histogram cell ×${(hcell / observe).toFixed(1)} the rate of histogram.observe({type}, s)`);
+const storeObserve = rate('2 labels: storeCommandSeconds.observe({op, backend}, s)', N, (i) =>
+  store.storeCommandSeconds.observe({ op: STORE_OPS[i % 6], backend: 'redis' }, (i % 100) / 100_000),
+);
+const storeCell = rate('2 labels: storeCommandCells.of2(op, backend).observe(s)', N, (i) =>
+  store.storeCommandCells.of2(STORE_OPS[i % 6], 'redis').observe((i % 100) / 100_000),
+);
+console.log(`  2-label histogram cell ×${(storeCell / storeObserve).toFixed(1)} the rate of observe({op, backend}, s)`);
+const wxLabels = { wallet: 'WX' };
+const gauge = rate('gauge channelInFlight.inc({wallet}) + dec({wallet})', N, () => {
+  channels.channelInFlight.inc(wxLabels);
+  channels.channelInFlight.dec(wxLabels);
+});
+const inFlightCell = channels.channelInFlightCells.of('WX');
+const gaugeCell = rate('gauge cell: inc() + dec()', N, () => {
+  inFlightCell.inc();
+  inFlightCell.dec();
+});
+console.log(`  gauge cell ×${(gaugeCell / gauge).toFixed(1)} the rate of inc + dec with labels`);
 console.log(
   `  counter ×${(inc / baseline).toFixed(2)}, histogram ×${(observe / baseline).toFixed(2)}, cached child ×${(child / baseline).toFixed(2)} of the baseline's rate`,
 );

@@ -4,7 +4,7 @@
 // of label values, found by plain Map lookups on the values; what the cells counted is added to the
 // prom-client counter by its `collect` hook, which prom-client runs before every read (/metrics,
 // the cluster aggregator, `get()`), so every read sees every increment made before it.
-import type { Counter, Histogram } from 'prom-client';
+import type { Counter, Gauge, Histogram } from 'prom-client';
 
 /** The running total for one set of label values. */
 export class CounterCell {
@@ -19,19 +19,28 @@ export class CounterCell {
 }
 
 /**
- * Cells of a counter labelled by one or two names, in `labelNames` order. Create the counter with
+ * Cells of a counter labelled by one or two names, in `labelNames` order (`of`, `of2`), or by any
+ * number (`cell`, for a caller that keeps the cell). Create the counter with
  * `collect() { cells.flush(); }`.
  */
 export class CounterCells {
   private readonly byFirst = new Map<string, CounterCell | Map<string, CounterCell>>();
   private readonly cells: CounterCell[] = [];
-  private readonly names: readonly [string] | readonly [string, string];
+  private readonly names: readonly string[];
 
   constructor(
     private readonly counter: Counter<string>,
-    ...labelNames: [string] | [string, string]
+    ...labelNames: string[]
   ) {
     this.names = labelNames;
+  }
+
+  /**
+   * A new cell for a whole label set, not looked up again: the caller keeps it (two cells of the same
+   * labels are added up when read). The series appears now, as with the first direct inc().
+   */
+  cell(labels: Record<string, string>): CounterCell {
+    return this.add(labels);
   }
 
   /** The cell of a one-label counter for `value`. */
@@ -146,11 +155,13 @@ export class HistogramCell {
    */
   private attach(): void {
     this.counts.fill(0);
-    const name = Object.keys(this.labels)[0];
-    const value = this.labels[name];
+    const names = Object.keys(this.labels);
     const find = () =>
       Object.values(this.histogram.hashMap).find(
-        (e) => e.labels?.[name] === value && Object.keys(e.labels).length === 1,
+        (e) =>
+          e.labels !== undefined &&
+          Object.keys(e.labels).length === names.length &&
+          names.every((n) => e.labels[n] === this.labels[n]),
       );
     let entry = find();
     if (entry === undefined) {
@@ -158,7 +169,8 @@ export class HistogramCell {
       entry = find();
     }
     if (entry === undefined || typeof entry.sum !== 'number' || typeof entry.bucketValues !== 'object') {
-      throw new Error(`histogram cell ${name}=${value}: prom-client's series record is not as expected`);
+      const which = names.map((n) => `${n}=${this.labels[n]}`).join(',');
+      throw new Error(`histogram cell ${which}: prom-client's series record is not as expected`);
     }
     this.entry = entry;
     this.map = this.histogram.hashMap;
@@ -166,26 +178,109 @@ export class HistogramCell {
 }
 
 /**
- * Cells of a histogram labelled by one name: the hot path skips prom-client's per-call label
- * validation, hashing and closure. This reaches into prom-client's series record (the one place
- * that does; its layout: labels, bucketValues by upper bound, sum, count); the record is created
- * by the public `zero(labels)`, and test/metrics/cells.test.ts compares the exposition with direct
- * observe() calls, so a prom-client change that breaks the layout fails there. Create the
- * histogram with `collect() { cells.flush(); }`.
+ * Cells of a histogram labelled by one or two names (in `labelNames` order): the hot path skips
+ * prom-client's per-call label validation, hashing and closure. This reaches into prom-client's
+ * series record (the one place that does; its layout: labels, bucketValues by upper bound, sum,
+ * count); the record is created by the public `zero(labels)`, and test/metrics/cells.test.ts compares
+ * the exposition with direct observe() calls, so a prom-client change that breaks the layout fails
+ * there. Create the histogram with `collect() { cells.flush(); }`.
  */
 export class HistogramCells {
-  private readonly byValue = new Map<string, HistogramCell>();
+  private readonly byFirst = new Map<string, HistogramCell | Map<string, HistogramCell>>();
+  private readonly cells: HistogramCell[] = [];
+  private readonly names: readonly [string] | readonly [string, string];
 
   constructor(
     private readonly histogram: Histogram<string>,
-    private readonly labelName: string,
+    labelNames: string | readonly [string] | readonly [string, string],
     private readonly bounds: readonly number[],
+  ) {
+    this.names = typeof labelNames === 'string' ? [labelNames] : labelNames;
+  }
+
+  /** The cell of a one-label histogram for `value`. */
+  of(value: string): HistogramCell {
+    let cell = this.byFirst.get(value) as HistogramCell | undefined;
+    if (cell === undefined) {
+      cell = this.add({ [this.names[0]]: value });
+      this.byFirst.set(value, cell);
+    }
+    return cell;
+  }
+
+  /** The cell of a two-label histogram for `first`, `second`. */
+  of2(first: string, second: string): HistogramCell {
+    let inner = this.byFirst.get(first) as Map<string, HistogramCell> | undefined;
+    if (inner === undefined) {
+      inner = new Map();
+      this.byFirst.set(first, inner);
+    }
+    let cell = inner.get(second);
+    if (cell === undefined) {
+      cell = this.add({ [this.names[0]]: first, [this.names[1] as string]: second });
+      inner.set(second, cell);
+    }
+    return cell;
+  }
+
+  flush(): void {
+    for (const cell of this.cells) cell.flush();
+  }
+
+  private add(labels: Record<string, string>): HistogramCell {
+    const cell = new HistogramCell(labels, this.histogram as HistogramInternals, this.bounds);
+    this.cells.push(cell);
+    return cell;
+  }
+}
+
+/**
+ * A gauge series moved up and down on the hot path (calls in flight): the net change since the last
+ * read, added to the gauge by its `collect` hook. As with direct inc()/dec(), a series appears once
+ * it was first moved, and a move since the last read recreates it after a reset even when the net
+ * change is zero. Create the gauge with `collect() { cell.flush(); … }` for each cell.
+ */
+export class GaugeCell {
+  private pending = 0;
+  private moved = false;
+
+  constructor(
+    private readonly gauge: Gauge<string>,
+    readonly labels: Record<string, string>,
   ) {}
 
-  of(value: string): HistogramCell {
+  inc(): void {
+    this.pending++;
+    this.moved = true;
+  }
+
+  dec(): void {
+    this.pending--;
+    this.moved = true;
+  }
+
+  flush(): void {
+    if (!this.moved) return;
+    const n = this.pending;
+    this.pending = 0;
+    this.moved = false;
+    this.gauge.inc(this.labels, n);
+  }
+}
+
+/** Gauge cells by one label's value; made on first use. */
+export class GaugeCells {
+  private readonly byValue = new Map<string, GaugeCell>();
+
+  constructor(
+    private readonly gauge: Gauge<string>,
+    private readonly labelName: string,
+  ) {}
+
+  of(value: string): GaugeCell {
     let cell = this.byValue.get(value);
     if (cell === undefined) {
-      cell = new HistogramCell({ [this.labelName]: value }, this.histogram as HistogramInternals, this.bounds);
+      cell = new GaugeCell(this.gauge, { [this.labelName]: value });
       this.byValue.set(value, cell);
     }
     return cell;

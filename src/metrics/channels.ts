@@ -1,24 +1,40 @@
 // Wallet channel metrics. Labels: wallet (WX/AL/UP), op (pay, query…), outcome, reason — all from
 // small closed sets; never an order number or terminal id.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import { CounterCells, GaugeCells, HistogramCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
+
+// The per-call series (attempt latency, outcome, calls in flight) are counted in cells (./cells.ts)
+// and handed to prom-client when read: a wallet call does no label hashing.
+
+const CALL_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export const channelCallSeconds = new Histogram({
   name: `${PREFIX}channels_call_seconds`,
   help: 'Latency of one wallet call attempt, by wallet and operation',
   labelNames: ['wallet', 'op'] as const,
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  buckets: CALL_BUCKETS,
   registers,
+  collect() {
+    channelCallCells.flush();
+  },
 });
+/** channelCallSeconds by wallet and op: `channelCallCells.of2(wallet, op).observe(s)`. */
+export const channelCallCells = new HistogramCells(channelCallSeconds, ['wallet', 'op'], CALL_BUCKETS);
 
 export const channelOutcomes = new Counter({
   name: `${PREFIX}channels_outcomes_total`,
   help: 'Final outcome of wallet calls (after retries), by wallet, operation and outcome',
   labelNames: ['wallet', 'op', 'outcome'] as const,
   registers,
+  collect() {
+    channelOutcomeCells.flush();
+  },
 });
+/** channelOutcomes: `channelOutcomeCells.cell({ wallet, op, outcome })`, kept by the caller. */
+export const channelOutcomeCells = new CounterCells(channelOutcomes, 'wallet', 'op', 'outcome');
 
 export const channelRetries = new Counter({
   name: `${PREFIX}channels_retries_total`,
@@ -48,7 +64,12 @@ export const channelInFlight = new Gauge({
   help: 'Wallet calls in flight',
   labelNames: ['wallet'] as const,
   registers,
+  collect() {
+    channelInFlightCells.flush();
+  },
 });
+/** channelInFlight by wallet: `channelInFlightCells.of(wallet).inc()` / `.dec()`. */
+export const channelInFlightCells = new GaugeCells(channelInFlight, 'wallet');
 
 export const channelQueued = new Gauge({
   name: `${PREFIX}channels_queued`,

@@ -1,14 +1,25 @@
 // State-layer metrics: how long each store operation takes and how often it fails, by kind.
 import { Counter, Histogram } from 'prom-client';
+import { HistogramCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
+
+const COMMAND_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1];
 
 export const storeCommandSeconds = new Histogram({
   name: `${PREFIX}store_command_seconds`,
   help: 'Latency of store operations (one Redis round trip each on the hot path), by operation and backend.',
   labelNames: ['op', 'backend'] as const,
-  buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+  buckets: COMMAND_BUCKETS,
   registers: [registry],
+  collect() {
+    storeCommandCells.flush();
+  },
 });
+/**
+ * storeCommandSeconds in cells (./cells.ts), read as if observed directly: a store command does no
+ * label hashing. `storeCommandCells.of2(op, backend).observe(s)`.
+ */
+export const storeCommandCells = new HistogramCells(storeCommandSeconds, ['op', 'backend'], COMMAND_BUCKETS);
 
 export const storeErrorsTotal = new Counter({
   name: `${PREFIX}store_errors_total`,

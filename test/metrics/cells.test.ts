@@ -1,9 +1,9 @@
 // Counter cells (src/metrics/cells.ts): whatever is counted in cells reads exactly as if each
 // increment had gone to prom-client directly, at every read.
 import fc from 'fast-check';
-import { Counter, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import t from 'tap';
-import { CounterCells, HistogramCells } from '../../src/metrics/cells.js';
+import { CounterCells, GaugeCells, HistogramCells } from '../../src/metrics/cells.js';
 
 /** The exposition lines of the directly counted metric and of the one counted in cells, names cut off. */
 async function exposition(registry: Registry, directName: string, cellsName: string) {
@@ -144,4 +144,145 @@ t.test('histogram cells after a reset, and with a series observed directly first
   direct.observe({ type: 'echo' }, 0.5);
   const r = await read();
   t.same(r.cells, r.direct, 'a reset histogram starts the series again');
+});
+
+t.test('two-label histogram cells (store commands, wallet calls) expose what direct observe() calls do', async (t) => {
+  const registry = new Registry();
+  const labelNames = ['op', 'backend'];
+  const direct = new Histogram({
+    name: 'direct_seconds',
+    help: 'h',
+    labelNames,
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  let cells: HistogramCells | undefined;
+  const viaCells = new Histogram({
+    name: 'cells_seconds',
+    help: 'h',
+    labelNames,
+    buckets: BUCKETS,
+    registers: [registry],
+    collect() {
+      cells?.flush();
+    },
+  });
+  cells = new HistogramCells(viaCells, ['op', 'backend'], BUCKETS);
+  const read = () => exposition(registry, 'direct_seconds', 'cells_seconds');
+  // Two series that share a first value and two that share a second: each cell finds its own record.
+  const series: [string, string][] = [
+    ['transition', 'redis'],
+    ['transition', 'memory'],
+    ['claimRequest', 'redis'],
+    ['claimRequest', 'memory'],
+  ];
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.tuple(fc.constantFrom(...series), fc.double({ min: 0, max: 100, noNaN: true })), { maxLength: 60 }),
+      async (observations) => {
+        for (const [[op, backend], v] of observations) {
+          direct.observe({ op, backend }, v);
+          cells!.of2(op, backend).observe(v);
+        }
+        const now = await read();
+        return JSON.stringify(now.cells) === JSON.stringify(now.direct);
+      },
+    ),
+    { numRuns: 40 },
+  );
+  const r = await read();
+  t.same(r.cells, r.direct);
+  t.ok(r.cells.some((l) => l.startsWith('_count{op="claimRequest",backend="memory"}')));
+  t.equal(cells.of2('transition', 'redis'), cells.of2('transition', 'redis'), 'one cell per label values');
+  viaCells.reset();
+  direct.reset();
+  cells.of2('claimRequest', 'redis').observe(0.002);
+  direct.observe({ op: 'claimRequest', backend: 'redis' }, 0.002);
+  const after = await read();
+  t.same(after.cells, after.direct, 'after a reset');
+});
+
+t.test('counter cells for a whole label set (three labels), kept by the caller', async (t) => {
+  const registry = new Registry();
+  const labelNames = ['wallet', 'op', 'outcome'];
+  const direct = new Counter({ name: 'direct_total', help: 'h', labelNames, registers: [registry] });
+  let cells: CounterCells | undefined;
+  const viaCells = new Counter({
+    name: 'cells_total',
+    help: 'h',
+    labelNames,
+    registers: [registry],
+    collect() {
+      cells?.flush();
+    },
+  });
+  cells = new CounterCells(viaCells, ...labelNames);
+  // Two callers (two guards of one wallet) each keep their own cell of the same labels.
+  const a = cells.cell({ wallet: 'WX', op: 'pay', outcome: 'success' });
+  const b = cells.cell({ wallet: 'WX', op: 'pay', outcome: 'success' });
+  const c = cells.cell({ wallet: 'UP', op: 'query', outcome: 'unknown' });
+  for (let i = 0; i < 5; i++) {
+    a.inc();
+    direct.inc({ wallet: 'WX', op: 'pay', outcome: 'success' });
+    if (i === 0) direct.inc({ wallet: 'UP', op: 'query', outcome: 'unknown' }, 0);
+    if (i % 2) {
+      b.inc();
+      direct.inc({ wallet: 'WX', op: 'pay', outcome: 'success' });
+    }
+  }
+  c.inc(3);
+  direct.inc({ wallet: 'UP', op: 'query', outcome: 'unknown' }, 3);
+  const r = await exposition(registry, 'direct_total', 'cells_total');
+  t.same(r.cells, r.direct);
+  t.same(r.cells, ['{wallet="WX",op="pay",outcome="success"} 7', '{wallet="UP",op="query",outcome="unknown"} 3']);
+  t.throws(() => cells!.cell({ wallet: 'WX', nope: 'x' }), 'an unknown label name is refused when the cell is made');
+});
+
+t.test('gauge cells (calls in flight) read as direct inc()/dec(), at every read and after a reset', async (t) => {
+  const registry = new Registry();
+  const direct = new Gauge({ name: 'direct_in_flight', help: 'h', labelNames: ['wallet'], registers: [registry] });
+  let cells: GaugeCells | undefined;
+  const viaCells = new Gauge({
+    name: 'cells_in_flight',
+    help: 'h',
+    labelNames: ['wallet'],
+    registers: [registry],
+    collect() {
+      cells?.flush();
+    },
+  });
+  cells = new GaugeCells(viaCells, 'wallet');
+  const read = () => exposition(registry, 'direct_in_flight', 'cells_in_flight');
+  t.same((await read()).cells, [], 'no series before the first move');
+  const steps: [string, 1 | -1][] = [
+    ['WX', 1],
+    ['WX', 1],
+    ['UP', 1],
+    ['WX', -1],
+    ['UP', -1],
+    ['AL', 1],
+    ['AL', -1],
+  ];
+  for (const [wallet, d] of steps) {
+    if (d > 0) {
+      direct.inc({ wallet });
+      cells.of(wallet).inc();
+    } else {
+      direct.dec({ wallet });
+      cells.of(wallet).dec();
+    }
+    const r = await read();
+    t.same(r.cells, r.direct, `after ${wallet} ${d}`);
+  }
+  t.same((await read()).cells, ['{wallet="WX"} 1', '{wallet="UP"} 0', '{wallet="AL"} 0']);
+  direct.reset();
+  viaCells.reset();
+  t.same((await read()).cells, (await read()).direct, 'reset: no series until moved again');
+  direct.inc({ wallet: 'UP' });
+  cells.of('UP').inc();
+  direct.dec({ wallet: 'UP' });
+  cells.of('UP').dec();
+  const r = await read();
+  t.same(r.cells, r.direct, 'a move with no net change recreates the series after a reset');
+  t.same(r.cells, ['{wallet="UP"} 0']);
 });
