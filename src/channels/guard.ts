@@ -10,11 +10,12 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, silentLogger } from '../log/logger.js';
+import type { CounterCell, GaugeCell, HistogramCell } from '../metrics/cells.js';
 import {
   channelBreakerState,
-  channelCallSeconds,
-  channelInFlight,
-  channelOutcomes,
+  channelCallCells,
+  channelInFlightCells,
+  channelOutcomeCells,
   channelQueued,
   channelQueueWaitSeconds,
   channelRejected,
@@ -203,8 +204,15 @@ export class CallGuard {
   private readonly options: GuardOptions;
   private readonly limits: Limits;
   private readonly labels: { wallet: WalletCode };
-  /** Metric labels by operation and outcome, made once: a call then allocates none. */
-  private readonly labelCache: Partial<Record<ChannelOperation, Partial<Record<Outcome | 'none', Labels>>>> = {};
+  /** Retry counter labels by operation, made once. */
+  private readonly labelCache: Partial<Record<ChannelOperation, Labels>> = {};
+  /**
+   * The per-call series' cells (src/metrics/cells.ts), found once per operation and outcome: a call
+   * then does no label hashing. Made on first use, when a direct call would have made the series.
+   */
+  private inFlightCell: GaugeCell | undefined;
+  private readonly callCells: Partial<Record<ChannelOperation, HistogramCell>> = {};
+  private readonly outcomeCells: Partial<Record<ChannelOperation, Partial<Record<Outcome, CounterCell>>>> = {};
   private refusalsUnlogged = 0;
   private refusalLoggedAt = Number.NEGATIVE_INFINITY;
   /** Every line names the wallet once: the connector's logger already binds it; a bare one gets it here. */
@@ -262,7 +270,7 @@ export class CallGuard {
       if (last.sent) lastSent = last.result;
     }
     const result = !last.sent && lastSent ? lastSent : last.result;
-    channelOutcomes.inc(this.labelsOf(op, result.outcome));
+    this.outcomeCell(op, result.outcome).inc();
     if (result.outcome === 'unknown') this.logger.warn({ op, code: result.walletCode }, 'unknown');
     return result;
   }
@@ -292,7 +300,9 @@ export class CallGuard {
 
     const attemptDeadline = new AttemptDeadline();
     const sentAt = performance.now();
-    channelInFlight.inc(this.labels);
+    const inFlight = this.inFlightCell ?? channelInFlightCells.of(this.wallet);
+    this.inFlightCell = inFlight;
+    inFlight.inc();
     try {
       const result = await attemptDeadline.race(attempt, remaining);
       // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
@@ -303,25 +313,43 @@ export class CallGuard {
       this.breaker.failure();
       return fromError(err, attemptDeadline);
     } finally {
-      channelCallSeconds.observe(this.labelsOf(op), (performance.now() - sentAt) / 1000);
-      channelInFlight.dec(this.labels);
+      this.callCell(op).observe((performance.now() - sentAt) / 1000);
+      inFlight.dec();
       release();
     }
   }
 
-  private labelsOf(op: ChannelOperation, outcome?: Outcome): Labels {
-    let byOutcome = this.labelCache[op];
-    if (!byOutcome) {
-      byOutcome = {};
-      this.labelCache[op] = byOutcome;
-    }
-    const key = outcome ?? 'none';
-    let labels = byOutcome[key];
+  /** Labels of the retry counter (retries are rare: no cell). */
+  private labelsOf(op: ChannelOperation): Labels {
+    let labels = this.labelCache[op];
     if (!labels) {
-      labels = outcome ? { wallet: this.wallet, op, outcome } : { wallet: this.wallet, op };
-      byOutcome[key] = labels;
+      labels = { wallet: this.wallet, op };
+      this.labelCache[op] = labels;
     }
     return labels;
+  }
+
+  private callCell(op: ChannelOperation): HistogramCell {
+    let cell = this.callCells[op];
+    if (!cell) {
+      cell = channelCallCells.of2(this.wallet, op);
+      this.callCells[op] = cell;
+    }
+    return cell;
+  }
+
+  private outcomeCell(op: ChannelOperation, outcome: Outcome): CounterCell {
+    let byOutcome = this.outcomeCells[op];
+    if (!byOutcome) {
+      byOutcome = {};
+      this.outcomeCells[op] = byOutcome;
+    }
+    let cell = byOutcome[outcome];
+    if (!cell) {
+      cell = channelOutcomeCells.cell({ wallet: this.wallet, op, outcome });
+      byOutcome[outcome] = cell;
+    }
+    return cell;
   }
 
   /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
