@@ -3,7 +3,7 @@
 // StoreUnavailableError within the command timeout: no offline queue, at most one retry, no hanging.
 // Auto-pipelining stays off (it raised open-loop p99 several-fold on this class of machine).
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { storeCommandSeconds, storeErrorsTotal } from '../metrics/store.js';
+import { storeCommandCells, storeErrorsTotal } from '../metrics/store.js';
 import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
 import { decode, encode } from './codec.js';
 import { StoreError, StoreInputError, StoreUnavailableError } from './errors.js';
@@ -742,7 +742,7 @@ export class RedisStore implements Store {
     try {
       await this.#connected();
       const value = await fn();
-      storeCommandSeconds.observe({ op, backend: this.backend }, (performance.now() - start) / 1000);
+      storeCommandCells.of2(op, this.backend).observe((performance.now() - start) / 1000);
       return value;
     } catch (err) {
       const e = classify(op, err);
