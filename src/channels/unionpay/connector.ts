@@ -18,7 +18,7 @@ import type {
 } from '../channel.js';
 import { type AttemptDeadline, CallGuard, type GuardOptions, NotSentError } from '../guard.js';
 import { Link, type LinkOptions } from './link.js';
-import { buildHostRequest, type HostRequest, interpretHostReply } from './messages.js';
+import { buildHostRequest, interpretHostReply } from './messages.js';
 
 export interface UnionPayConnectorOptions extends Partial<Omit<LinkOptions, 'host' | 'port'>> {
   host: string;
@@ -144,27 +144,27 @@ export class UnionPayConnector implements Channel {
   }
 
   pay(req: PayRequest): Promise<ChannelResult> {
-    return this.call('pay', req.account, req.outTradeNo, { amountFen: req.amountFen, authCode: req.authCode });
+    return this.call('pay', req.account, req.outTradeNo, req.amountFen, req.authCode);
   }
 
   precreate(req: PrecreateRequest): Promise<ChannelResult> {
-    return this.call('precreate', req.account, req.outTradeNo, { amountFen: req.amountFen });
+    return this.call('precreate', req.account, req.outTradeNo, req.amountFen);
   }
 
   query(req: QueryRequest): Promise<ChannelResult> {
-    return this.call('query', req.account, req.outTradeNo, {});
+    return this.call('query', req.account, req.outTradeNo);
   }
 
   cancel(req: CancelRequest): Promise<ChannelResult> {
-    return this.call('cancel', req.account, req.outTradeNo, {});
+    return this.call('cancel', req.account, req.outTradeNo);
   }
 
   close(req: CloseRequest): Promise<ChannelResult> {
-    return this.call('close', req.account, req.outTradeNo, {});
+    return this.call('close', req.account, req.outTradeNo);
   }
 
   refund(req: RefundRequest): Promise<ChannelResult> {
-    return this.call('refund', req.account, req.outTradeNo, { amountFen: req.refundFen, outRefundNo: req.outRefundNo });
+    return this.call('refund', req.account, req.outTradeNo, req.refundFen, undefined, req.outRefundNo);
   }
 
   async destroy(): Promise<void> {
@@ -173,11 +173,14 @@ export class UnionPayConnector implements Channel {
     for (const p of this.pending.values()) p.reject(new Error('connector destroyed'));
   }
 
+  /** The operation's optional values as arguments, not an object spread into the request: one shape. */
   private call(
     op: ChannelOperation,
     account: PayRequest['account'],
     outTradeNo: string,
-    extra: Partial<HostRequest>,
+    amountFen?: number,
+    authCode?: string,
+    outRefundNo?: string,
   ): Promise<ChannelResult> {
     return this.guard.run(op, async (deadline) => {
       const message = buildHostRequest({
@@ -188,7 +191,9 @@ export class UnionPayConnector implements Channel {
         stan: this.nextStan(),
         batch: this.options.batch ?? '000001',
         outTradeNo,
-        ...extra,
+        amountFen,
+        authCode,
+        outRefundNo,
       });
       const link = this.pickLink();
       if (!link) throw new NotSentError('no host link is ready');
