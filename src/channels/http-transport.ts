@@ -61,7 +61,7 @@ export class HttpTransport {
       const collector = new ReplyCollector(resolve, reject);
       deadline.onExpire((reason) => collector.abort(reason));
       this.pool.dispatch(
-        { path: this.basePath + path, method: 'POST', headers: { 'content-type': contentType }, body },
+        { path: this.basePath + path, method: 'POST', headers: headersFor(contentType), body },
         collector,
       );
     });
@@ -71,6 +71,22 @@ export class HttpTransport {
     this.untrack();
     await this.pool.close();
   }
+}
+
+/**
+ * The request headers as undici's flat [name, value] array, one per content type (a connector has
+ * one): undici reads an object's headers through an iterator check and Object.keys on every request,
+ * and only reads the array.
+ */
+const headerArrays = new Map<string, readonly string[]>();
+
+function headersFor(contentType: string): string[] {
+  let headers = headerArrays.get(contentType);
+  if (headers === undefined) {
+    headers = Object.freeze(['content-type', contentType]);
+    headerArrays.set(contentType, headers);
+  }
+  return headers as string[];
 }
 
 /** One request's dispatch handler: keeps the status, gathers the body, settles the promise once. */
