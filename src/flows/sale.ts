@@ -5,7 +5,7 @@
 import type { ChannelResult } from '../channels/channel.js';
 import { walletForPaymentCode } from '../channels/routing.js';
 import { maskPaymentCode } from '../log/mask.js';
-import { limitRefusals, settledBy } from '../metrics/flows.js';
+import { limitRefusals, settledByCells } from '../metrics/flows.js';
 import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
 import type { Order, RequestKey } from '../store/store.js';
 import { approved, complete, finish, refused } from './answers.js';
@@ -86,7 +86,7 @@ async function pay(
   const cancel = await cancelWithin(route, order, deps.timing.cancelBudgetMs);
   const screen = resolution.sawUserPaying ? USERPAYING_TIMEOUT : resolution.last.walletCode;
   if (cancelled(cancel)) {
-    settledBy.inc({ wallet: route.wallet, result: resolution.sawUserPaying ? 'paying-timeout' : 'cancelled' });
+    settledByCells.of2(route.wallet, resolution.sawUserPaying ? 'paying-timeout' : 'cancelled').inc();
     log().info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
     return finish(
       deps,
@@ -96,7 +96,7 @@ async function pay(
       refused(RC.DECLINED, order, screen),
     );
   }
-  settledBy.inc({ wallet: route.wallet, result: 'unknown' });
+  settledByCells.of2(route.wallet, 'unknown').inc();
   log().warn({ code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' }, 'sale outcome unknown');
   return finish(
     deps,
@@ -117,10 +117,10 @@ function settle(
   const patch = result.channelOrderId ? { channelOrderId: result.channelOrderId } : undefined;
   if (result.outcome === 'success') {
     crashPoint('after-wallet-accepted');
-    settledBy.inc({ wallet: route.wallet, result: 'approved' });
+    settledByCells.of2(route.wallet, 'approved').inc();
     return finish(deps, order, key, { from: ['paying'], to: 'paid', patch }, approved(order, result));
   }
-  settledBy.inc({ wallet: route.wallet, result: 'declined' });
+  settledByCells.of2(route.wallet, 'declined').inc();
   const rc = codeForReason(result.reason);
   return finish(
     deps,

@@ -2,6 +2,7 @@
 // server's (boxfep_server_transactions_total, boxfep_server_transaction_seconds); these count what
 // only the flows know. Labels stay low-cardinality: never a TID, MID, RRN or payment code.
 import { Counter, Gauge } from 'prom-client';
+import { CounterCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
@@ -25,7 +26,12 @@ export const settledBy = new Counter({
   help: 'How B2C sales ended: approved, declined, paying-timeout (cancelled at the deadline), cancelled, unknown.',
   labelNames: ['wallet', 'result'] as const,
   registers,
+  collect() {
+    settledByCells.flush();
+  },
 });
+/** settledBy in cells (./cells.ts), once per sale: `settledByCells.of2(wallet, result).inc()`. */
+export const settledByCells = new CounterCells(settledBy, 'wallet', 'result');
 
 export const walletQueries = new Counter({
   name: `${PREFIX}flows_wallet_queries_total`,
