@@ -2,7 +2,7 @@
 import { Codec } from './codec.js';
 import { getSpec, type SpecName } from './specs/index.js';
 
-export { Codec, type IsoMessage, type PartialMessage } from './codec.js';
+export { Codec, fieldNumberOf, type IsoMessage, type PartialMessage } from './codec.js';
 export { CodecError, type CodecErrorPlace } from './errors.js';
 export { buildBerTlv, parseBerTlv, type TlvItem } from './fields/ber-tlv.js';
 export { buildField59, parseField59 } from './fields/field59.js';

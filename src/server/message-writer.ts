@@ -32,6 +32,11 @@ export interface WriteOptions {
    * copy (an object spread of integer keys costs over a microsecond).
    */
   fieldsHandedOver?: boolean;
+  /**
+   * Every own key of the fields object is a field number (see Codec.encodeNumbered): encoded without
+   * enumerating its keys.
+   */
+  fieldsNumbered?: boolean;
 }
 
 export class MessageWriter {
@@ -43,24 +48,30 @@ export class MessageWriter {
 
   /** Encodes (and MACs) a message; the encoded bytes come back for replay or logging. */
   async encode(message: IsoMessage, mac?: WriteOptions['mac']): Promise<Buffer> {
-    return this.encodeSoon(message, mac, false);
+    return this.encodeSoon(message, mac, false, false);
   }
 
   /**
    * The encoded bytes at once when no MAC is asked for or the crypto service can make it on this
    * stack (session keys on the event loop); a promise only when the MAC is computed elsewhere.
    */
-  private encodeSoon(message: IsoMessage, mac: WriteOptions['mac'], handedOver: boolean): Buffer | Promise<Buffer> {
+  private encodeSoon(
+    message: IsoMessage,
+    mac: WriteOptions['mac'],
+    handedOver: boolean,
+    numbered: boolean,
+  ): Buffer | Promise<Buffer> {
     if (!mac) {
       // Field 64 is never sent without a MAC; a copy without it only when the message has one.
-      return codec.encode(message.fields[64] === undefined ? message : withoutField64(message));
+      if (message.fields[64] !== undefined) return codec.encode(withoutField64(message));
+      return numbered ? codec.encodeNumbered(message) : codec.encode(message);
     }
     // codec.encode returns a buffer of our own (it encodes in a scratch buffer and copies out), so the
     // MAC can be written into it in place, after an await if need be.
     let toEncode = message;
     if (handedOver) message.fields[64] = MAC_PLACEHOLDER;
     else toEncode = { mti: message.mti, fields: { ...message.fields, 64: MAC_PLACEHOLDER } };
-    const encoded = codec.encode(toEncode);
+    const encoded = numbered ? codec.encodeNumbered(toEncode) : codec.encode(toEncode);
     const block = macBlock(encoded);
     const now = this.immediate?.generateMacNow(mac.alg, mac.key, block);
     if (now !== undefined) return setMac(encoded, now);
@@ -82,7 +93,7 @@ export class MessageWriter {
    * when the message cannot be encoded or MACed.
    */
   send(conn: BoxConnection, message: IsoMessage, opts: WriteOptions = {}): Buffer | Promise<Buffer> {
-    const encoded = this.encodeSoon(message, opts.mac, opts.fieldsHandedOver === true);
+    const encoded = this.encodeSoon(message, opts.mac, opts.fieldsHandedOver === true, opts.fieldsNumbered === true);
     if (encoded instanceof Promise) {
       return encoded.then((bytes) => {
         conn.send(this.frame(conn, bytes, opts));

@@ -16,6 +16,7 @@ import {
   codecFor,
   type Field60,
   FrameError,
+  fieldNumberOf,
   type IsoMessage,
   macBlock,
   macOf,
@@ -39,6 +40,7 @@ import { MessageWriter } from './message-writer.js';
 import type { PushRegistry } from './push-registry.js';
 
 const codec = codecFor('cups-pos');
+const MAX_FIELD = codec.spec.maxField;
 
 export interface PipelineOptions {
   store: TerminalContextStore;
@@ -338,10 +340,18 @@ export class RequestPipeline implements FrameHandler {
     // The same object indexed by the keys' string form.
     const slots = fields as Record<string, string | undefined>;
     if (result.omit !== undefined) for (const f of result.omit) if (f !== 12 && f !== 13) slots[f] = undefined;
+    // Keyed by field numbers only unless a handler's field says otherwise (then the codec checks
+    // every key, and refuses that one).
+    let numbered = true;
     const extra = result.fields as Record<string, string> | undefined;
     if (extra !== undefined) {
       const keys = Object.keys(extra);
-      for (let i = 0; i < keys.length; i++) slots[keys[i]] = extra[keys[i]];
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        const no = fieldNumberOf(key);
+        if (no < 1 || no > MAX_FIELD) numbered = false;
+        slots[key] = extra[key];
+      }
     }
     fields[39] = result.rc;
     const response: IsoMessage = { mti: responseMti(request.mti), fields: fields as Record<number, string> };
@@ -349,7 +359,14 @@ export class RequestPipeline implements FrameHandler {
     let sent: Buffer | Promise<Buffer>;
     try {
       const mac = this.responseMac(outcome);
-      sent = this.writer.send(conn, response, { tpdu, header, requirement, mac, fieldsHandedOver: true });
+      sent = this.writer.send(conn, response, {
+        tpdu,
+        header,
+        requirement,
+        mac,
+        fieldsHandedOver: true,
+        fieldsNumbered: numbered,
+      });
     } catch (err) {
       return this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err);
     }
