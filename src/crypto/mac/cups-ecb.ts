@@ -64,10 +64,15 @@ const blockScratch = Buffer.alloc(8);
 
 /** The 8 ASCII bytes that go into field 64 (e.g. "E267B6E2" → 45 32 36 37 42 36 45 32). */
 export function cupsEcbMac(mak: KeyLike, data: Uint8Array): Buffer {
+  return cupsEcbMacInto(mak, data, Buffer.allocUnsafe(8));
+}
+
+/** cupsEcbMac written into `out` (8 bytes): a verification compares it without a new Buffer. */
+export function cupsEcbMacInto(mak: KeyLike, data: Uint8Array, out: Buffer): Buffer {
   const des = asKey(mak, 'tdes').desSchedule();
   expandInto(xorInto(data, xorScratch), 8, hexScratch);
   des.encryptBlock(hexScratch, 0, blockScratch, 0);
   for (let i = 0; i < 8; i++) blockScratch[i] ^= hexScratch[8 + i];
   des.encryptBlock(blockScratch, 0, blockScratch, 0);
-  return expandInto(blockScratch, 4, Buffer.allocUnsafe(8));
+  return expandInto(blockScratch, 4, out);
 }
