@@ -3,15 +3,7 @@
 // echoed with the processing-requirement nibble, then queue on the connection's coalesced write.
 import { type ImmediateMacs, immediateMacsOf } from '../crypto/engine.js';
 import type { CryptoService, MacAlgorithm, MacKeyRef } from '../crypto/service.js';
-import {
-  buildFrame,
-  codecFor,
-  type IsoMessage,
-  macBlock,
-  setMac,
-  swapTpdu,
-  withProcessingRequirement,
-} from '../iso8583/index.js';
+import { buildReplyFrame, codecFor, type IsoMessage, macBlock, setMac } from '../iso8583/index.js';
 import type { BoxConnection } from './connection.js';
 
 const codec = codecFor('cups-pos');
@@ -80,11 +72,10 @@ export class MessageWriter {
 
   frame(conn: BoxConnection, encoded: Buffer, opts: WriteOptions = {}): Buffer {
     const layout = conn.listener.layout;
-    const tpdu = layout.tpdu ? swapTpdu(opts.tpdu ?? conn.lastTpdu ?? DEFAULT_TPDU) : undefined;
-    const header = layout.header
-      ? withProcessingRequirement(opts.header ?? conn.lastHeader ?? DEFAULT_HEADER, opts.requirement ?? 0)
-      : undefined;
-    return buildFrame({ tpdu, header, message: encoded }, layout);
+    // TPDU swapped and header requirement set as the frame is written: no copies of either.
+    const tpdu = layout.tpdu ? (opts.tpdu ?? conn.lastTpdu ?? DEFAULT_TPDU) : undefined;
+    const header = layout.header ? (opts.header ?? conn.lastHeader ?? DEFAULT_HEADER) : undefined;
+    return buildReplyFrame(encoded, layout, tpdu, header, opts.requirement ?? 0);
   }
 
   /**

@@ -1,5 +1,5 @@
 // What happens to one complete frame from a box (box-protocol.md §1, §4, §5):
-//   parseFrame → decode (CodecError → `30` if MTI, 11 and 41 can be read, else close)
+//   frame split (TPDU, header) → decode (CodecError → `30` if MTI, 11 and 41 can be read, else close)
 //   → terminal lookup (`97` unknown, `58` disabled, `03` MID mismatch)
 //   → MACed messages: `22` not signed on, MAC verified (`A0`; 5 in a row → sign on again)
 //   → `77` batch mismatch → dispatch by (MTI, F3, 60.1, 60.3) → `40` when nothing is registered
@@ -17,13 +17,15 @@ import {
   type Field60,
   FrameError,
   fieldNumberOf,
+  HEADER_BYTES,
   type IsoMessage,
   macBlock,
   macOf,
+  messageOffset,
   parseField59,
   parseField60,
-  parseFrame,
   peekIdentity,
+  TPDU_BYTES,
 } from '../iso8583/index.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -119,12 +121,14 @@ export class RequestPipeline implements FrameHandler {
     let header: Buffer | undefined;
     let message: Buffer;
     try {
-      const frame = parseFrame(payload, conn.listener.layout);
+      const layout = conn.listener.layout;
+      const at = messageOffset(payload, layout);
       // Copies: the payload is a view of a socket chunk that must not stay pinned. A box sends the
-      // same TPDU and header every time, so the connection's last copies are reused when equal.
-      tpdu = frame.tpdu && sameOrCopy(conn.lastTpdu, frame.tpdu);
-      header = frame.header && sameOrCopy(conn.lastHeader, frame.header);
-      message = frame.message;
+      // same TPDU and header every time, so the connection's last copies are reused when equal
+      // (compared in place: no views of the parts, no frame object).
+      if (layout.tpdu) tpdu = sameOrCopy(conn.lastTpdu, payload, 0, TPDU_BYTES);
+      if (layout.header) header = sameOrCopy(conn.lastHeader, payload, at - HEADER_BYTES, HEADER_BYTES);
+      message = payload.subarray(at);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       m.decodeErrors.inc({ kind: err.reason });
@@ -503,9 +507,14 @@ function clearFields(fields: Record<number, string | undefined>): void {
   for (let no = 1; no <= MAX_FIELD; no++) fields[no] = undefined;
 }
 
-/** `copy` when it holds the same bytes as `view`, else a fresh copy of `view`. */
-function sameOrCopy(copy: Buffer | undefined, view: Buffer): Buffer {
-  return copy?.equals(view) ? copy : Buffer.from(view);
+/** `copy` when it holds the same bytes as payload[at, at + n), else a fresh copy of those bytes. */
+function sameOrCopy(copy: Buffer | undefined, payload: Buffer, at: number, n: number): Buffer {
+  if (copy !== undefined && copy.length === n) {
+    let i = 0;
+    while (i < n && copy[i] === payload[at + i]) i++;
+    if (i === n) return copy;
+  }
+  return Buffer.from(payload.subarray(at, at + n));
 }
 
 /** Codec errors can quote a field's content: mask anything that looks like a PAN or payment code. */
