@@ -1,8 +1,10 @@
-// Table-driven DES/TDES in JS for keys that encrypt one or two blocks and are then thrown away
-// (DUKPT key-generation steps, check values of fresh keys). OpenSSL needs a cipher context per key,
+// Table-driven DES/TDES in JS. For keys that encrypt one or two blocks and are then thrown away
+// (DUKPT key-generation steps, check values of fresh keys): OpenSSL needs a cipher context per key,
 // whose setup costs several times one block; here the key schedule is ~270 table lookups and a DES
-// pass ~160, with no allocation per call. Long-lived keys (MACs) stay on OpenSSL (`des.ts`), which is
-// faster per block once its setup is amortised.
+// pass ~160, with no allocation per call. For long-lived keys that encrypt one block per call (the
+// UnionPay ECB MAC: two single-block calls per MAC) the schedule is kept (`DesSchedule`): a TDES block
+// in JS then costs less than OpenSSL's `update`, whose fixed cost per native call (and its output
+// Buffer) dominates at 8 bytes. Multi-block work (CBC-MACs, key wrap) stays on OpenSSL (`des.ts`).
 //
 // Written from FIPS 46-3. Every table below is built at load time from the standard's own tables
 // (IP, P, S1..S8, PC-1, PC-2, the shift schedule), so the only literals are the standard's.
@@ -197,31 +199,31 @@ function schedule(key: Uint8Array, off: number, ks: Int32Array, at: number, decr
 const KS = new Int32Array(96);
 
 /**
- * Fill KS for an 8-, 16- or 24-byte key (E, or E-D-E with K3 = K1 for 16 bytes) and return the
+ * Fill `ks` for an 8-, 16- or 24-byte key (E, or E-D-E with K3 = K1 for 16 bytes) and return the
  * number of DES passes. Single DES runs one pass, not three.
  */
-function expand(key: Uint8Array): number {
+function expand(key: Uint8Array, ks: Int32Array): number {
   switch (key.length) {
     case 8:
-      schedule(key, 0, KS, 0, false);
+      schedule(key, 0, ks, 0, false);
       return 1;
     case 16:
-      schedule(key, 0, KS, 0, false);
-      schedule(key, 8, KS, 32, true);
-      KS.copyWithin(64, 0, 32);
+      schedule(key, 0, ks, 0, false);
+      schedule(key, 8, ks, 32, true);
+      ks.copyWithin(64, 0, 32);
       return 3;
     case 24:
-      schedule(key, 0, KS, 0, false);
-      schedule(key, 8, KS, 32, true);
-      schedule(key, 16, KS, 64, false);
+      schedule(key, 0, ks, 0, false);
+      schedule(key, 8, ks, 32, true);
+      schedule(key, 16, ks, 64, false);
       return 3;
     default:
       throw new CryptoError('bad-key', `a DES/TDES key is 8, 16 or 24 bytes, not ${key.length}`);
   }
 }
 
-/** Encrypt the 8 bytes at src[si..] into dst[di..] with `passes` × 16 rounds of KS (src may be dst). */
-function block(passes: number, src: Uint8Array, si: number, dst: Uint8Array, di: number): void {
+/** Encrypt the 8 bytes at src[si..] into dst[di..] with `passes` × 16 rounds of `ks` (src may be dst). */
+function block(ks: Int32Array, passes: number, src: Uint8Array, si: number, dst: Uint8Array, di: number): void {
   let l =
     IP_L[src[si]] |
     IP_L[256 + src[si + 1]] |
@@ -245,14 +247,14 @@ function block(passes: number, src: Uint8Array, si: number, dst: Uint8Array, di:
   const end = passes * 32;
   for (let k = 0; k < end; k += 32) {
     for (let i = k; i < k + 32; i += 4) {
-      let w = ((r >>> 4) | (r << 28)) ^ KS[i];
+      let w = ((r >>> 4) | (r << 28)) ^ ks[i];
       let f = SP[(w >>> 24) & 63] | SP[128 + ((w >>> 16) & 63)] | SP[256 + ((w >>> 8) & 63)] | SP[384 + (w & 63)];
-      w = r ^ KS[i + 1];
+      w = r ^ ks[i + 1];
       f |= SP[64 + ((w >>> 24) & 63)] | SP[192 + ((w >>> 16) & 63)] | SP[320 + ((w >>> 8) & 63)] | SP[448 + (w & 63)];
       l ^= f;
-      w = ((l >>> 4) | (l << 28)) ^ KS[i + 2];
+      w = ((l >>> 4) | (l << 28)) ^ ks[i + 2];
       f = SP[(w >>> 24) & 63] | SP[128 + ((w >>> 16) & 63)] | SP[256 + ((w >>> 8) & 63)] | SP[384 + (w & 63)];
-      w = l ^ KS[i + 3];
+      w = l ^ ks[i + 3];
       f |= SP[64 + ((w >>> 24) & 63)] | SP[192 + ((w >>> 16) & 63)] | SP[320 + ((w >>> 8) & 63)] | SP[448 + (w & 63)];
       r ^= f;
     }
@@ -299,7 +301,27 @@ export function desEncryptOnce(key: Uint8Array, src: Uint8Array, dst: Uint8Array
   if (src.length % 8 !== 0 || dst.length < src.length) {
     throw new CryptoError('bad-input', `data must be a multiple of 8 bytes, not ${src.length}`);
   }
-  const passes = expand(key);
-  for (let i = 0; i < src.length; i += 8) block(passes, src, i, dst, i);
+  const passes = expand(key, KS);
+  for (let i = 0; i < src.length; i += 8) block(KS, passes, src, i, dst, i);
   return dst;
+}
+
+/**
+ * The key schedule of one DES/TDES key, computed once and kept with the key (see `Key.desSchedule`),
+ * for keys that encrypt a block at a time for as long as they live. Holds clear key material (the
+ * round keys): it lives only where the key's own bytes live.
+ */
+export class DesSchedule {
+  private readonly ks = new Int32Array(96);
+  private readonly passes: number;
+
+  /** An 8-byte key is single DES, 16 bytes K1K2K1, 24 bytes K1K2K3. */
+  constructor(key: Uint8Array) {
+    this.passes = expand(key, this.ks);
+  }
+
+  /** DES/TDES-ECB of the 8 bytes at src[si..] into dst[di..] (may overlap exactly); no allocation. */
+  encryptBlock(src: Uint8Array, si: number, dst: Uint8Array, di: number): void {
+    block(this.ks, this.passes, src, si, dst, di);
+  }
 }

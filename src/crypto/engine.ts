@@ -14,6 +14,7 @@ import { unwrapKey, wrapKey } from './keywrap.js';
 import { KeyVault } from './lmk.js';
 import { Lru } from './lru.js';
 import { macEquals } from './mac/compare.js';
+import { cupsEcbMacInto } from './mac/cups-ecb.js';
 import type { DukptRequest, MacKeyRef, SignOnKeys, SignOnOptions } from './service.js';
 import { buildField62 } from './signon.js';
 
@@ -68,6 +69,8 @@ export class CryptoEngine {
   /** DUKPT MAC keys with their ciphers, per BDK, KSN and direction: verify and retries reuse them. */
   private readonly dukptMacKeys: Lru<string, Key>;
   private readonly rsaKeys = new Lru<string, KeyObject>(16);
+  /** verifyMac's computed MAC (synchronous, one at a time). */
+  private readonly expectedMac = Buffer.alloc(8);
 
   constructor(opts: EngineOptions) {
     this.vault = new KeyVault(opts.lmk, opts.keyCacheSize ?? 4096);
@@ -119,7 +122,11 @@ export class CryptoEngine {
   }
 
   verifyMac(alg: MacAlgorithm, ref: MacKeyRef, data: Uint8Array, mac: Uint8Array): boolean {
-    const expected = field64Mac(alg, this.macKey(ref), data);
+    // The UnionPay MAC (every session-key request) into a scratch buffer: nothing allocated to compare.
+    const expected =
+      alg === 'cups-ecb'
+        ? cupsEcbMacInto(this.macKey(ref), data, this.expectedMac)
+        : field64Mac(alg, this.macKey(ref), data);
     return macEquals(expected, mac);
   }
 

@@ -3,6 +3,7 @@
 // use, so a MAK used only for the UnionPay MAC never pays for an AES or CBC object.
 import { AES_BLOCK, aesCbcChain, aesEcb } from './aes.js';
 import { CbcChain, EcbCipher } from './des.js';
+import { DesSchedule } from './des-block.js';
 import { CryptoError } from './errors.js';
 
 export type KeyAlgorithm = 'tdes' | 'aes';
@@ -13,6 +14,7 @@ export class Key {
   private leftCbc: CbcChain | undefined;
   private retailEcb: EcbCipher | undefined;
   private subkeys: [Buffer, Buffer] | undefined;
+  private schedule: DesSchedule | undefined;
 
   constructor(
     readonly bytes: Buffer,
@@ -36,6 +38,13 @@ export class Key {
   ecb(): EcbCipher {
     this.ecbCipher ??= this.algorithm === 'aes' ? aesEcb(this.bytes) : EcbCipher.des(this.bytes);
     return this.ecbCipher;
+  }
+
+  /** The JS DES/TDES key schedule of the whole key, for one-block-at-a-time encryption (TDES only). */
+  desSchedule(): DesSchedule {
+    if (this.algorithm !== 'tdes') throw new CryptoError('bad-key', 'a DES schedule needs a DES/TDES key');
+    this.schedule ??= new DesSchedule(this.bytes);
+    return this.schedule;
   }
 
   /** Zero-IV CBC chain with the whole key. */

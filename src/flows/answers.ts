@@ -49,8 +49,15 @@ export async function finish(
   result: TransactionResult,
   onConflict: (current: Order) => TransactionResult = answerFor,
 ): Promise<TransactionResult> {
+  // The change's fields written out rather than spread: a spread builds the object key by key.
   const r = await deps.store.transition(order, {
-    ...change,
+    from: change.from,
+    to: change.to,
+    patch: change.patch,
+    note: change.note,
+    push: change.push,
+    nextCheckAt: change.nextCheckAt,
+    now: change.now,
     response: { request, bytes: encodeResult(result) },
     statusOnly: true,
   });

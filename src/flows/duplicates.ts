@@ -35,7 +35,7 @@ export async function answerDuplicate(
 }
 
 /** Runs a request's work with its promise visible to duplicates arriving meanwhile on this node. */
-export async function exclusive(
+export function exclusive(
   deps: FlowDeps,
   key: RequestKey,
   work: () => Promise<TransactionResult>,
@@ -43,9 +43,12 @@ export async function exclusive(
   const k = keyString(key);
   const running = work();
   deps.inflight.set(k, running);
-  try {
-    return await running;
-  } finally {
+  // Registered before the caller's own reaction, so the entry is gone when the caller resumes (as
+  // with an async wrapper's finally, without its extra promise). Handles the rejection of this
+  // branch only; the caller still gets it through `running`.
+  const done = () => {
     if (deps.inflight.get(k) === running) deps.inflight.delete(k);
-  }
+  };
+  running.then(done, done);
+  return running;
 }

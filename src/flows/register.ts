@@ -18,12 +18,28 @@ export function payment(deps: FlowDeps, ctx: TransactionContext): Promise<Transa
   const tags = tagsOf(ctx.request);
   const code = tags.get('A3');
   if (code !== undefined) {
-    return sale(deps, ctx, code).then((r) => ({ ...r, type: 'sale', log: { ...r.log, code: maskPaymentCode(code) } }));
+    const masked = maskPaymentCode(code);
+    return sale(deps, ctx, code, masked).then((r) => typed(r, 'sale', 'code', masked));
   }
   const a4 = tags.get('A4');
-  if (a4 !== undefined)
-    return precreate(deps, ctx, a4).then((r) => ({ ...r, type: 'precreate', log: { ...r.log, wallet: a4 } }));
+  if (a4 !== undefined) return precreate(deps, ctx, a4).then((r) => typed(r, 'precreate', 'wallet', a4));
   return Promise.resolve({ rc: RC.FORMAT_ERROR });
+}
+
+/**
+ * `{ ...r, type, log: { ...r.log, [name]: value } }` written out: object spreads build their result
+ * key by key (about a kilobyte per sale). The result may be shared with a duplicate's answer (the
+ * in-flight promise), so it is copied, never changed.
+ */
+function typed(r: TransactionResult, type: string, name: string, value: string): TransactionResult {
+  const log: Record<string, string | number> = {};
+  if (r.log !== undefined) for (const key of Object.keys(r.log)) log[key] = r.log[key];
+  log[name] = value;
+  const out: TransactionResult = { rc: r.rc, type, log };
+  if (r.fields !== undefined) out.fields = r.fields;
+  if (r.omit !== undefined) out.omit = r.omit;
+  if (r.requireSignOn !== undefined) out.requireSignOn = r.requireSignOn;
+  return out;
 }
 
 export function registerFlows(dispatcher: Dispatcher, deps: FlowDeps): void {

@@ -23,7 +23,12 @@ export const USERPAYING_TIMEOUT = 'USERPAYING_TIMEOUT';
 
 const NO_ANSWER: ChannelResult = { outcome: 'unknown', reason: 'timeout', walletCode: 'TIMEOUT', walletMessage: '' };
 
-export async function sale(deps: FlowDeps, ctx: TransactionContext, paymentCode: string): Promise<TransactionResult> {
+export async function sale(
+  deps: FlowDeps,
+  ctx: TransactionContext,
+  paymentCode: string,
+  paymentCodeMasked = maskPaymentCode(paymentCode),
+): Promise<TransactionResult> {
   const { request, terminal } = ctx;
   const amountFen = amountOf(request);
   if (amountFen === undefined) return refuse(deps, ctx, 'sale', RC.INVALID_AMOUNT);
@@ -40,7 +45,7 @@ export async function sale(deps: FlowDeps, ctx: TransactionContext, paymentCode:
     kind: 'sale',
     amountFen,
     wallet,
-    paymentCodeMasked: maskPaymentCode(paymentCode),
+    paymentCodeMasked,
     limits: terminal.merchant.limits,
   });
   if (begun.status === 'limit') {

@@ -1,7 +1,7 @@
 // Which channel and merchant account serve an order, and the fields a response carries about the
 // wallet: 59.A7 (wallet), A8 (its order id), A9 (its result code for the screen), 63.1 (WXP/ALP/CUP).
 import type { Channel, ChannelResult } from '../channels/channel.js';
-import { buildField59 } from '../iso8583/index.js';
+import { appendField59Item } from '../iso8583/index.js';
 import type { Order } from '../store/store.js';
 import type { MerchantRecord, WalletAccount, WalletCode } from '../terminals/types.js';
 import type { FlowDeps } from './context.js';
@@ -41,17 +41,18 @@ function screenText(code: string): string {
 export function walletTags(
   wallet: WalletCode | undefined,
   channelOrderId: string | undefined,
-  extra: { qr?: string; result?: string } = {},
+  extra?: { qr?: string; result?: string },
 ): string | undefined {
-  const items: [string, string][] = [];
-  if (extra.qr) items.push(['A6', extra.qr]);
-  if (wallet) items.push(['A7', wallet]);
-  if (channelOrderId) items.push(['A8', channelOrderId]);
-  if (extra.result) {
+  // Appended item by item (as buildField59 would from a list): no list of pairs per response.
+  let out = '';
+  if (extra?.qr) out = appendField59Item(out, 'A6', extra.qr);
+  if (wallet) out = appendField59Item(out, 'A7', wallet);
+  if (channelOrderId) out = appendField59Item(out, 'A8', channelOrderId);
+  if (extra?.result) {
     const text = screenText(extra.result);
-    if (text) items.push(['A9', text]);
+    if (text) out = appendField59Item(out, 'A9', text);
   }
-  return items.length > 0 ? buildField59(items) : undefined;
+  return out === '' ? undefined : out;
 }
 
 /** 38 (auth id, an6): the wallet's order id's last six characters, else the RRN's. */

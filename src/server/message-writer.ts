@@ -3,15 +3,7 @@
 // echoed with the processing-requirement nibble, then queue on the connection's coalesced write.
 import { type ImmediateMacs, immediateMacsOf } from '../crypto/engine.js';
 import type { CryptoService, MacAlgorithm, MacKeyRef } from '../crypto/service.js';
-import {
-  buildFrame,
-  codecFor,
-  type IsoMessage,
-  macBlock,
-  setMac,
-  swapTpdu,
-  withProcessingRequirement,
-} from '../iso8583/index.js';
+import { buildReplyFrame, codecFor, type IsoMessage, macBlock, setMac } from '../iso8583/index.js';
 import type { BoxConnection } from './connection.js';
 
 const codec = codecFor('cups-pos');
@@ -32,6 +24,11 @@ export interface WriteOptions {
    * copy (an object spread of integer keys costs over a microsecond).
    */
   fieldsHandedOver?: boolean;
+  /**
+   * Every own key of the fields object is a field number (see Codec.encodeNumbered): encoded without
+   * enumerating its keys.
+   */
+  fieldsNumbered?: boolean;
 }
 
 export class MessageWriter {
@@ -43,24 +40,30 @@ export class MessageWriter {
 
   /** Encodes (and MACs) a message; the encoded bytes come back for replay or logging. */
   async encode(message: IsoMessage, mac?: WriteOptions['mac']): Promise<Buffer> {
-    return this.encodeSoon(message, mac, false);
+    return this.encodeSoon(message, mac, false, false);
   }
 
   /**
    * The encoded bytes at once when no MAC is asked for or the crypto service can make it on this
    * stack (session keys on the event loop); a promise only when the MAC is computed elsewhere.
    */
-  private encodeSoon(message: IsoMessage, mac: WriteOptions['mac'], handedOver: boolean): Buffer | Promise<Buffer> {
+  private encodeSoon(
+    message: IsoMessage,
+    mac: WriteOptions['mac'],
+    handedOver: boolean,
+    numbered: boolean,
+  ): Buffer | Promise<Buffer> {
     if (!mac) {
       // Field 64 is never sent without a MAC; a copy without it only when the message has one.
-      return codec.encode(message.fields[64] === undefined ? message : withoutField64(message));
+      if (message.fields[64] !== undefined) return codec.encode(withoutField64(message));
+      return numbered ? codec.encodeNumbered(message) : codec.encode(message);
     }
     // codec.encode returns a buffer of our own (it encodes in a scratch buffer and copies out), so the
     // MAC can be written into it in place, after an await if need be.
     let toEncode = message;
     if (handedOver) message.fields[64] = MAC_PLACEHOLDER;
     else toEncode = { mti: message.mti, fields: { ...message.fields, 64: MAC_PLACEHOLDER } };
-    const encoded = codec.encode(toEncode);
+    const encoded = numbered ? codec.encodeNumbered(toEncode) : codec.encode(toEncode);
     const block = macBlock(encoded);
     const now = this.immediate?.generateMacNow(mac.alg, mac.key, block);
     if (now !== undefined) return setMac(encoded, now);
@@ -69,11 +72,10 @@ export class MessageWriter {
 
   frame(conn: BoxConnection, encoded: Buffer, opts: WriteOptions = {}): Buffer {
     const layout = conn.listener.layout;
-    const tpdu = layout.tpdu ? swapTpdu(opts.tpdu ?? conn.lastTpdu ?? DEFAULT_TPDU) : undefined;
-    const header = layout.header
-      ? withProcessingRequirement(opts.header ?? conn.lastHeader ?? DEFAULT_HEADER, opts.requirement ?? 0)
-      : undefined;
-    return buildFrame({ tpdu, header, message: encoded }, layout);
+    // TPDU swapped and header requirement set as the frame is written: no copies of either.
+    const tpdu = layout.tpdu ? (opts.tpdu ?? conn.lastTpdu ?? DEFAULT_TPDU) : undefined;
+    const header = layout.header ? (opts.header ?? conn.lastHeader ?? DEFAULT_HEADER) : undefined;
+    return buildReplyFrame(encoded, layout, tpdu, header, opts.requirement ?? 0);
   }
 
   /**
@@ -82,7 +84,7 @@ export class MessageWriter {
    * when the message cannot be encoded or MACed.
    */
   send(conn: BoxConnection, message: IsoMessage, opts: WriteOptions = {}): Buffer | Promise<Buffer> {
-    const encoded = this.encodeSoon(message, opts.mac, opts.fieldsHandedOver === true);
+    const encoded = this.encodeSoon(message, opts.mac, opts.fieldsHandedOver === true, opts.fieldsNumbered === true);
     if (encoded instanceof Promise) {
       return encoded.then((bytes) => {
         conn.send(this.frame(conn, bytes, opts));

@@ -1,5 +1,5 @@
 // What happens to one complete frame from a box (box-protocol.md §1, §4, §5):
-//   parseFrame → decode (CodecError → `30` if MTI, 11 and 41 can be read, else close)
+//   frame split (TPDU, header) → decode (CodecError → `30` if MTI, 11 and 41 can be read, else close)
 //   → terminal lookup (`97` unknown, `58` disabled, `03` MID mismatch)
 //   → MACed messages: `22` not signed on, MAC verified (`A0`; 5 in a row → sign on again)
 //   → `77` batch mismatch → dispatch by (MTI, F3, 60.1, 60.3) → `40` when nothing is registered
@@ -16,13 +16,16 @@ import {
   codecFor,
   type Field60,
   FrameError,
+  fieldNumberOf,
+  HEADER_BYTES,
   type IsoMessage,
   macBlock,
   macOf,
+  messageOffset,
   parseField59,
   parseField60,
-  parseFrame,
   peekIdentity,
+  TPDU_BYTES,
 } from '../iso8583/index.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -39,6 +42,7 @@ import { MessageWriter } from './message-writer.js';
 import type { PushRegistry } from './push-registry.js';
 
 const codec = codecFor('cups-pos');
+const MAX_FIELD = codec.spec.maxField;
 
 export interface PipelineOptions {
   store: TerminalContextStore;
@@ -74,6 +78,12 @@ export class RequestPipeline implements FrameHandler {
   private readonly macFailureLimit: number;
   private readonly maxStoreInFlight: number;
   private storeInFlight = 0;
+  /**
+   * The fields of the response being built, reused: respond() fills it, the writer encodes it before
+   * send() returns, and respond() empties it again, all on one stack. A fresh object per response
+   * was the largest allocation of the pipeline (an element store of 65+ slots, ~650 bytes).
+   */
+  private readonly responseFields: Record<number, string | undefined> = emptyFields();
 
   constructor(private readonly opts: PipelineOptions) {
     this.writer = new MessageWriter(opts.crypto);
@@ -111,12 +121,14 @@ export class RequestPipeline implements FrameHandler {
     let header: Buffer | undefined;
     let message: Buffer;
     try {
-      const frame = parseFrame(payload, conn.listener.layout);
+      const layout = conn.listener.layout;
+      const at = messageOffset(payload, layout);
       // Copies: the payload is a view of a socket chunk that must not stay pinned. A box sends the
-      // same TPDU and header every time, so the connection's last copies are reused when equal.
-      tpdu = frame.tpdu && sameOrCopy(conn.lastTpdu, frame.tpdu);
-      header = frame.header && sameOrCopy(conn.lastHeader, frame.header);
-      message = frame.message;
+      // same TPDU and header every time, so the connection's last copies are reused when equal
+      // (compared in place: no views of the parts, no frame object).
+      if (layout.tpdu) tpdu = sameOrCopy(conn.lastTpdu, payload, 0, TPDU_BYTES);
+      if (layout.header) header = sameOrCopy(conn.lastHeader, payload, at - HEADER_BYTES, HEADER_BYTES);
+      message = payload.subarray(at);
     } catch (err) {
       if (!(err instanceof FrameError)) throw err;
       m.decodeErrors.inc({ kind: err.reason });
@@ -319,47 +331,66 @@ export class RequestPipeline implements FrameHandler {
     const { result } = outcome;
     const now = Date.now();
     const { time, date } = localTimeFields(now);
-    // One literal of a fixed shape: V8 clones its integer keys from a boilerplate, several times
-    // cheaper than adding them one by one (or Object.assign). The echoed fields are 3, 4, 11, 41,
-    // 42 and 60 (§4); one the request lacks stays undefined, and the codec leaves undefined out.
-    // Slot 64 is there for the writer's MAC placeholder (the object is handed over to it).
+    // Keyed by field numbers only unless a handler's field says otherwise (then the codec checks
+    // every key, and refuses that one).
+    const extra = result.fields as Record<string, string> | undefined;
+    const extraKeys = extra === undefined ? undefined : Object.keys(extra);
+    let numbered = true;
+    if (extraKeys !== undefined) {
+      for (let i = 0; i < extraKeys.length; i++) {
+        const no = fieldNumberOf(extraKeys[i]);
+        if (no < 1 || no > MAX_FIELD) numbered = false;
+      }
+    }
+    // The pipeline's one response-fields object (see responseFields) when the keys are all field
+    // numbers; a fresh object for anything else (the codec then refuses the odd key: a 96).
+    const fields: Record<number, string | undefined> = numbered ? this.responseFields : {};
+    // The echoed fields are 3, 4, 11, 41, 42 and 60 (§4); one the request lacks stays undefined, and
+    // the codec leaves undefined out.
     const rf = request.fields;
-    const fields: Record<number, string | undefined> = {
-      3: rf[3],
-      4: rf[4],
-      11: rf[11],
-      12: time,
-      13: date,
-      41: rf[41],
-      42: rf[42],
-      60: rf[60],
-      64: undefined,
-    };
+    fields[3] = rf[3];
+    fields[4] = rf[4];
+    fields[11] = rf[11];
+    fields[12] = time;
+    fields[13] = date;
+    fields[41] = rf[41];
+    fields[42] = rf[42];
+    fields[60] = rf[60];
     // The same object indexed by the keys' string form.
     const slots = fields as Record<string, string | undefined>;
     if (result.omit !== undefined) for (const f of result.omit) if (f !== 12 && f !== 13) slots[f] = undefined;
-    const extra = result.fields as Record<string, string> | undefined;
-    if (extra !== undefined) {
-      const keys = Object.keys(extra);
-      for (let i = 0; i < keys.length; i++) slots[keys[i]] = extra[keys[i]];
+    if (extra !== undefined && extraKeys !== undefined) {
+      for (let i = 0; i < extraKeys.length; i++) slots[extraKeys[i]] = extra[extraKeys[i]];
     }
     fields[39] = result.rc;
+    const rrn = fields[37];
     const response: IsoMessage = { mti: responseMti(request.mti), fields: fields as Record<number, string> };
     const requirement = result.requireSignOn ? 3 : 0;
     let sent: Buffer | Promise<Buffer>;
     try {
       const mac = this.responseMac(outcome);
-      sent = this.writer.send(conn, response, { tpdu, header, requirement, mac, fieldsHandedOver: true });
+      sent = this.writer.send(conn, response, {
+        tpdu,
+        header,
+        requirement,
+        mac,
+        fieldsHandedOver: true,
+        fieldsNumbered: numbered,
+      });
     } catch (err) {
-      return this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err);
+      if (numbered) clearFields(fields);
+      return this.respondFailed(conn, request, response.mti, outcome, rrn, tpdu, header, receivedAt, err);
     }
+    // The writer encoded the message before send returned (only a MAC made elsewhere is awaited),
+    // so the object is free for the next response.
+    if (numbered) clearFields(fields);
     if (sent instanceof Promise) {
       return sent.then(
-        () => this.record(outcome, request, fields, receivedAt),
-        (err: unknown) => this.respondFailed(conn, request, response, outcome, fields, tpdu, header, receivedAt, err),
+        () => this.record(outcome, request, rrn, receivedAt),
+        (err: unknown) => this.respondFailed(conn, request, response.mti, outcome, rrn, tpdu, header, receivedAt, err),
       );
     }
-    this.record(outcome, request, fields, receivedAt);
+    this.record(outcome, request, rrn, receivedAt);
     return undefined;
   }
 
@@ -367,16 +398,16 @@ export class RequestPipeline implements FrameHandler {
   private async respondFailed(
     conn: BoxConnection,
     request: IsoMessage,
-    response: IsoMessage,
+    responseMti: string,
     outcome: Outcome,
-    fields: Record<number, string | undefined>,
+    rrn: string | undefined,
     tpdu: Buffer | undefined,
     header: Buffer | undefined,
     receivedAt: number,
     err: unknown,
   ): Promise<void> {
     this.log.error({ err, tid: request.fields[41], type: outcome.type }, 'response could not be built');
-    const bare: IsoMessage = { mti: response.mti, fields: { 39: RC.SYSTEM_MALFUNCTION } };
+    const bare: IsoMessage = { mti: responseMti, fields: { 39: RC.SYSTEM_MALFUNCTION } };
     for (const f of [11, 41, 42]) if (request.fields[f] !== undefined) bare.fields[f] = request.fields[f];
     await this.writer.write(conn, bare, { tpdu, header }).catch(() => conn.close('undecodable'));
     const failed: Outcome = {
@@ -388,15 +419,10 @@ export class RequestPipeline implements FrameHandler {
       identified: outcome.identified,
       result: { rc: RC.SYSTEM_MALFUNCTION },
     };
-    this.record(failed, request, fields, receivedAt);
+    this.record(failed, request, rrn, receivedAt);
   }
 
-  private record(
-    outcome: Outcome,
-    request: IsoMessage,
-    fields: Record<number, string | undefined>,
-    receivedAt: number,
-  ): void {
+  private record(outcome: Outcome, request: IsoMessage, rrn: string | undefined, receivedAt: number): void {
     const seconds = (performance.now() - receivedAt) / 1000;
     const type = outcome.result.type ?? outcome.type;
     m.transactionCells.of2(type, outcome.result.rc).inc();
@@ -411,7 +437,7 @@ export class RequestPipeline implements FrameHandler {
     line.rc = outcome.result.rc;
     line.tid = request.fields[41];
     line.stan = request.fields[11];
-    line.rrn = fields[37];
+    line.rrn = rrn;
     line.amount = request.fields[4];
     line.ms = Math.round(seconds * 10_000) / 10;
     // Heartbeats from thousands of boxes would drown the log: they go to debug.
@@ -470,9 +496,25 @@ export function responseMti(mti: string): string {
   return mti.slice(0, 2) + String(cls + 1) + mti[3];
 }
 
-/** `copy` when it holds the same bytes as `view`, else a fresh copy of `view`. */
-function sameOrCopy(copy: Buffer | undefined, view: Buffer): Buffer {
-  return copy?.equals(view) ? copy : Buffer.from(view);
+/** Slots 1..MAX_FIELD, all undefined: the element store sized once for any response. */
+function emptyFields(): Record<number, string | undefined> {
+  const fields: Record<number, string | undefined> = {};
+  for (let no = MAX_FIELD; no >= 1; no--) fields[no] = undefined;
+  return fields;
+}
+
+function clearFields(fields: Record<number, string | undefined>): void {
+  for (let no = 1; no <= MAX_FIELD; no++) fields[no] = undefined;
+}
+
+/** `copy` when it holds the same bytes as payload[at, at + n), else a fresh copy of those bytes. */
+function sameOrCopy(copy: Buffer | undefined, payload: Buffer, at: number, n: number): Buffer {
+  if (copy !== undefined && copy.length === n) {
+    let i = 0;
+    while (i < n && copy[i] === payload[at + i]) i++;
+    if (i === n) return copy;
+  }
+  return Buffer.from(payload.subarray(at, at + n));
 }
 
 /** Codec errors can quote a field's content: mask anything that looks like a PAN or payment code. */

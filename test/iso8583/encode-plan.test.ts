@@ -131,3 +131,35 @@ t.test('keys that are not plain field numbers get the same errors as before the 
   t.equal(reasonFor({ 3: 3 }), '3 @2: value must be a string, got number');
   t.equal(reasonFor({ abc: undefined, 999: undefined, 3: '000000' }), 'encoded', 'undefined values are skipped');
 });
+
+for (const name of SPEC_NAMES) {
+  t.test(`${name}: encodeNumbered gives encode's bytes or its very error for numbered fields`, async () => {
+    const codec = new Codec(getSpec(name));
+    fc.assert(
+      fc.property(looseMessage(name), (msg) => {
+        const keyed = outcome(() => codec.encode(msg));
+        const numbered = outcome(() => codec.encodeNumbered(msg));
+        if (JSON.stringify(keyed) !== JSON.stringify(numbered))
+          throw new Error(`${JSON.stringify(msg)}: ${JSON.stringify(numbered)} ≠ ${JSON.stringify(keyed)}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+}
+
+t.test('encodeNumbered: the checks of encode for numbered keys, holes and undefined slots', async (t) => {
+  const codec = new Codec(getSpec('cups-pos'));
+  const reasonFor = (fields: Record<number, unknown>) => {
+    try {
+      return codec.encodeNumbered({ mti: '0200', fields } as never).toString('hex');
+    } catch (err) {
+      if (!(err instanceof CodecError)) throw err;
+      return `${String(err.field)} @${err.offset}: ${err.reason}`;
+    }
+  };
+  t.equal(reasonFor({ 1: 'x' }), '1 @2: the secondary bitmap is set by the codec, not given as a field');
+  t.equal(reasonFor({ 5: '1' }), '5 @2: not defined in spec cups-pos');
+  t.equal(reasonFor({ 3: 3 }), '3 @2: value must be a string, got number');
+  const withHoles = { 3: '000000', 11: '000001', 39: '00', 41: undefined, 64: undefined };
+  t.equal(reasonFor(withHoles), codec.encode({ mti: '0200', fields: withHoles } as never).toString('hex'));
+});

@@ -3,6 +3,7 @@ import t from 'tap';
 import {
   BOX_LAYOUT,
   buildFrame,
+  buildReplyFrame,
   FrameError,
   type FrameLayout,
   FrameSplitter,
@@ -100,4 +101,44 @@ t.test('TPDU swap and processing requirement', async (t) => {
   const h = hex('603112000000');
   t.equal(withProcessingRequirement(h, 3).toString('hex'), '603113000000');
   t.equal(h.toString('hex'), '603112000000', 'original untouched');
+});
+
+t.test('buildReplyFrame: the bytes and errors of buildFrame over swapTpdu and withProcessingRequirement', async () => {
+  const outcome = (fn: () => Buffer) => {
+    try {
+      return fn().toString('hex');
+    } catch (err) {
+      return `${(err as Error).constructor.name}: ${(err as Error).message}`;
+    }
+  };
+  const part = (n: number) =>
+    fc.oneof(fc.uint8Array({ minLength: n, maxLength: n }), fc.uint8Array({ maxLength: n + 2 }));
+  fc.assert(
+    fc.property(
+      fc.record({ length: fc.constantFrom('binary2', 'ascii4'), tpdu: fc.boolean(), header: fc.boolean() }),
+      fc.option(part(5), { nil: undefined }),
+      fc.option(part(6), { nil: undefined }),
+      fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(-1, 10, 1.5)),
+      fc.oneof(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.constant(new Uint8Array(70000))),
+      (l, tpdu, header, requirement, message) => {
+        const layout = { ...BOX_LAYOUT, ...l } as FrameLayout;
+        const t = tpdu && Buffer.from(tpdu);
+        const h = header && Buffer.from(header);
+        const m = Buffer.from(message);
+        const expected = outcome(() =>
+          buildFrame(
+            {
+              tpdu: layout.tpdu ? swapTpdu(t as Buffer) : undefined,
+              header: layout.header ? withProcessingRequirement(h as Buffer, requirement) : undefined,
+              message: m,
+            },
+            layout,
+          ),
+        );
+        const actual = outcome(() => buildReplyFrame(m, layout, t, h, requirement));
+        if (actual !== expected) throw new Error(`${actual} ≠ ${expected}`);
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });

@@ -417,6 +417,11 @@ t.test('a handler that throws or returns an unencodable field answers 96, and th
           rc: RC.APPROVED,
           fields: { 37: 'way too long for an12' },
         }));
+        // Keys that are not field numbers of the spec: the codec checks every key and refuses them.
+        dispatcher.register({ mti: '0220', processingCode: '200000', type: '25' }, 'refund', async (ctx) => ({
+          rc: RC.APPROVED,
+          fields: ctx.request.fields[11] === '000002' ? { 100: 'x' } : ({ abc: 'x' } as never),
+        }));
       },
     },
   );
@@ -430,5 +435,9 @@ t.test('a handler that throws or returns an unencodable field answers 96, and th
   const bad = await box.void(100, { batch: box.batch, stan: '000001', rrn: '000000000001' });
   t.equal(bad.rc, RC.SYSTEM_MALFUNCTION);
   t.equal(bad.message.fields[41], '10000014', 'the bare 96 still echoes the identity');
+  for (const stan of ['000002', '000003']) {
+    const named = await box.refund(100, { batch: box.batch, stan, rrn: '000000000001' });
+    t.equal(named.rc, RC.SYSTEM_MALFUNCTION, `a field key outside the spec answers 96 (${stan})`);
+  }
   t.equal((await box.echo()).rc, '00', 'connection still usable');
 });

@@ -2,6 +2,8 @@
 // result to 16 upper-case hex characters, E_MAK(first 8), XOR the last 8, E_MAK again, expand to
 // hex and keep the first 8 characters. A 16-byte MAK is 2-key TDES in both encryption steps.
 // Lower-case hex in the expansion gives a different MAC: an interop failure no error reveals.
+// The two single-block encryptions run in JS with the key's cached schedule (des-block.ts): at one
+// block per call OpenSSL's `update` costs more (a native call and a new Buffer each), see docs/crypto.md.
 import { asKey, type KeyLike } from '../key.js';
 
 const HEX_UPPER = Buffer.from('0123456789ABCDEF', 'latin1');
@@ -54,17 +56,23 @@ export function xorBlocks(data: Uint8Array): Buffer {
   return xorInto(data, Buffer.alloc(8));
 }
 
-// Scratch for the XOR and its hex expansion: cupsEcbMac is synchronous, so one MAC at a time uses
-// them, and a MAC allocates only the cipher's two outputs and its 8-byte result.
+// Scratch for the XOR, its hex expansion and the cipher blocks: cupsEcbMac is synchronous, so one
+// MAC at a time uses them, and a MAC allocates only its 8-byte result.
 const xorScratch = Buffer.alloc(8);
 const hexScratch = Buffer.alloc(16);
-const hexFirstHalf = hexScratch.subarray(0, 8);
+const blockScratch = Buffer.alloc(8);
 
 /** The 8 ASCII bytes that go into field 64 (e.g. "E267B6E2" → 45 32 36 37 42 36 45 32). */
 export function cupsEcbMac(mak: KeyLike, data: Uint8Array): Buffer {
-  const ecb = asKey(mak, 'tdes').ecb();
+  return cupsEcbMacInto(mak, data, Buffer.allocUnsafe(8));
+}
+
+/** cupsEcbMac written into `out` (8 bytes): a verification compares it without a new Buffer. */
+export function cupsEcbMacInto(mak: KeyLike, data: Uint8Array, out: Buffer): Buffer {
+  const des = asKey(mak, 'tdes').desSchedule();
   expandInto(xorInto(data, xorScratch), 8, hexScratch);
-  const enc1 = ecb.encrypt(hexFirstHalf);
-  for (let i = 0; i < 8; i++) enc1[i] ^= hexScratch[8 + i];
-  return expandInto(ecb.encrypt(enc1), 4, Buffer.allocUnsafe(8));
+  des.encryptBlock(hexScratch, 0, blockScratch, 0);
+  for (let i = 0; i < 8; i++) blockScratch[i] ^= hexScratch[8 + i];
+  des.encryptBlock(blockScratch, 0, blockScratch, 0);
+  return expandInto(blockScratch, 4, out);
 }

@@ -34,10 +34,15 @@ export function parseField59(value: string): Map<string, string> {
 /** Concatenates the items in the order given. */
 export function buildField59(items: Iterable<[string, string]>): string {
   let out = '';
-  for (const [tag, value] of items) {
-    if (tag.length !== TAG_LEN) throw new CodecError(FIELD, out.length, `tag '${tag}' must be 2 characters`);
-    if (value.length > 999) throw new CodecError(FIELD, out.length, `tag ${tag}: value of ${value.length} exceeds 999`);
-    out += tag + String(value.length).padStart(LEN_DIGITS, '0') + value;
-  }
+  for (const [tag, value] of items) out = appendField59Item(out, tag, value);
   return out;
+}
+
+/** `field59` with one more item: buildField59 one item at a time, for callers without an item list. */
+export function appendField59Item(field59: string, tag: string, value: string): string {
+  if (tag.length !== TAG_LEN) throw new CodecError(FIELD, field59.length, `tag '${tag}' must be 2 characters`);
+  const n = value.length;
+  if (n > 999) throw new CodecError(FIELD, field59.length, `tag ${tag}: value of ${n} exceeds 999`);
+  const len = n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`;
+  return field59 + tag + len + value;
 }
