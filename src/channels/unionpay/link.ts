@@ -3,7 +3,14 @@
 // link is declared dead and reconnected), and reconnection with capped exponential backoff + jitter.
 // Matching replies to requests is the connector's job: the link hands every decoded reply up.
 import { connect, type Socket } from 'node:net';
-import { BOX_LAYOUT, buildFrame, codecFor, FrameSplitter, type IsoMessage, parseFrame } from '../../iso8583/index.js';
+import {
+  BOX_LAYOUT,
+  buildFrame,
+  codecFor,
+  FrameSplitter,
+  type IsoMessage,
+  messageOffset,
+} from '../../iso8583/index.js';
 import { channelHeartbeats, channelReconnects } from '../../metrics/channels.js';
 
 export interface LinkOptions {
@@ -90,8 +97,9 @@ export class Link {
    */
   write(message: IsoMessage): boolean {
     if (!this.ready || !this.socket) return false;
+    // The connector builds host messages with field-number keys only, so they are read by number.
     const frame = buildFrame(
-      { tpdu: this.options.tpdu, header: this.options.header, message: codec.encode(message) },
+      { tpdu: this.options.tpdu, header: this.options.header, message: codec.encodeNumbered(message) },
       BOX_LAYOUT,
     );
     // Only received bytes count as activity: a host that takes requests but never answers gets echoed.
@@ -142,7 +150,7 @@ export class Link {
     }
     for (const payload of payloads) {
       try {
-        this.events.onMessage(this, codec.decode(parseFrame(payload, BOX_LAYOUT).message));
+        this.events.onMessage(this, codec.decode(payload.subarray(messageOffset(payload, BOX_LAYOUT))));
       } catch (err) {
         this.events.onBadFrame(this, err as Error);
       }
