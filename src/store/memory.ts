@@ -13,7 +13,7 @@ import {
   limitBreach,
   newOrder,
   parentStateAfterRefunds,
-  type RequestRecord,
+  RequestRecord,
   transitionEffects,
 } from './logic.js';
 import type { Store, TerminalContext } from './store.js';
@@ -188,7 +188,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs, wall);
+        this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs, wall);
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -211,7 +211,7 @@ export class MemoryStore implements Store {
       paymentCodeMasked: input.paymentCodeMasked,
       limitDay: limited ? day : undefined,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    this.#requests.set(reqKey, new RequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: cloneOrder(order) };
   }
@@ -233,7 +233,7 @@ export class MemoryStore implements Store {
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
-    if (!original || !check?.ok) this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+    if (!original || !check?.ok) this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs);
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
@@ -253,7 +253,7 @@ export class MemoryStore implements Store {
       wallet: original.wallet,
       parentRrn: original.rrn,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    this.#requests.set(reqKey, new RequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: cloneOrder(order), original: cloneOrder(original) };
   }
@@ -266,7 +266,7 @@ export class MemoryStore implements Store {
     const reqKey = requestKey(r);
     const seen = this.#requests.get(reqKey);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+    this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs);
     const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
     const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
     if (original) return { status: 'started', original: cloneOrder(original) };
@@ -342,7 +342,7 @@ export class MemoryStore implements Store {
     const seen = this.#requests.get(key, wall);
     if (seen) return duplicateOf(seen, fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    this.#requests.set(key, { fp: fingerprint, st: 'x' }, this.ttls.requestMs, wall);
+    this.#requests.set(key, new RequestRecord(fingerprint), this.ttls.requestMs, wall);
     return { status: 'claimed' };
   }
 
@@ -520,8 +520,7 @@ export class MemoryStore implements Store {
     const rec = this.#requests.get(requestKey(request), wall);
     if (rec?.st !== 'x') return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
-    rec.st = 'd';
-    rec.resp = this.#responses.copy(response);
+    rec.finish(this.#responses, response);
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
