@@ -8,10 +8,24 @@
 // throws). `shards: n` spreads the keys over n Maps by a hash of the key: each doubling copies 1/n of
 // the entries, at a different moment per shard, and the bound becomes n × 2^24.
 
-interface Entry<V> {
-  value: V;
-  /** Epoch ms; Infinity = no expiry. */
-  expiresAt: number;
+// An entry keeps its expiry in ms after EPOCH: a 32-bit small integer for ±24 days around the
+// process's start, which V8 stores in the entry itself, where an epoch-ms number (1.7e12) is a
+// separate 16-byte HeapNumber per entry that every GC visits (three per sale, kept for days). The
+// field starts as null so that V8 types it "any value" rather than "number": an expiry beyond the
+// small-integer range (35-day batch totals, Infinity, a test's clock) is then boxed in that entry
+// alone instead of turning the field into a boxed double for every entry.
+const EPOCH = Date.now();
+
+class Entry<V> {
+  /** Expiry, ms after EPOCH; Infinity = none. Never null once constructed (see above). */
+  at: number | null = null;
+
+  constructor(
+    public value: V,
+    at: number,
+  ) {
+    this.at = at;
+  }
 }
 
 export interface TtlMapOptions {
@@ -46,7 +60,7 @@ export class TtlMap<V> {
   #live(key: string, now: number): Entry<V> | undefined {
     const m = this.#map(key);
     const e = m.get(key);
-    if (e === undefined || e.expiresAt > now) return e;
+    if (e === undefined || (e.at as number) > now - EPOCH) return e;
     m.delete(key);
     return undefined;
   }
@@ -66,18 +80,18 @@ export class TtlMap<V> {
   touch(key: string, ttlMs: number, now = Date.now()): V | undefined {
     const e = this.#live(key, now);
     if (e === undefined) return undefined;
-    e.expiresAt = expiry(ttlMs, now);
+    e.at = expiry(ttlMs, now);
     return e.value;
   }
 
   set(key: string, value: V, ttlMs: number, now = Date.now()): void {
-    this.#map(key).set(key, { value, expiresAt: expiry(ttlMs, now) });
+    this.#map(key).set(key, new Entry(value, expiry(ttlMs, now)));
   }
 
   /** Replace the value, keeping the expiry (like Redis `SET … KEEPTTL`); false when absent. */
   update(key: string, value: V, now = Date.now()): boolean {
     const e = this.#map(key).get(key);
-    if (!e || e.expiresAt <= now) return false;
+    if (!e || (e.at as number) <= now - EPOCH) return false;
     e.value = value;
     return true;
   }
@@ -85,13 +99,13 @@ export class TtlMap<V> {
   /** Remaining lifetime in ms, or undefined when absent. */
   ttl(key: string, now = Date.now()): number | undefined {
     const e = this.#map(key).get(key);
-    if (!e || e.expiresAt <= now) return undefined;
-    return e.expiresAt - now;
+    if (!e || (e.at as number) <= now - EPOCH) return undefined;
+    return (e.at as number) + EPOCH - now;
   }
 
   expire(key: string, ttlMs: number, now = Date.now()): void {
     const e = this.#map(key).get(key);
-    if (e) e.expiresAt = now + ttlMs;
+    if (e) e.at = now - EPOCH + ttlMs;
   }
 
   delete(key: string): boolean {
@@ -100,7 +114,8 @@ export class TtlMap<V> {
 
   /** Live entries, shard by shard (in insertion order within a shard). */
   *entries(now = Date.now()): IterableIterator<[string, V]> {
-    for (const m of this.#shards) for (const [k, e] of m) if (e.expiresAt > now) yield [k, e.value];
+    const t = now - EPOCH;
+    for (const m of this.#shards) for (const [k, e] of m) if ((e.at as number) > t) yield [k, e.value];
   }
 
   /**
@@ -109,6 +124,7 @@ export class TtlMap<V> {
    * instead of one long pause. Returns true once a round over the whole map has finished.
    */
   sweepSome(limit: number, now = Date.now()): boolean {
+    const t = now - EPOCH;
     for (let i = 0; i < limit; i++) {
       const m = this.#shards[this.#cursorShard];
       this.#cursor ??= m.entries();
@@ -122,16 +138,17 @@ export class TtlMap<V> {
         }
         continue;
       }
-      if (step.value[1].expiresAt <= now) m.delete(step.value[0]);
+      if ((step.value[1].at as number) <= t) m.delete(step.value[0]);
     }
     return false;
   }
 
   sweep(now = Date.now()): number {
+    const t = now - EPOCH;
     let n = 0;
     for (const m of this.#shards) {
       for (const [k, e] of m) {
-        if (e.expiresAt <= now) {
+        if ((e.at as number) <= t) {
           m.delete(k);
           n++;
         }
@@ -153,6 +170,7 @@ export class TtlMap<V> {
   }
 }
 
+/** The expiry of an entry written at `now`, in ms after EPOCH. */
 function expiry(ttlMs: number, now: number): number {
-  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : now + ttlMs;
+  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : now - EPOCH + ttlMs;
 }
