@@ -78,17 +78,28 @@ export function hasLimits(limits: MerchantLimits | undefined): boolean {
   );
 }
 
+/** What the money rules read of an order: an `Order`, or the memory store's own `StoredOrder`. */
+export type OrderMoney = Pick<
+  Order,
+  'kind' | 'state' | 'batch' | 'amountFen' | 'refundedFen' | 'refundPendingFen' | 'limitDay'
+>;
+
 export type RefundCheck =
   | { ok: true }
   | { ok: false; status: 'not-allowed'; reason: 'state' | 'batch' | 'amount' | 'kind' }
   | { ok: false; status: 'exceeds'; remainingFen: number };
 
-export function refundable(original: Order): number {
+export function refundable(original: OrderMoney): number {
   return original.amountFen - original.refundedFen - original.refundPendingFen;
 }
 
 /** Can `amountFen` be refunded (or voided, from `batch`) from this sale right now? */
-export function checkRefund(original: Order, kind: 'refund' | 'void', amountFen: number, batch: string): RefundCheck {
+export function checkRefund(
+  original: OrderMoney,
+  kind: 'refund' | 'void',
+  amountFen: number,
+  batch: string,
+): RefundCheck {
   if (original.kind !== 'sale' && original.kind !== 'precreate')
     return { ok: false, status: 'not-allowed', reason: 'kind' };
   if (kind === 'void') {
@@ -122,7 +133,7 @@ export interface TransitionEffects {
   parent?: { pendingDelta: number; refundedDelta: number };
 }
 
-export function transitionEffects(order: Order, from: OrderState, to: OrderState): TransitionEffects {
+export function transitionEffects(order: OrderMoney, from: OrderState, to: OrderState): TransitionEffects {
   const wasMoney = SETTLED_MONEY.includes(from);
   const isMoney = SETTLED_MONEY.includes(to);
   const sign = (isMoney ? 1 : 0) - (wasMoney ? 1 : 0);
@@ -144,7 +155,7 @@ export function transitionEffects(order: Order, from: OrderState, to: OrderState
 }
 
 /** The parent sale's state after its refund fields changed. */
-export function parentStateAfterRefunds(parent: Order): OrderState {
+export function parentStateAfterRefunds(parent: OrderMoney): OrderState {
   if (parent.state !== 'paid' && parent.state !== 'partially_refunded' && parent.state !== 'refunded') {
     return parent.state;
   }

@@ -8,16 +8,13 @@
 // throws). `shards: n` spreads the keys over n Maps by a hash of the key: each doubling copies 1/n of
 // the entries, at a different moment per shard, and the bound becomes n × 2^24.
 
-// An entry keeps its expiry in ms after EPOCH: a 32-bit small integer for ±24 days around the
-// process's start, which V8 stores in the entry itself, where an epoch-ms number (1.7e12) is a
-// separate 16-byte HeapNumber per entry that every GC visits (three per sale, kept for days). The
-// field starts as null so that V8 types it "any value" rather than "number": an expiry beyond the
-// small-integer range (35-day batch totals, Infinity, a test's clock) is then boxed in that entry
-// alone instead of turning the field into a boxed double for every entry.
-const EPOCH = Date.now();
+import { EPOCH } from './process-epoch.js';
 
 class Entry<V> {
-  /** Expiry, ms after EPOCH; Infinity = none. Never null once constructed (see above). */
+  /**
+   * Expiry, ms after EPOCH (a small integer, no HeapNumber per entry; three entries per sale are kept
+   * for days); Infinity = none. Starts as null on purpose, never null once constructed (process-epoch.ts).
+   */
   at: number | null = null;
 
   constructor(
