@@ -15,43 +15,45 @@ import type {
 
 /**
  * The idempotency record of one box request, as the memory store keeps it for `requestMs` (48 h):
- * one object of fixed shape. The stored response is a span of a shared slab (byte-slab.ts), not a
- * view object of its own, and finishing fills fields the record already has rather than adding one
- * (which would give it a second, out-of-object property store): 56 bytes instead of 184.
+ * one object of fixed shape (made by `newRequestRecord`). The stored response is a span of a shared
+ * slab (byte-slab.ts), not a view object of its own, and finishing fills fields the record already
+ * has rather than adding one (which would give it a second, out-of-object property store): 56 bytes
+ * instead of 184.
  */
-export class RequestRecord {
+export interface RequestRecord {
+  /** Fingerprint of the request content. */
+  readonly fp: string;
+  /** The order the request created, if any. */
+  readonly rrn: string | undefined;
   /** The slab holding the stored response once done; undefined while executing. */
-  #slab: Uint8Array | undefined = undefined;
-  #span = 0;
+  slab: Uint8Array | undefined;
+  /** Where in `slab` (ByteSlab.place). */
+  span: number;
+}
 
-  constructor(
-    /** Fingerprint of the request content. */
-    readonly fp: string,
-    /** The order the request created, if any. */
-    readonly rrn?: string,
-  ) {}
+/**
+ * An executing request's record. One object literal, not a class: V8 allocates a literal site's
+ * objects in the old generation directly once most of them outlive a scavenge (records are kept for
+ * days), where constructed objects are always copied by two scavenges first.
+ */
+export function newRequestRecord(fp: string, rrn?: string): RequestRecord {
+  return { fp, rrn, slab: undefined, span: 0 };
+}
 
-  /** `x` executing, `d` done (response stored). */
-  get st(): 'x' | 'd' {
-    return this.#slab === undefined ? 'x' : 'd';
-  }
+/** Stores a copy of the response in `slabs`: the request is done. */
+export function finishRequest(rec: RequestRecord, slabs: ByteSlab, response: Uint8Array): void {
+  rec.span = slabs.place(response);
+  rec.slab = slabs.placedIn;
+}
 
-  /** The stored response, once done (a view made on each call). */
-  get resp(): Uint8Array | undefined {
-    return this.#slab && spanOf(this.#slab, this.#span);
-  }
-
-  /** Stores a copy of the response in `slabs`: the request is done. */
-  finish(slabs: ByteSlab, response: Uint8Array): void {
-    this.#span = slabs.place(response);
-    this.#slab = slabs.placedIn;
-  }
+/** Still executing (no response stored yet)? */
+export function executing(rec: RequestRecord): boolean {
+  return rec.slab === undefined;
 }
 
 export function duplicateOf(rec: RequestRecord, fingerprint: string): DuplicateResult {
   if (rec.fp !== fingerprint) return { status: 'mismatch' };
-  const resp = rec.resp;
-  if (resp) return { status: 'replay', response: resp };
+  if (rec.slab !== undefined) return { status: 'replay', response: spanOf(rec.slab, rec.span) };
   return rec.rrn ? { status: 'in-progress', rrn: rec.rrn } : { status: 'in-progress' };
 }
 

@@ -9,14 +9,17 @@ import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOut
 import {
   checkRefund,
   duplicateOf,
+  executing,
+  finishRequest,
   hasLimits,
   limitBreach,
+  newRequestRecord,
   parentStateAfterRefunds,
-  RequestRecord,
+  type RequestRecord,
   transitionEffects,
 } from './logic.js';
 import type { Store, TerminalContext } from './store.js';
-import { StoredOrder } from './stored-order.js';
+import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
 import { TtlMap } from './ttl-map.js';
 import {
   type BatchTotals,
@@ -186,7 +189,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs, wall);
+        this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs, wall);
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -199,7 +202,7 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order = new StoredOrder(r, {
+    const order = newStoredOrder(r, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -209,9 +212,9 @@ export class MemoryStore implements Store {
       paymentCodeMasked: input.paymentCodeMasked,
       limitDay: limited ? day : undefined,
     });
-    this.#requests.set(reqKey, new RequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
+    this.#requests.set(reqKey, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: order.toOrder() };
+    return { status: 'started', order: toOrder(order) };
   }
 
   async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
@@ -231,18 +234,18 @@ export class MemoryStore implements Store {
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
-    if (!original || !check?.ok) this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs);
+    if (!original || !check?.ok) this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs);
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
-        ? { status: 'exceeds', remainingFen: check.remainingFen, original: original.toOrder() }
-        : { status: 'not-allowed', reason: check.reason, original: original.toOrder() };
+        ? { status: 'exceeds', remainingFen: check.remainingFen, original: toOrder(original) }
+        : { status: 'not-allowed', reason: check.reason, original: toOrder(original) };
     }
 
     original.refundPendingFen += input.amountFen;
-    original.changedAt(now);
+    changedAt(original, now);
     const rrn = this.#nextRrn(now, wall);
-    const order = new StoredOrder(r, {
+    const order = newStoredOrder(r, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -251,9 +254,9 @@ export class MemoryStore implements Store {
       wallet: original.wallet,
       parentRrn: original.rrn,
     });
-    this.#requests.set(reqKey, new RequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
+    this.#requests.set(reqKey, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: order.toOrder(), original: original.toOrder() };
+    return { status: 'started', order: toOrder(order), original: toOrder(original) };
   }
 
   async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
@@ -264,10 +267,10 @@ export class MemoryStore implements Store {
     const reqKey = requestKey(r);
     const seen = this.#requests.get(reqKey);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    this.#requests.set(reqKey, new RequestRecord(input.fingerprint), this.ttls.requestMs);
+    this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs);
     const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
     const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
-    if (original) return { status: 'started', original: original.toOrder() };
+    if (original) return { status: 'started', original: toOrder(original) };
     this.#tombstones.set(tombKey(r.mid, r.tid, r.batch, r.stan), true, this.ttls.tombstoneMs);
     return { status: 'started' };
   }
@@ -282,7 +285,7 @@ export class MemoryStore implements Store {
     const key = orderKey(current.mid, current.rrn);
     const order = this.#orders.get(key, wall);
     if (!order) return { status: 'not-found' };
-    if (!change.from.includes(order.state)) return { status: 'conflict', order: order.toOrder() };
+    if (!change.from.includes(order.state)) return { status: 'conflict', order: toOrder(order) };
 
     const from = order.state;
     const fx = transitionEffects(order, from, change.to);
@@ -310,16 +313,16 @@ export class MemoryStore implements Store {
         parent.refundPendingFen += fx.parent.pendingDelta;
         parent.refundedFen += fx.parent.refundedDelta;
         const ps = parentStateAfterRefunds(parent);
-        if (ps !== parent.state) parent.pushEvent(ps, now, `refund ${order.rrn}`);
-        parent.changedAt(now);
+        if (ps !== parent.state) pushEvent(parent, ps, now, `refund ${order.rrn}`);
+        changedAt(parent, now);
       }
     }
 
     order.state = change.to;
     if (change.patch?.wallet) order.wallet = change.patch.wallet;
     if (change.patch?.channelOrderId) order.channelOrderId = change.patch.channelOrderId;
-    order.changedAt(now);
-    order.pushEvent(change.to, now, change.note);
+    changedAt(order, now);
+    pushEvent(order, change.to, now, change.note);
 
     if (change.response) this.#complete(change.response.request, change.response.bytes, wall);
     if (change.push) {
@@ -328,7 +331,7 @@ export class MemoryStore implements Store {
     // The order's key is also its recovery key (the same string object: hashed once).
     if (FINAL_STATES.includes(change.to)) this.#recovery.delete(key);
     else if (change.nextCheckAt !== undefined) this.#recovery.set(key, change.nextCheckAt);
-    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: order.toOrder() };
+    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: toOrder(order) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
@@ -340,7 +343,7 @@ export class MemoryStore implements Store {
     const seen = this.#requests.get(key, wall);
     if (seen) return duplicateOf(seen, fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    this.#requests.set(key, new RequestRecord(fingerprint), this.ttls.requestMs, wall);
+    this.#requests.set(key, newRequestRecord(fingerprint), this.ttls.requestMs, wall);
     return { status: 'claimed' };
   }
 
@@ -353,7 +356,7 @@ export class MemoryStore implements Store {
   async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
     this.#open();
     const o = this.#orders.get(orderKey(mid, rrn));
-    return o?.toOrder();
+    return o && toOrder(o);
   }
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
@@ -395,7 +398,7 @@ export class MemoryStore implements Store {
       if (out.length >= limit) break;
       const o = this.#orders.get(rk);
       if (!o || FINAL_STATES.includes(o.state)) this.#recovery.delete(rk);
-      else out.push(o.toOrder());
+      else out.push(toOrder(o));
     }
     return out;
   }
@@ -516,9 +519,9 @@ export class MemoryStore implements Store {
 
   #complete(request: RequestKey, response: Uint8Array, wall: number): void {
     const rec = this.#requests.get(requestKey(request), wall);
-    if (rec?.st !== 'x') return;
+    if (rec === undefined || !executing(rec)) return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
-    rec.finish(this.#responses, response);
+    finishRequest(rec, this.#responses, response);
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {

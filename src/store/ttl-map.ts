@@ -10,20 +10,27 @@
 
 import { EPOCH } from './process-epoch.js';
 
-class Entry<V> {
+interface Entry<V> {
+  value: V;
   /**
    * Expiry, ms after EPOCH (a small integer, no HeapNumber per entry; three entries per sale are kept
-   * for days); Infinity = none. Starts as null on purpose, never null once constructed (process-epoch.ts).
+   * for days); Infinity = none. Typed "any value" by V8, not "number" (see newEntry).
    */
-  at: number | null = null;
-
-  constructor(
-    public value: V,
-    at: number,
-  ) {
-    this.at = at;
-  }
+  at: number | null;
 }
+
+/**
+ * Entries are made by one object literal, not `new`: V8 tracks a literal's allocation site and, once
+ * most of its objects outlive a scavenge, allocates them in the old generation directly, so entries
+ * kept for days are not copied by two scavenges first (constructed objects are never pretenured).
+ */
+function newEntry<V>(value: V, at: number | null): Entry<V> {
+  return { value, at };
+}
+// One entry with a null expiry first: the field is then typed "any value", so an expiry beyond the
+// small-integer range (35-day batch totals, Infinity, a test's clock) is boxed in its own entry only
+// instead of turning the field into a boxed double in every entry (process-epoch.ts).
+newEntry(undefined, null);
 
 export interface TtlMapOptions {
   /** Maps the keys are spread over (a power of two); 1 = one plain Map, no hashing. Default 1. */
@@ -82,7 +89,7 @@ export class TtlMap<V> {
   }
 
   set(key: string, value: V, ttlMs: number, now = Date.now()): void {
-    this.#map(key).set(key, new Entry(value, expiry(ttlMs, now)));
+    this.#map(key).set(key, newEntry(value, expiry(ttlMs, now)));
   }
 
   /** Replace the value, keeping the expiry (like Redis `SET … KEEPTTL`); false when absent. */
