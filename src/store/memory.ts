@@ -68,7 +68,9 @@ export class MemoryStore implements Store {
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
   // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
-  readonly #requests = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
+  // Requests by MTI, each map keyed by the tombstone key (MID|TID|batch|STAN): a begun order's request
+  // and its #byRequest entry then share one key string (three kept per sale were 170 B).
+  readonly #requests = new Map<string, TtlMap<RequestRecord>>();
   readonly #tombstones = new TtlMap<true>();
   readonly #orders = new TtlMap<StoredOrder>({ shards: BIG_MAP_SHARDS });
   readonly #byRequest = new TtlMap<string>({ shards: BIG_MAP_SHARDS });
@@ -177,8 +179,8 @@ export class MemoryStore implements Store {
     const now = input.now ?? wall;
 
     const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
-    const reqKey = requestKeyFrom(tomb, r.mti);
-    const seen = this.#requests.get(reqKey, wall);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
@@ -189,7 +191,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs, wall);
+        requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs, wall);
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -212,7 +214,7 @@ export class MemoryStore implements Store {
       paymentCodeMasked: input.paymentCodeMasked,
       limitDay: limited ? day : undefined,
     });
-    this.#requests.set(reqKey, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: toOrder(order) };
   }
@@ -227,14 +229,14 @@ export class MemoryStore implements Store {
     const now = input.now ?? wall;
 
     const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
-    const reqKey = requestKeyFrom(tomb, r.mti);
-    const seen = this.#requests.get(reqKey, wall);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
-    if (!original || !check?.ok) this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs);
+    if (!original || !check?.ok) requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
@@ -254,7 +256,7 @@ export class MemoryStore implements Store {
       wallet: original.wallet,
       parentRrn: original.rrn,
     });
-    this.#requests.set(reqKey, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
     return { status: 'started', order: toOrder(order), original: toOrder(original) };
   }
@@ -264,14 +266,15 @@ export class MemoryStore implements Store {
     const { request: r } = input;
     checkRequestKey(r);
 
-    const reqKey = requestKey(r);
-    const seen = this.#requests.get(reqKey);
+    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    this.#requests.set(reqKey, newRequestRecord(input.fingerprint), this.ttls.requestMs);
-    const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
+    requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
+    const rrn = this.#byRequest.get(tomb);
     const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
     if (original) return { status: 'started', original: toOrder(original) };
-    this.#tombstones.set(tombKey(r.mid, r.tid, r.batch, r.stan), true, this.ttls.tombstoneMs);
+    this.#tombstones.set(tomb, true, this.ttls.tombstoneMs);
     return { status: 'started' };
   }
 
@@ -339,11 +342,11 @@ export class MemoryStore implements Store {
     checkRequestKey(request);
     const wall = Date.now();
     const tomb = tombKey(request.mid, request.tid, request.batch, request.stan);
-    const key = requestKeyFrom(tomb, request.mti);
-    const seen = this.#requests.get(key, wall);
+    const requests = this.#requestsOf(request.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    this.#requests.set(key, newRequestRecord(fingerprint), this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(fingerprint), this.ttls.requestMs, wall);
     return { status: 'claimed' };
   }
 
@@ -509,6 +512,16 @@ export class MemoryStore implements Store {
     return this.#tombstones.size > 0 && this.#tombstones.has(tomb, wall);
   }
 
+  /** The requests of one MTI (a handful of MTIs reach the store: the flows' requests). */
+  #requestsOf(mti: string): TtlMap<RequestRecord> {
+    let m = this.#requests.get(mti);
+    if (m === undefined) {
+      m = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
+      this.#requests.set(mti, m);
+    }
+    return m;
+  }
+
   #writeNewOrder(order: StoredOrder, tomb: string, now: number, wall: number): void {
     // One key string for the order and its recovery entry: built and hashed once.
     const key = orderKey(order.mid, order.rrn);
@@ -518,7 +531,9 @@ export class MemoryStore implements Store {
   }
 
   #complete(request: RequestKey, response: Uint8Array, wall: number): void {
-    const rec = this.#requests.get(requestKey(request), wall);
+    const rec = this.#requests
+      .get(request.mti)
+      ?.get(tombKey(request.mid, request.tid, request.batch, request.stan), wall);
     if (rec === undefined || !executing(rec)) return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
     finishRequest(rec, this.#responses, response);
@@ -549,7 +564,7 @@ export class MemoryStore implements Store {
     const maps: TtlMap<unknown>[] = [
       this.#sessionKeys,
       this.#macFailures,
-      this.#requests,
+      ...this.#requests.values(),
       this.#tombstones,
       this.#orders,
       this.#byRequest,
@@ -593,19 +608,11 @@ const SWEEP_SLICE = 5_000;
 /** A day's RRN counter outlives the day by a day (a late request dated yesterday continues its count). */
 const RRN_DAY_TTL_MS = 48 * 3600_000;
 
-function requestKey(r: RequestKey): string {
-  return requestKeyFrom(tombKey(r.mid, r.tid, r.batch, r.stan), r.mti);
-}
-
 // Keys are built with join, not `+` or a template: concatenation makes a tree of cons strings, and the
 // one a map keeps stays behind as an extra 32-byte object per key once hashing has flattened it
-// (three keys per order, kept for days); join writes one flat string.
+// (two keys per order, kept for days); join writes one flat string.
 
-/** The request key is the tombstone key plus the MTI. */
-function requestKeyFrom(tomb: string, mti: string): string {
-  return [tomb, mti].join('|');
-}
-
+/** A request's key within its MTI's map, a reversal tombstone's key, a begun order's #byRequest key. */
 function tombKey(mid: string, tid: string, batch: string, stan: string): string {
   return [mid, tid, batch, stan].join('|');
 }
