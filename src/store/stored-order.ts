@@ -1,14 +1,15 @@
 // The memory store's own form of an order, kept for `orderMs` (7 days): every object it holds is
-// copied by the scavenges it lives through, then visited by each mark-compact, so it is one object
-// of fixed shape with its times as small integers (process-epoch.ts) and its events as one flat
-// array, instead of a literal with three epoch-ms HeapNumbers, an events array and an object plus a
-// HeapNumber per event (~384 → ~280 bytes and 9 → 3 objects for a finished sale). Callers only ever
-// get an `Order` made by `toOrder`.
+// copied by the scavenges it lives through, then visited by each mark-compact. So it is one object of
+// fixed shape: times as small integers (process-epoch.ts), events as one flat array, and no
+// out-trade-no string of its own (MID + YY + RRN, made again by `toOrder`), where an `Order` literal
+// had three epoch-ms HeapNumbers, an events array and an object plus a HeapNumber per event (a
+// finished sale: 9 objects, ~430 bytes → 3 objects, ~280 bytes). Callers only ever get an `Order`
+// made by `toOrder`.
 //
 // Made by object literals, not a class: V8 allocates a literal site's objects in the old generation
 // directly once most of them outlive a scavenge, where constructed objects are always copied by two
 // scavenges first.
-import { makeOutTradeNo } from './ids.js';
+import { outTradeNoYear } from './ids.js';
 import type { NewOrderFields } from './logic.js';
 import { EPOCH } from './process-epoch.js';
 import {
@@ -36,7 +37,8 @@ export interface StoredOrder {
   wallet: WalletCode | undefined;
   channelOrderId: string | undefined;
   readonly paymentCodeMasked: string | undefined;
-  readonly outTradeNo: string;
+  /** The out-trade-no's YY (MID + YY + RRN, ids.ts `makeOutTradeNo`): a string shared by the day's orders. */
+  readonly yy: string;
   state: OrderState;
   refundedFen: number;
   refundPendingFen: number;
@@ -67,7 +69,7 @@ function storedOrder(r: RequestKey, f: NewOrderFields, at: number | null): Store
     wallet: f.wallet || undefined,
     channelOrderId: undefined,
     paymentCodeMasked: f.paymentCodeMasked || undefined,
-    outTradeNo: makeOutTradeNo(r.mid, f.rrn, f.now),
+    yy: outTradeNoYear(f.now),
     state: f.state,
     refundedFen: 0,
     refundPendingFen: 0,
@@ -132,7 +134,7 @@ export function toOrder(s: StoredOrder): Order {
     mti: s.mti,
     kind: s.kind,
     amountFen: s.amountFen,
-    outTradeNo: s.outTradeNo,
+    outTradeNo: [s.mid, s.yy, s.rrn].join(''),
     state: s.state,
     refundedFen: s.refundedFen,
     refundPendingFen: s.refundPendingFen,
