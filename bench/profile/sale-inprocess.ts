@@ -2,8 +2,10 @@
 // a closed loop of sales, and a CPU profile or an allocation profile of the measured window. The
 // sampling heap profile counts objects already collected, so it shows bytes *allocated* per sale, not
 // what survived. Frames under src/box and */sandbox* are the box and the wallet, the rest boxfep.
+// `survivors` leaves out what a scavenge collected: the bytes per sale that lived through at least one
+// scavenge (copied, then promoted): what makes scavenges long.
 //
-//   node dist/bench/profile/sale-inprocess.js [UP|WX|AL] [cpu|heap|none] [seconds] [outDir]
+//   node dist/bench/profile/sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds] [outDir]
 //
 // Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
 // .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
@@ -23,8 +25,8 @@ async function main(): Promise<void> {
   const mode = process.argv[3] ?? 'cpu';
   const seconds = Number(process.argv[4] ?? 5);
   const outDir = process.argv[5] ?? 'bench-results/profile';
-  if (!(wallet in CODES) || !['cpu', 'heap', 'none'].includes(mode) || !(seconds > 0 && seconds <= 120)) {
-    console.error('usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|none] [seconds ≤ 120] [outDir]');
+  if (!(wallet in CODES) || !['cpu', 'heap', 'survivors', 'none'].includes(mode) || !(seconds > 0 && seconds <= 120)) {
+    console.error('usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds ≤ 120] [outDir]');
     process.exit(2);
   }
   const rig = await startRig('memory', { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
@@ -45,11 +47,11 @@ async function main(): Promise<void> {
 
     const session = new Session();
     session.connect();
-    if (mode === 'heap') {
+    if (mode === 'heap' || mode === 'survivors') {
       await session.post('HeapProfiler.startSampling', {
         samplingInterval: 4096,
         includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
+        includeObjectsCollectedByMinorGC: mode === 'heap',
       });
     } else if (mode === 'cpu') {
       await session.post('Profiler.enable');
@@ -63,9 +65,9 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpu0);
     mkdirSync(outDir, { recursive: true });
     let written = '';
-    if (mode === 'heap') {
+    if (mode === 'heap' || mode === 'survivors') {
       const { profile } = await session.post('HeapProfiler.stopSampling');
-      written = join(outDir, `${wallet}.heapprofile`);
+      written = join(outDir, `${wallet}${mode === 'survivors' ? '-survivors' : ''}.heapprofile`);
       writeFileSync(written, JSON.stringify(profile));
     } else if (mode === 'cpu') {
       const { profile } = await session.post('Profiler.stop');

@@ -73,6 +73,11 @@ export function formatRrn(now: number, sequence: number): string {
  * Pay's 32. Unique per merchant for ever (the year disambiguates the day-of-year in the RRN), and it
  * names the order's key directly, so a wallet notification needs no global index lookup.
  */
+/** The YY of `now`'s business day in an out-trade-no (one string per day, shared). */
+export function outTradeNoYear(now: number): string {
+  return dayInfoOf(now).yy;
+}
+
 export function makeOutTradeNo(mid: string, rrn: string, now: number): string {
   // join: one flat string (the memory store keeps it for days; `+` leaves a tree of cons strings).
   return [mid, dayInfoOf(now).yy, rrn].join('');

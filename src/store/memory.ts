@@ -9,14 +9,17 @@ import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOut
 import {
   checkRefund,
   duplicateOf,
+  executing,
+  finishRequest,
   hasLimits,
   limitBreach,
-  newOrder,
+  newRequestRecord,
   parentStateAfterRefunds,
   type RequestRecord,
   transitionEffects,
 } from './logic.js';
 import type { Store, TerminalContext } from './store.js';
+import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
 import { TtlMap } from './ttl-map.js';
 import {
   type BatchTotals,
@@ -31,9 +34,7 @@ import {
   DEFAULT_TTLS,
   type DuplicateResult,
   FINAL_STATES,
-  ORDER_EVENT_CAP,
   type Order,
-  type OrderEvent,
   type PendingPush,
   type RequestKey,
   type StoreTtls,
@@ -67,9 +68,11 @@ export class MemoryStore implements Store {
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
   // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
-  readonly #requests = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
+  // Requests by MTI, each map keyed by the tombstone key (MID|TID|batch|STAN): a begun order's request
+  // and its #byRequest entry then share one key string (three kept per sale were 170 B).
+  readonly #requests = new Map<string, TtlMap<RequestRecord>>();
   readonly #tombstones = new TtlMap<true>();
-  readonly #orders = new TtlMap<Order>({ shards: BIG_MAP_SHARDS });
+  readonly #orders = new TtlMap<StoredOrder>({ shards: BIG_MAP_SHARDS });
   readonly #byRequest = new TtlMap<string>({ shards: BIG_MAP_SHARDS });
   readonly #daily = new TtlMap<DailyCounters>();
   readonly #batches = new TtlMap<BatchTotals>();
@@ -176,8 +179,8 @@ export class MemoryStore implements Store {
     const now = input.now ?? wall;
 
     const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
-    const reqKey = requestKeyFrom(tomb, r.mti);
-    const seen = this.#requests.get(reqKey, wall);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
@@ -188,7 +191,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs, wall);
+        requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs, wall);
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -201,7 +204,7 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order = newOrder(r, {
+    const order = newStoredOrder(r, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -211,9 +214,9 @@ export class MemoryStore implements Store {
       paymentCodeMasked: input.paymentCodeMasked,
       limitDay: limited ? day : undefined,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: cloneOrder(order) };
+    return { status: 'started', order: toOrder(order) };
   }
 
   async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
@@ -226,25 +229,25 @@ export class MemoryStore implements Store {
     const now = input.now ?? wall;
 
     const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
-    const reqKey = requestKeyFrom(tomb, r.mti);
-    const seen = this.#requests.get(reqKey, wall);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
-    if (!original || !check?.ok) this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
+    if (!original || !check?.ok) requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
-        ? { status: 'exceeds', remainingFen: check.remainingFen, original: cloneOrder(original) }
-        : { status: 'not-allowed', reason: check.reason, original: cloneOrder(original) };
+        ? { status: 'exceeds', remainingFen: check.remainingFen, original: toOrder(original) }
+        : { status: 'not-allowed', reason: check.reason, original: toOrder(original) };
     }
 
     original.refundPendingFen += input.amountFen;
-    original.updatedAt = now;
+    changedAt(original, now);
     const rrn = this.#nextRrn(now, wall);
-    const order = newOrder(r, {
+    const order = newStoredOrder(r, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -253,9 +256,9 @@ export class MemoryStore implements Store {
       wallet: original.wallet,
       parentRrn: original.rrn,
     });
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x', rrn }, this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
     this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: cloneOrder(order), original: cloneOrder(original) };
+    return { status: 'started', order: toOrder(order), original: toOrder(original) };
   }
 
   async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
@@ -263,14 +266,15 @@ export class MemoryStore implements Store {
     const { request: r } = input;
     checkRequestKey(r);
 
-    const reqKey = requestKey(r);
-    const seen = this.#requests.get(reqKey);
+    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
+    const requests = this.#requestsOf(r.mti);
+    const seen = requests.get(tomb);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    this.#requests.set(reqKey, { fp: input.fingerprint, st: 'x' }, this.ttls.requestMs);
-    const rrn = this.#byRequest.get(tombKey(r.mid, r.tid, r.batch, r.stan));
+    requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
+    const rrn = this.#byRequest.get(tomb);
     const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
-    if (original) return { status: 'started', original: cloneOrder(original) };
-    this.#tombstones.set(tombKey(r.mid, r.tid, r.batch, r.stan), true, this.ttls.tombstoneMs);
+    if (original) return { status: 'started', original: toOrder(original) };
+    this.#tombstones.set(tomb, true, this.ttls.tombstoneMs);
     return { status: 'started' };
   }
 
@@ -284,7 +288,7 @@ export class MemoryStore implements Store {
     const key = orderKey(current.mid, current.rrn);
     const order = this.#orders.get(key, wall);
     if (!order) return { status: 'not-found' };
-    if (!change.from.includes(order.state)) return { status: 'conflict', order: cloneOrder(order) };
+    if (!change.from.includes(order.state)) return { status: 'conflict', order: toOrder(order) };
 
     const from = order.state;
     const fx = transitionEffects(order, from, change.to);
@@ -304,7 +308,7 @@ export class MemoryStore implements Store {
       const dayKey = `${order.mid}|${order.limitDay}`;
       const c = this.#daily.get(dayKey);
       if (c) this.#daily.update(dayKey, { amountFen: c.amountFen - order.amountFen, count: c.count - 1 });
-      delete order.limitDay;
+      order.limitDay = undefined;
     }
     if (fx.parent && order.parentRrn) {
       const parent = this.#orders.get(orderKey(order.mid, order.parentRrn));
@@ -313,14 +317,14 @@ export class MemoryStore implements Store {
         parent.refundedFen += fx.parent.refundedDelta;
         const ps = parentStateAfterRefunds(parent);
         if (ps !== parent.state) pushEvent(parent, ps, now, `refund ${order.rrn}`);
-        parent.updatedAt = now;
+        changedAt(parent, now);
       }
     }
 
     order.state = change.to;
     if (change.patch?.wallet) order.wallet = change.patch.wallet;
     if (change.patch?.channelOrderId) order.channelOrderId = change.patch.channelOrderId;
-    order.updatedAt = now;
+    changedAt(order, now);
     pushEvent(order, change.to, now, change.note);
 
     if (change.response) this.#complete(change.response.request, change.response.bytes, wall);
@@ -330,7 +334,7 @@ export class MemoryStore implements Store {
     // The order's key is also its recovery key (the same string object: hashed once).
     if (FINAL_STATES.includes(change.to)) this.#recovery.delete(key);
     else if (change.nextCheckAt !== undefined) this.#recovery.set(key, change.nextCheckAt);
-    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: cloneOrder(order) };
+    return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: toOrder(order) };
   }
 
   async claimRequest(request: RequestKey, fingerprint: string): Promise<ClaimResult> {
@@ -338,11 +342,11 @@ export class MemoryStore implements Store {
     checkRequestKey(request);
     const wall = Date.now();
     const tomb = tombKey(request.mid, request.tid, request.batch, request.stan);
-    const key = requestKeyFrom(tomb, request.mti);
-    const seen = this.#requests.get(key, wall);
+    const requests = this.#requestsOf(request.mti);
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    this.#requests.set(key, { fp: fingerprint, st: 'x' }, this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(fingerprint), this.ttls.requestMs, wall);
     return { status: 'claimed' };
   }
 
@@ -355,7 +359,7 @@ export class MemoryStore implements Store {
   async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
     this.#open();
     const o = this.#orders.get(orderKey(mid, rrn));
-    return o && cloneOrder(o);
+    return o && toOrder(o);
   }
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
@@ -397,7 +401,7 @@ export class MemoryStore implements Store {
       if (out.length >= limit) break;
       const o = this.#orders.get(rk);
       if (!o || FINAL_STATES.includes(o.state)) this.#recovery.delete(rk);
-      else out.push(cloneOrder(o));
+      else out.push(toOrder(o));
     }
     return out;
   }
@@ -508,7 +512,17 @@ export class MemoryStore implements Store {
     return this.#tombstones.size > 0 && this.#tombstones.has(tomb, wall);
   }
 
-  #writeNewOrder(order: Order, tomb: string, now: number, wall: number): void {
+  /** The requests of one MTI (a handful of MTIs reach the store: the flows' requests). */
+  #requestsOf(mti: string): TtlMap<RequestRecord> {
+    let m = this.#requests.get(mti);
+    if (m === undefined) {
+      m = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
+      this.#requests.set(mti, m);
+    }
+    return m;
+  }
+
+  #writeNewOrder(order: StoredOrder, tomb: string, now: number, wall: number): void {
     // One key string for the order and its recovery entry: built and hashed once.
     const key = orderKey(order.mid, order.rrn);
     this.#orders.set(key, order, this.ttls.orderMs, wall);
@@ -517,11 +531,12 @@ export class MemoryStore implements Store {
   }
 
   #complete(request: RequestKey, response: Uint8Array, wall: number): void {
-    const rec = this.#requests.get(requestKey(request), wall);
-    if (rec?.st !== 'x') return;
+    const rec = this.#requests
+      .get(request.mti)
+      ?.get(tombKey(request.mid, request.tid, request.batch, request.stan), wall);
+    if (rec === undefined || !executing(rec)) return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
-    rec.st = 'd';
-    rec.resp = this.#responses.copy(response);
+    finishRequest(rec, this.#responses, response);
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
@@ -549,7 +564,7 @@ export class MemoryStore implements Store {
     const maps: TtlMap<unknown>[] = [
       this.#sessionKeys,
       this.#macFailures,
-      this.#requests,
+      ...this.#requests.values(),
       this.#tombstones,
       this.#orders,
       this.#byRequest,
@@ -593,19 +608,11 @@ const SWEEP_SLICE = 5_000;
 /** A day's RRN counter outlives the day by a day (a late request dated yesterday continues its count). */
 const RRN_DAY_TTL_MS = 48 * 3600_000;
 
-function requestKey(r: RequestKey): string {
-  return requestKeyFrom(tombKey(r.mid, r.tid, r.batch, r.stan), r.mti);
-}
-
 // Keys are built with join, not `+` or a template: concatenation makes a tree of cons strings, and the
 // one a map keeps stays behind as an extra 32-byte object per key once hashing has flattened it
-// (three keys per order, kept for days); join writes one flat string.
+// (two keys per order, kept for days); join writes one flat string.
 
-/** The request key is the tombstone key plus the MTI. */
-function requestKeyFrom(tomb: string, mti: string): string {
-  return [tomb, mti].join('|');
-}
-
+/** A request's key within its MTI's map, a reversal tombstone's key, a begun order's #byRequest key. */
 function tombKey(mid: string, tid: string, batch: string, stan: string): string {
   return [mid, tid, batch, stan].join('|');
 }
@@ -616,31 +623,6 @@ function orderKey(mid: string, rrn: string): string {
 
 function batchKey(mid: string, tid: string, batch: string): string {
   return `${mid}|${tid}|${batch}`;
-}
-
-/**
- * Appends an event, keeping the last ORDER_EVENT_CAP. A new array of the exact length rather than
- * `push`, which grows the stored array's capacity from 1 to 17 slots (an order keeps 1–3 events).
- */
-function pushEvent(order: Order, state: Order['state'], at: number, note?: string): void {
-  const old = order.events;
-  const from = old.length + 1 > ORDER_EVENT_CAP ? old.length + 1 - ORDER_EVENT_CAP : 0;
-  const events = new Array<OrderEvent>(old.length - from + 1);
-  for (let i = from; i < old.length; i++) events[i - from] = old[i];
-  events[events.length - 1] = note ? { at, state, note } : { at, state };
-  order.events = events;
-  order.state = state;
-}
-
-/**
- * A caller's own copy of a stored order (the store's object must not change under it). Orders are
- * flat but for `events`, a list of flat objects: a spread copy is exact and 0.09 µs instead of `structuredClone`'s 4 µs (a V8
- * serializer round trip), two to three copies per sale (docs/performance.md).
- */
-function cloneOrder(o: Order): Order {
-  const events = new Array<OrderEvent>(o.events.length);
-  for (let i = 0; i < events.length; i++) events[i] = { ...o.events[i] };
-  return { ...o, events };
 }
 
 /**

@@ -8,11 +8,29 @@
 // throws). `shards: n` spreads the keys over n Maps by a hash of the key: each doubling copies 1/n of
 // the entries, at a different moment per shard, and the bound becomes n × 2^24.
 
+import { EPOCH } from './process-epoch.js';
+
 interface Entry<V> {
   value: V;
-  /** Epoch ms; Infinity = no expiry. */
-  expiresAt: number;
+  /**
+   * Expiry, ms after EPOCH (a small integer, no HeapNumber per entry; three entries per sale are kept
+   * for days); Infinity = none. Typed "any value" by V8, not "number" (see newEntry).
+   */
+  at: number | null;
 }
+
+/**
+ * Entries are made by one object literal, not `new`: V8 tracks a literal's allocation site and, once
+ * most of its objects outlive a scavenge, allocates them in the old generation directly, so entries
+ * kept for days are not copied by two scavenges first (constructed objects are never pretenured).
+ */
+function newEntry<V>(value: V, at: number | null): Entry<V> {
+  return { value, at };
+}
+// One entry with a null expiry first: the field is then typed "any value", so an expiry beyond the
+// small-integer range (35-day batch totals, Infinity, a test's clock) is boxed in its own entry only
+// instead of turning the field into a boxed double in every entry (process-epoch.ts).
+newEntry(undefined, null);
 
 export interface TtlMapOptions {
   /** Maps the keys are spread over (a power of two); 1 = one plain Map, no hashing. Default 1. */
@@ -46,7 +64,7 @@ export class TtlMap<V> {
   #live(key: string, now: number): Entry<V> | undefined {
     const m = this.#map(key);
     const e = m.get(key);
-    if (e === undefined || e.expiresAt > now) return e;
+    if (e === undefined || (e.at as number) > now - EPOCH) return e;
     m.delete(key);
     return undefined;
   }
@@ -66,18 +84,18 @@ export class TtlMap<V> {
   touch(key: string, ttlMs: number, now = Date.now()): V | undefined {
     const e = this.#live(key, now);
     if (e === undefined) return undefined;
-    e.expiresAt = expiry(ttlMs, now);
+    e.at = expiry(ttlMs, now);
     return e.value;
   }
 
   set(key: string, value: V, ttlMs: number, now = Date.now()): void {
-    this.#map(key).set(key, { value, expiresAt: expiry(ttlMs, now) });
+    this.#map(key).set(key, newEntry(value, expiry(ttlMs, now)));
   }
 
   /** Replace the value, keeping the expiry (like Redis `SET … KEEPTTL`); false when absent. */
   update(key: string, value: V, now = Date.now()): boolean {
     const e = this.#map(key).get(key);
-    if (!e || e.expiresAt <= now) return false;
+    if (!e || (e.at as number) <= now - EPOCH) return false;
     e.value = value;
     return true;
   }
@@ -85,13 +103,13 @@ export class TtlMap<V> {
   /** Remaining lifetime in ms, or undefined when absent. */
   ttl(key: string, now = Date.now()): number | undefined {
     const e = this.#map(key).get(key);
-    if (!e || e.expiresAt <= now) return undefined;
-    return e.expiresAt - now;
+    if (!e || (e.at as number) <= now - EPOCH) return undefined;
+    return (e.at as number) + EPOCH - now;
   }
 
   expire(key: string, ttlMs: number, now = Date.now()): void {
     const e = this.#map(key).get(key);
-    if (e) e.expiresAt = now + ttlMs;
+    if (e) e.at = now - EPOCH + ttlMs;
   }
 
   delete(key: string): boolean {
@@ -100,7 +118,8 @@ export class TtlMap<V> {
 
   /** Live entries, shard by shard (in insertion order within a shard). */
   *entries(now = Date.now()): IterableIterator<[string, V]> {
-    for (const m of this.#shards) for (const [k, e] of m) if (e.expiresAt > now) yield [k, e.value];
+    const t = now - EPOCH;
+    for (const m of this.#shards) for (const [k, e] of m) if ((e.at as number) > t) yield [k, e.value];
   }
 
   /**
@@ -109,6 +128,7 @@ export class TtlMap<V> {
    * instead of one long pause. Returns true once a round over the whole map has finished.
    */
   sweepSome(limit: number, now = Date.now()): boolean {
+    const t = now - EPOCH;
     for (let i = 0; i < limit; i++) {
       const m = this.#shards[this.#cursorShard];
       this.#cursor ??= m.entries();
@@ -122,16 +142,17 @@ export class TtlMap<V> {
         }
         continue;
       }
-      if (step.value[1].expiresAt <= now) m.delete(step.value[0]);
+      if ((step.value[1].at as number) <= t) m.delete(step.value[0]);
     }
     return false;
   }
 
   sweep(now = Date.now()): number {
+    const t = now - EPOCH;
     let n = 0;
     for (const m of this.#shards) {
       for (const [k, e] of m) {
-        if (e.expiresAt <= now) {
+        if ((e.at as number) <= t) {
           m.delete(k);
           n++;
         }
@@ -153,6 +174,7 @@ export class TtlMap<V> {
   }
 }
 
+/** The expiry of an entry written at `now`, in ms after EPOCH. */
 function expiry(ttlMs: number, now: number): number {
-  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : now + ttlMs;
+  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : now - EPOCH + ttlMs;
 }
