@@ -1,44 +1,15 @@
 // What one sale leaves in the memory store, by kind of object: N sales (the store steps of
-// memory-growth.ts) between two heap snapshots, the second minus the first per (type, name), per sale.
+// store-sale.ts) between two heap snapshots, the second minus the first per (type, name), per sale.
 // Every object listed is copied by the scavenges it lives through and visited by each mark-compact.
 // Usage: npm run build && node --expose-gc dist/bench/store/kept-objects.js [sales, default 50,000]
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
-import { pack } from 'msgpackr';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { RequestKey } from '../../src/store/types.js';
+import { storeSale } from './store-sale.js';
 
 const SALES = Number(process.argv[2] ?? 50_000);
-const MID = 'M00000000000001';
-
-const request = (i: number): RequestKey => ({
-  tid: `T${String(Math.floor(i / 999_999)).padStart(7, '0')}`,
-  mid: MID,
-  batch: '000001',
-  stan: String((i % 999_999) + 1).padStart(6, '0'),
-  mti: '0200',
-});
-
-async function sale(s: MemoryStore, i: number): Promise<void> {
-  const begun = await s.beginPayment({
-    request: request(i),
-    fingerprint: 'abcdefghijklmnopqrstuvwx',
-    kind: 'sale',
-    amountFen: 100,
-    wallet: 'UP',
-    paymentCodeMasked: '62************1234',
-  });
-  if (begun.status !== 'started') throw new Error(`sale ${i}: ${begun.status}`);
-  const bytes = pack({ rc: '00', fields: { 37: begun.order.rrn, 38: '000001', 63: 'CUP' }, omit: [] });
-  await s.transition(begun.order, {
-    from: ['paying'],
-    to: 'paid',
-    response: { request: request(i), bytes },
-    statusOnly: true,
-  });
-}
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -70,10 +41,10 @@ function tally(): Map<string, [number, number]> {
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with --expose-gc');
 const store = new MemoryStore();
-for (let i = 0; i < 1_000; i++) await sale(store, i); // warm up, first shards and slab
+for (let i = 0; i < 1_000; i++) await storeSale(store, i); // warm up, first shards and slab
 gc();
 const before = tally();
-for (let i = 1_000; i < 1_000 + SALES; i++) await sale(store, i);
+for (let i = 1_000; i < 1_000 + SALES; i++) await storeSale(store, i);
 gc();
 const after = tally();
 let bytes = 0;

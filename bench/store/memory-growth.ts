@@ -2,54 +2,23 @@
 // the response) on one store, in one process: CPU per sale, what each order keeps (heap and RSS), and
 // the slowest single sale (a table doubling or a GC pause stops everything else for that long).
 // Usage: npm run build && node --expose-gc dist/bench/store/memory-growth.js [sales, default 1,100,000]
-import { pack } from 'msgpackr';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { RequestKey } from '../../src/store/types.js';
+import { storeSale } from './store-sale.js';
 
 const SALES = Number(process.argv[2] ?? 1_100_000);
 const SLOW_MS = 20;
-const MID = 'M00000000000001';
-
-const request = (i: number): RequestKey => ({
-  tid: `T${String(Math.floor(i / 999_999)).padStart(7, '0')}`,
-  mid: MID,
-  batch: '000001',
-  stan: String((i % 999_999) + 1).padStart(6, '0'),
-  mti: '0200',
-});
-
-async function sale(s: MemoryStore, i: number): Promise<void> {
-  const begun = await s.beginPayment({
-    request: request(i),
-    fingerprint: 'abcdefghijklmnopqrstuvwx',
-    kind: 'sale',
-    amountFen: 100,
-    wallet: 'UP',
-    paymentCodeMasked: '62************1234',
-  });
-  if (begun.status !== 'started') throw new Error(`sale ${i}: ${begun.status}`);
-  // What flows/answers.ts stores: the packed response of an approved sale.
-  const bytes = pack({ rc: '00', fields: { 37: begun.order.rrn, 38: '000001', 63: 'CUP' }, omit: [] });
-  const r = await s.transition(begun.order, {
-    from: ['paying'],
-    to: 'paid',
-    response: { request: request(i), bytes },
-    statusOnly: true,
-  });
-  if (r.status !== 'ok') throw new Error(`sale ${i}: ${r.status}`);
-}
 
 const exposedGc = (globalThis as { gc?: () => void }).gc;
 const gc = exposedGc ?? (() => undefined);
 const store = new MemoryStore();
-for (let i = 0; i < 20_000; i++) await sale(store, i); // warm up
+for (let i = 0; i < 20_000; i++) await storeSale(store, i); // warm up
 gc();
 const before = process.memoryUsage();
 const cpu0 = process.cpuUsage();
 const slow: [number, number][] = [];
 for (let i = 20_000; i < 20_000 + SALES; i++) {
   const t0 = performance.now();
-  await sale(store, i);
+  await storeSale(store, i);
   const ms = performance.now() - t0;
   if (ms > SLOW_MS) slow.push([i, Math.round(ms)]);
 }
