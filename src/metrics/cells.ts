@@ -18,21 +18,53 @@ export class CounterCell {
   }
 }
 
+/** Cells found by one or two label values (in label-name order), each made on first use by `add`. */
+abstract class LabelledCells<C> {
+  private readonly byFirst = new Map<string, C | Map<string, C>>();
+
+  constructor(protected readonly names: readonly string[]) {}
+
+  /** The cell of a one-label metric for `value`. */
+  of(value: string): C {
+    let cell = this.byFirst.get(value) as C | undefined;
+    if (cell === undefined) {
+      cell = this.add({ [this.names[0] as string]: value });
+      this.byFirst.set(value, cell);
+    }
+    return cell;
+  }
+
+  /** The cell of a two-label metric for `first`, `second`. */
+  of2(first: string, second: string): C {
+    let inner = this.byFirst.get(first) as Map<string, C> | undefined;
+    if (inner === undefined) {
+      inner = new Map();
+      this.byFirst.set(first, inner);
+    }
+    let cell = inner.get(second);
+    if (cell === undefined) {
+      cell = this.add({ [this.names[0] as string]: first, [this.names[1] as string]: second });
+      inner.set(second, cell);
+    }
+    return cell;
+  }
+
+  protected abstract add(labels: Record<string, string>): C;
+}
+
 /**
  * Cells of a counter labelled by one or two names, in `labelNames` order (`of`, `of2`), or by any
  * number (`cell`, for a caller that keeps the cell). Create the counter with
  * `collect() { cells.flush(); }`.
  */
-export class CounterCells {
-  private readonly byFirst = new Map<string, CounterCell | Map<string, CounterCell>>();
+export class CounterCells extends LabelledCells<CounterCell> {
   private readonly cells: CounterCell[] = [];
-  private readonly names: readonly string[];
 
   constructor(
     private readonly counter: Counter<string>,
     ...labelNames: string[]
   ) {
-    this.names = labelNames;
+    super(labelNames);
   }
 
   /**
@@ -41,31 +73,6 @@ export class CounterCells {
    */
   cell(labels: Record<string, string>): CounterCell {
     return this.add(labels);
-  }
-
-  /** The cell of a one-label counter for `value`. */
-  of(value: string): CounterCell {
-    let cell = this.byFirst.get(value) as CounterCell | undefined;
-    if (cell === undefined) {
-      cell = this.add({ [this.names[0]]: value });
-      this.byFirst.set(value, cell);
-    }
-    return cell;
-  }
-
-  /** The cell of a two-label counter for `first`, `second`. */
-  of2(first: string, second: string): CounterCell {
-    let inner = this.byFirst.get(first) as Map<string, CounterCell> | undefined;
-    if (inner === undefined) {
-      inner = new Map();
-      this.byFirst.set(first, inner);
-    }
-    let cell = inner.get(second);
-    if (cell === undefined) {
-      cell = this.add({ [this.names[0]]: first, [this.names[1] as string]: second });
-      inner.set(second, cell);
-    }
-    return cell;
   }
 
   /** Adds what the cells counted to the counter. */
@@ -78,7 +85,7 @@ export class CounterCells {
     }
   }
 
-  private add(labels: Record<string, string>): CounterCell {
+  protected add(labels: Record<string, string>): CounterCell {
     // The label set is validated once, here, by a zero increment (prom-client refuses unknown names).
     this.counter.inc(labels, 0);
     const cell = new CounterCell(labels);
@@ -185,49 +192,22 @@ export class HistogramCell {
  * the exposition with direct observe() calls, so a prom-client change that breaks the layout fails
  * there. Create the histogram with `collect() { cells.flush(); }`.
  */
-export class HistogramCells {
-  private readonly byFirst = new Map<string, HistogramCell | Map<string, HistogramCell>>();
+export class HistogramCells extends LabelledCells<HistogramCell> {
   private readonly cells: HistogramCell[] = [];
-  private readonly names: readonly [string] | readonly [string, string];
 
   constructor(
     private readonly histogram: Histogram<string>,
     labelNames: string | readonly [string] | readonly [string, string],
     private readonly bounds: readonly number[],
   ) {
-    this.names = typeof labelNames === 'string' ? [labelNames] : labelNames;
-  }
-
-  /** The cell of a one-label histogram for `value`. */
-  of(value: string): HistogramCell {
-    let cell = this.byFirst.get(value) as HistogramCell | undefined;
-    if (cell === undefined) {
-      cell = this.add({ [this.names[0]]: value });
-      this.byFirst.set(value, cell);
-    }
-    return cell;
-  }
-
-  /** The cell of a two-label histogram for `first`, `second`. */
-  of2(first: string, second: string): HistogramCell {
-    let inner = this.byFirst.get(first) as Map<string, HistogramCell> | undefined;
-    if (inner === undefined) {
-      inner = new Map();
-      this.byFirst.set(first, inner);
-    }
-    let cell = inner.get(second);
-    if (cell === undefined) {
-      cell = this.add({ [this.names[0]]: first, [this.names[1] as string]: second });
-      inner.set(second, cell);
-    }
-    return cell;
+    super(typeof labelNames === 'string' ? [labelNames] : labelNames);
   }
 
   flush(): void {
     for (const cell of this.cells) cell.flush();
   }
 
-  private add(labels: Record<string, string>): HistogramCell {
+  protected add(labels: Record<string, string>): HistogramCell {
     const cell = new HistogramCell(labels, this.histogram as HistogramInternals, this.bounds);
     this.cells.push(cell);
     return cell;
