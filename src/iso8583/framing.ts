@@ -182,17 +182,22 @@ function requirePart(part: Buffer | undefined, size: number, name: string): Buff
   return part;
 }
 
+/** A frame's buffer for `payloadLen` bytes, its length prefix written; the payload is the caller's. */
+function allocFrame(payloadLen: number, layout: FrameLayout): Buffer {
+  const limit = maxPayload(layout);
+  if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
+  const out = Buffer.allocUnsafe(prefixBytes(layout.length) + payloadLen);
+  writePrefix(out, payloadLen, layout.length);
+  return out;
+}
+
 /** Length prefix + TPDU + header + message, as one buffer. */
 export function buildFrame(frame: Frame, layout: FrameLayout): Buffer {
   const tpdu = layout.tpdu ? requirePart(frame.tpdu, TPDU_BYTES, 'TPDU') : null;
   const header = layout.header ? requirePart(frame.header, HEADER_BYTES, 'header') : null;
   const payloadLen = (tpdu ? TPDU_BYTES : 0) + (header ? HEADER_BYTES : 0) + frame.message.length;
-  const limit = maxPayload(layout);
-  if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
-  const pl = prefixBytes(layout.length);
-  const out = Buffer.allocUnsafe(pl + payloadLen);
-  writePrefix(out, payloadLen, layout.length);
-  let at = pl;
+  const out = allocFrame(payloadLen, layout);
+  let at = prefixBytes(layout.length);
   if (tpdu) at += tpdu.copy(out, at);
   if (header) at += header.copy(out, at);
   frame.message.copy(out, at);
@@ -216,12 +221,8 @@ export function buildReplyFrame(
     checkRequirement(requirement);
   }
   const payloadLen = (layout.tpdu ? TPDU_BYTES : 0) + (layout.header ? HEADER_BYTES : 0) + message.length;
-  const limit = maxPayload(layout);
-  if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
-  const pl = prefixBytes(layout.length);
-  const out = Buffer.allocUnsafe(pl + payloadLen);
-  writePrefix(out, payloadLen, layout.length);
-  let at = pl;
+  const out = allocFrame(payloadLen, layout);
+  let at = prefixBytes(layout.length);
   if (layout.tpdu) {
     const t = requestTpdu as Buffer;
     out[at] = t[0];
