@@ -217,11 +217,11 @@ t.test('C2B pushes reach the box whichever worker took the notification', async 
   // that applies a result for a box it does not hold announces it on the bus. With boxes on both
   // workers, some notification always lands on a worker without its box.
   t.ok(relayed >= 1, `${relayed} pushes crossed workers over the Redis bus`);
-  t.equal(
-    value(m, 'boxfep_flows_push_attempts_total', { kind: 'first', outcome: 'relayed' }),
-    relayed,
-    'announced as many',
-  );
+  // Every relay was announced. An announcement can also find nothing left to send: a due-push pass on
+  // the worker without the box may list a new push while the worker holding the box is sending it
+  // directly; by the time the announcement arrives the box has acknowledged it (seen once in CI).
+  const announced = value(m, 'boxfep_flows_push_attempts_total', { kind: 'first', outcome: 'relayed' });
+  t.ok(announced >= relayed, `${announced} announced for ${relayed} relayed`);
   t.equal(
     value(m, 'boxfep_flows_c2b_results_total', { source: 'notification', state: 'paid' }),
     mine.length,
