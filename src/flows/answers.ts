@@ -12,8 +12,13 @@ import { authId, WALLET_OPERATOR, walletTags } from './wallet.js';
 
 /** 00 for a payment: 37, 38, 59.A7/A8, 63.1 (§4 B2C sale). */
 export function approved(order: Order, result?: ChannelResult): TransactionResult {
-  const fields: Record<number, string> = { 37: order.rrn, 38: authId(order, result) };
+  const auth = authId(order, result);
   const tags = walletTags(order.wallet, result?.channelOrderId ?? order.channelOrderId);
+  // The usual answer as one literal: adding 59 and 63 to a {37, 38} literal grew its element store twice.
+  if (tags && order.wallet) {
+    return { rc: RC.APPROVED, fields: { 37: order.rrn, 38: auth, 59: tags, 63: WALLET_OPERATOR[order.wallet] } };
+  }
+  const fields: Record<number, string> = { 37: order.rrn, 38: auth };
   if (tags) fields[59] = tags;
   if (order.wallet) fields[63] = WALLET_OPERATOR[order.wallet];
   return { rc: RC.APPROVED, fields };
@@ -21,10 +26,8 @@ export function approved(order: Order, result?: ChannelResult): TransactionResul
 
 /** Any other answer about an order: 37 and 59.A7/A8, with A9 = the wallet's code for the screen. */
 export function refused(rc: string, order: Order, walletCode?: string, result?: ChannelResult): TransactionResult {
-  const fields: Record<number, string> = { 37: order.rrn };
   const tags = walletTags(order.wallet, result?.channelOrderId ?? order.channelOrderId, { result: walletCode });
-  if (tags) fields[59] = tags;
-  return { rc, fields };
+  return { rc, fields: tags ? { 37: order.rrn, 59: tags } : { 37: order.rrn } };
 }
 
 /** The answer an order's current state gives the request that created it. */

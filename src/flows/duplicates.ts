@@ -34,14 +34,17 @@ export async function answerDuplicate(
   return { rc: RC.DUPLICATE };
 }
 
-/** Runs a request's work with its promise visible to duplicates arriving meanwhile on this node. */
+/**
+ * Makes a request's running work (just started by the caller, still on its stack) visible to
+ * duplicates arriving meanwhile on this node. Takes the promise, not a thunk: a thunk closing over
+ * the caller's arguments cost a closure and a context per request.
+ */
 export function exclusive(
   deps: FlowDeps,
   key: RequestKey,
-  work: () => Promise<TransactionResult>,
+  running: Promise<TransactionResult>,
 ): Promise<TransactionResult> {
   const k = keyString(key);
-  const running = work();
   deps.inflight.set(k, running);
   // Registered before the caller's own reaction, so the entry is gone when the caller resumes (as
   // with an async wrapper's finally, without its extra promise). Handles the rejection of this

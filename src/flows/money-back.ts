@@ -68,7 +68,7 @@ export async function moneyBack(
   if (begun.status === 'started') {
     const { order, original } = begun;
     crashPoint('after-order-written');
-    const result = await exclusive(deps, key, () => refundAtWallet(deps, ctx.terminal.merchant, order, original, key));
+    const result = await exclusive(deps, key, refundAtWallet(deps, ctx.terminal.merchant, order, original, key));
     crashPoint('before-reply');
     return result;
   }

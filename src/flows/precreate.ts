@@ -54,7 +54,7 @@ export async function precreate(deps: FlowDeps, ctx: TransactionContext, a4: str
   }
   if (begun.status !== 'started') return answerDuplicate(deps, 'precreate', key, fp, begun);
   crashPoint('after-order-written');
-  const result = await exclusive(deps, key, () => create(deps, route, begun.order, key));
+  const result = await exclusive(deps, key, create(deps, route, begun.order, key));
   crashPoint('before-reply');
   return result;
 }

@@ -1,12 +1,12 @@
 // The transaction routes of §4 on the server's dispatcher. The pipeline has already checked the
 // terminal, the MAC and the batch; each handler owns one transaction type.
+import { field59Item } from '../iso8583/index.js';
 import { maskPaymentCode } from '../log/mask.js';
 import type { Dispatcher, TransactionContext, TransactionResult } from '../server/dispatcher.js';
 import type { FlowDeps } from './context.js';
 import { precreate } from './precreate.js';
 import { query } from './query.js';
 import { refund } from './refund.js';
-import { tagsOf } from './request.js';
 import { RC } from './response-codes.js';
 import { reversal } from './reversal.js';
 import { sale } from './sale.js';
@@ -15,13 +15,14 @@ import { voidSale } from './void.js';
 
 /** 0200/000000/22 carries a B2C sale (59.A3, the scanned code) or a C2B precreate (59.A4, no A3). */
 export function payment(deps: FlowDeps, ctx: TransactionContext): Promise<TransactionResult> {
-  const tags = tagsOf(ctx.request);
-  const code = tags.get('A3');
+  // One item looked up rather than a Map of all (the field is checked whole either way).
+  const f59 = ctx.request.fields[59];
+  const code = f59 === undefined ? undefined : field59Item(f59, 'A3');
   if (code !== undefined) {
     const masked = maskPaymentCode(code);
     return sale(deps, ctx, code, masked).then((r) => typed(r, 'sale', 'code', masked));
   }
-  const a4 = tags.get('A4');
+  const a4 = f59 === undefined ? undefined : field59Item(f59, 'A4');
   if (a4 !== undefined) return precreate(deps, ctx, a4).then((r) => typed(r, 'precreate', 'wallet', a4));
   return Promise.resolve({ rc: RC.FORMAT_ERROR });
 }

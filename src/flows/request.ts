@@ -140,12 +140,6 @@ function putWithoutKsn(f59: string, at: number): number {
 
 const SEPARATOR = '\u0001';
 
-/** The field-59 tags of a request (empty when it has none). */
-export function tagsOf(request: IsoMessage): Map<string, string> {
-  const f59 = request.fields[59];
-  return f59 === undefined ? new Map() : parseField59(f59);
-}
-
 /** Field 4 in fen, or undefined when absent or not a positive amount. */
 export function amountOf(request: IsoMessage): number | undefined {
   const f4 = request.fields[4];

@@ -33,7 +33,7 @@ export async function reversal(deps: FlowDeps, ctx: TransactionContext): Promise
   if (original.kind === 'refund' || original.kind === 'void' || !REVERSIBLE.includes(original.state)) {
     return complete(deps, key, OK);
   }
-  return exclusive(deps, key, () => reverse(deps, ctx, original, key));
+  return exclusive(deps, key, reverse(deps, ctx, original, key));
 }
 
 async function reverse(

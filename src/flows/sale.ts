@@ -7,7 +7,7 @@ import { walletForPaymentCode } from '../channels/routing.js';
 import { maskPaymentCode } from '../log/mask.js';
 import { limitRefusals, settledByCells } from '../metrics/flows.js';
 import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
-import type { Order, RequestKey } from '../store/store.js';
+import type { Order, OrderState, RequestKey } from '../store/store.js';
 import { approved, complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
 import { crashPoint } from './crash-points.js';
@@ -55,10 +55,18 @@ export async function sale(
   if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
   crashPoint('after-order-written');
   const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
-  const result = await exclusive(deps, key, () => pay(deps, route, begun.order, key, paymentCode, deadline));
+  const result = await exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline));
   crashPoint('before-reply');
   return result;
 }
+
+/** The sale's child logger, made only when a line is written: a quiet sale (info level) writes none. */
+function saleLog(deps: FlowDeps, route: WalletRoute, order: Order) {
+  return deps.logger.child({ rrn: order.rrn, tid: order.tid, wallet: route.wallet });
+}
+
+/** The state a sale's order leaves (read-only for the store): one array, not one per sale. */
+const FROM_PAYING: readonly OrderState[] = Object.freeze(['paying']);
 
 async function pay(
   deps: FlowDeps,
@@ -68,8 +76,6 @@ async function pay(
   authCode: string,
   deadline: number,
 ): Promise<TransactionResult> {
-  // The sale's child logger, made only when a line is written: a quiet sale (info level) writes none.
-  const log = () => deps.logger.child({ rrn: order.rrn, tid: order.tid, wallet: route.wallet });
   const call = route.channel.pay({
     account: route.account,
     outTradeNo: order.outTradeNo,
@@ -80,7 +86,10 @@ async function pay(
   });
   const first = (await within(call, deadline - Date.now())) ?? NO_ANSWER;
   if (deps.logger.isLevelEnabled('debug')) {
-    log().debug({ code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode }, 'pay');
+    saleLog(deps, route, order).debug(
+      { code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode },
+      'pay',
+    );
   }
   if (first.outcome === 'success' || first.outcome === 'failed') return settle(deps, route, order, key, first);
 
@@ -92,22 +101,25 @@ async function pay(
   const screen = resolution.sawUserPaying ? USERPAYING_TIMEOUT : resolution.last.walletCode;
   if (cancelled(cancel)) {
     settledByCells.of2(route.wallet, resolution.sawUserPaying ? 'paying-timeout' : 'cancelled').inc();
-    log().info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
+    saleLog(deps, route, order).info({ code: order.paymentCodeMasked, a9: screen }, 'sale cancelled at the deadline');
     return finish(
       deps,
       order,
       key,
-      { from: ['paying'], to: 'cancelled', note: screen },
+      { from: FROM_PAYING, to: 'cancelled', note: screen },
       refused(RC.DECLINED, order, screen),
     );
   }
   settledByCells.of2(route.wallet, 'unknown').inc();
-  log().warn({ code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' }, 'sale outcome unknown');
+  saleLog(deps, route, order).warn(
+    { code: order.paymentCodeMasked, cancel: cancel?.walletCode ?? 'no answer' },
+    'sale outcome unknown',
+  );
   return finish(
     deps,
     order,
     key,
-    { from: ['paying'], to: 'unknown', note: 'cancel-pending', nextCheckAt: Date.now() + deps.timing.queryIntervalMs },
+    { from: FROM_PAYING, to: 'unknown', note: 'cancel-pending', nextCheckAt: Date.now() + deps.timing.queryIntervalMs },
     refused(RC.WALLET_TIMEOUT_UNKNOWN, order, cancel?.walletCode ?? resolution.last.walletCode),
   );
 }
@@ -123,7 +135,7 @@ function settle(
   if (result.outcome === 'success') {
     crashPoint('after-wallet-accepted');
     settledByCells.of2(route.wallet, 'approved').inc();
-    return finish(deps, order, key, { from: ['paying'], to: 'paid', patch }, approved(order, result));
+    return finish(deps, order, key, { from: FROM_PAYING, to: 'paid', patch }, approved(order, result));
   }
   settledByCells.of2(route.wallet, 'declined').inc();
   const rc = codeForReason(result.reason);
@@ -131,7 +143,7 @@ function settle(
     deps,
     order,
     key,
-    { from: ['paying'], to: 'failed', patch, note: result.walletCode },
+    { from: FROM_PAYING, to: 'failed', patch, note: result.walletCode },
     refused(rc, order, result.walletCode, result),
   );
 }

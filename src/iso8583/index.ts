@@ -5,7 +5,7 @@ import { getSpec, type SpecName } from './specs/index.js';
 export { Codec, fieldNumberOf, type IsoMessage, type PartialMessage } from './codec.js';
 export { CodecError, type CodecErrorPlace } from './errors.js';
 export { buildBerTlv, parseBerTlv, type TlvItem } from './fields/ber-tlv.js';
-export { appendField59Item, buildField59, parseField59 } from './fields/field59.js';
+export { appendField59Item, buildField59, field59Item, parseField59 } from './fields/field59.js';
 export { buildField60, type Field60, parseField60 } from './fields/field60.js';
 export { buildField61, type Field61, parseField61 } from './fields/field61.js';
 export * from './framing.js';

@@ -16,13 +16,13 @@ import {
   codecFor,
   type Field60,
   FrameError,
+  field59Item,
   fieldNumberOf,
   HEADER_BYTES,
   type IsoMessage,
   macBlock,
   macOf,
   messageOffset,
-  parseField59,
   parseField60,
   peekIdentity,
   TPDU_BYTES,
@@ -216,7 +216,7 @@ export class RequestPipeline implements FrameHandler {
     const session = context.session;
     let ksn: string | undefined;
     if (terminal.keyMode !== 'session' && request.fields[59] !== undefined) {
-      ksn = parseField59(request.fields[59]).get('A5');
+      ksn = field59Item(request.fields[59], 'A5');
     }
     // Outcomes are written out as literals of one shape: object spreads cost ~10× the allocation.
     if (maced) {

@@ -1,4 +1,5 @@
 // Field helpers of the box protocol: 59 TLV, 60/61 subfields, 55 BER-TLV; MAC block and identity peek.
+import fc from 'fast-check';
 import t from 'tap';
 import {
   buildBerTlv,
@@ -7,6 +8,7 @@ import {
   buildField61,
   CodecError,
   codecFor,
+  field59Item,
   macBlock,
   parseBerTlv,
   parseField59,
@@ -32,6 +34,47 @@ t.test('field 59 TLV', async (t) => {
   t.throws(() => parseField59('A2001xA3'), { name: 'CodecError', field: 59, offset: 6 });
   t.throws(() => parseField59('A2001xA2001y'), { name: 'CodecError', reason: 'tag A2 appears twice' });
   t.throws(() => buildField59([['A', 'x']]), { name: 'CodecError' });
+});
+
+/** What parseField59(value).get(tag) gives, or the error it throws (class, message, offset). */
+function viaMap(value: string, tag: string): unknown {
+  try {
+    return parseField59(value).get(tag);
+  } catch (err) {
+    return err instanceof CodecError ? ['CodecError', err.message, err.offset] : err;
+  }
+}
+
+function viaScan(value: string, tag: string): unknown {
+  try {
+    return field59Item(value, tag);
+  } catch (err) {
+    return err instanceof CodecError ? ['CodecError', err.message, err.offset] : err;
+  }
+}
+
+t.test('field59Item is parseField59(value).get(tag), errors included', async (t) => {
+  t.equal(field59Item('A3018134567890123456789A5004abcd', 'A3'), '134567890123456789');
+  t.equal(field59Item('A3018134567890123456789A5004abcd', 'A5'), 'abcd');
+  t.equal(field59Item('A3018134567890123456789', 'A5'), undefined);
+  t.equal(field59Item('', 'A3'), undefined);
+  t.throws(() => field59Item('A2001xA2001y', 'A3'), { name: 'CodecError', reason: 'tag A2 appears twice' });
+  // Well-formed fields from a few tags (duplicates included), then the same with random damage.
+  const tag = fc.constantFrom('A3', 'A4', 'A5', 'A7', 'Z9', 'A', 'A33');
+  const item = fc.tuple(fc.constantFrom('A3', 'A4', 'A5', 'A7', 'Z9'), fc.string({ maxLength: 30 }));
+  const field = fc
+    .array(item, { maxLength: 5 })
+    .map((items) => items.map(([k, v]) => k + String(v.length).padStart(3, '0') + v).join(''));
+  const damaged = fc.tuple(field, fc.nat(), fc.string({ maxLength: 3 }), fc.nat(3)).map(([f, at, s, cut]) => {
+    const i = f.length === 0 ? 0 : at % f.length;
+    return f.slice(0, i) + s + f.slice(i + cut);
+  });
+  fc.assert(
+    fc.property(fc.oneof(field, damaged, fc.string({ maxLength: 20 })), tag, (value, wanted) => {
+      t.same(viaScan(value, wanted), viaMap(value, wanted));
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 t.test('field 60 and 61 subfields', async (t) => {
