@@ -320,21 +320,22 @@ export class CallGuard {
     const inFlight = this.inFlightCell ?? channelInFlightCells.of(this.wallet);
     this.inFlightCell = inFlight;
     inFlight.inc();
+    let result: ChannelResult;
     try {
-      const result = await attemptDeadline.race(attempt, remaining);
+      result = await attemptDeadline.race(attempt, remaining);
       // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
       if (result.outcome === 'unknown') this.breaker.failure();
       else this.breaker.success();
-      return this.reported(op, result, report);
     } catch (err) {
       this.breaker.failure();
-      return this.reported(op, fromError(err, attemptDeadline), report);
+      result = fromError(err, attemptDeadline);
     } finally {
       attemptDeadline.settle();
       this.callCell(op).observe((performance.now() - sentAt) / 1000);
       inFlight.dec();
       release();
     }
+    return this.reported(op, result, report);
   }
 
   /** Labels of the retry counter (retries are rare: no cell). */
