@@ -4,7 +4,8 @@
 // directory of another build (e.g. a base worktree's), the two alternate round by round, and the
 // request bodies are checked to be the same but for nonce and signature.
 //
-//   node --expose-gc --max-semi-space-size=128 dist/bench/channels/wechat-call.js [otherDist] [rounds]
+// --min-semi-space-size keeps scavenges out of the rounds (else the heap deltas are meaningless):
+//   node --expose-gc --min-semi-space-size=64 --max-semi-space-size=128 dist/bench/channels/wechat-call.js [otherDist] [rounds]
 import { fileURLToPath } from 'node:url';
 
 const KEY = 'a3f1c9e2b4d6f8a0c2e4a6b8d0f2a4c6';

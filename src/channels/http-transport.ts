@@ -47,6 +47,12 @@ export class HttpTransport {
       pipelining: o.pipelining,
       keepAliveTimeout: o.keepAliveTimeoutMs,
       keepAliveMaxTimeout: Math.max(o.keepAliveTimeoutMs, 1_000),
+      // No header or body timer per request: the guard's AttemptDeadline bounds every attempt and
+      // aborts it (the socket is destroyed and the connection freed; test/channels/wechat.test.ts
+      // "an expired deadline aborts a stalled request"). undici's 300 s defaults only added a
+      // FastTimer and its bookkeeping to every request.
+      headersTimeout: 0,
+      bodyTimeout: 0,
     });
     this.untrack = trackConnections(wallet, () => this.pool.stats.connected);
   }

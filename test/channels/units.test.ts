@@ -9,9 +9,11 @@ import { RoutingError, routePaymentCode, walletForPaymentCode } from '../../src/
 import { LEDGER_MAX_ORDERS, Ledger } from '../../src/channels/sandbox/ledger.js';
 import { latencySampler, parseLatency, seededRandom } from '../../src/channels/sandbox/random.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
+import { readReplyTags } from '../../src/channels/unionpay/reply-tags.js';
 import { interpret } from '../../src/channels/wechat/codes.js';
 import { sign, signString, verify } from '../../src/channels/wechat/sign.js';
 import { buildXml, parseXml, XmlFormatError } from '../../src/channels/wechat/xml.js';
+import { parseField59 } from '../../src/iso8583/index.js';
 import type { MerchantRecord } from '../../src/terminals/types.js';
 
 t.test('breaker: opens after N consecutive failures, half-open probe decides', (t) => {
@@ -239,5 +241,46 @@ t.test('sandbox ledger: remembers the newest orders up to its bound, as its own 
   t.equal(ledger.snapshot().length, 3, 'the two oldest were forgotten');
   t.equal(ledger.get('m1', `1-${'x'.repeat(18)}`), undefined);
   t.match(ledger.get('m1', `5-${'x'.repeat(18)}`), { state: 'paid', amountFen: 100 });
+  t.end();
+});
+
+/** Up to 19 items: past the scan's 16 it hands over to parseField59. */
+const MAX_ITEMS_TRIED = 20;
+
+t.test('UnionPay reply tags: the in-place scan reads field 59 as parseField59 does, malformed ones too', (t) => {
+  const reference = (f59: string) => {
+    let items = new Map<string, string>();
+    try {
+      items = parseField59(f59);
+    } catch {
+      // malformed: no items
+    }
+    return { message: items.get('A9') ?? '', orderId: items.get('A8') ?? '', qr: items.get('A6') ?? '' };
+  };
+  let seed = 11;
+  const rand = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const tagsPool = ['A6', 'A8', 'A9', 'A1', 'B1', 'B2', 'A7', '6A', 'a9'];
+  const chars = 'abcXYZ0189 -=&é漢\u00ff';
+  let malformed = 0;
+  for (let i = 0; i < 3_000; i++) {
+    let f59 = '';
+    const items = rand(MAX_ITEMS_TRIED);
+    for (let k = 0; k < items; k++) {
+      let value = '';
+      for (let j = rand(k === 0 ? 40 : 12); j > 0; j--) value += chars[rand(chars.length)];
+      f59 += tagsPool[rand(tagsPool.length)]! + String(value.length).padStart(3, '0') + value;
+    }
+    // Some fields broken: cut short, a length digit replaced, or a stray tail.
+    const damage = rand(6);
+    if (damage === 0 && f59.length > 0) f59 = f59.slice(0, rand(f59.length));
+    if (damage === 1 && f59.length > 3) f59 = `${f59.slice(0, 3)}x${f59.slice(4)}`;
+    if (damage === 2) f59 += 'A9';
+    if (reference(f59).message === '' && f59 !== '') malformed++;
+    t.same(readReplyTags(f59), reference(f59), f59);
+  }
+  t.ok(malformed > 0, 'some fields were malformed or had no A9');
   t.end();
 });

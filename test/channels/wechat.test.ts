@@ -269,3 +269,23 @@ function post(url: string, body: string): Promise<string> {
     req.end(body);
   });
 }
+
+// The pool runs without undici's header and body timers (http-transport.ts): the guard's deadline is
+// the only clock on an attempt, so it must cancel a stalled request and give its connection back.
+t.test('an expired deadline aborts a stalled request and frees its connection', async (t) => {
+  const { connector: c, sandbox } = await rig(
+    t,
+    {},
+    { pool: { connections: 1 }, guard: { timeoutMs: 300, retries: 0 } },
+  );
+  t.equal((await pay(c, '00')).outcome, 'success', 'warm-up over the one connection');
+  t.equal(c.openConnections, 1);
+  sandbox.faults.slowRate = 1;
+  sandbox.faults.slowMs = 2_000;
+  t.match(await pay(c, '00'), { outcome: 'unknown', reason: 'timeout' }, 'a stalled pay times out');
+  sandbox.faults.slowRate = 0;
+  t.ok(await waitFor(() => c.openConnections === 0, 1_000), 'the stalled request’s connection is closed');
+  // With one connection, a request still holding it would keep this one waiting past its 300 ms.
+  t.equal((await pay(c, '00')).outcome, 'success', 'the next call gets the connection at once');
+  t.equal(c.openConnections, 1);
+});

@@ -1,9 +1,10 @@
 // The channel operations as cups-pos messages on the host link, and the host's field 39 back as
 // outcomes. The merchant order number travels in field 59 tag B1 (a host-link tag; boxes never see
 // it), the refund number in B2, the payment code in A3 as from a box.
-import { buildField59, type IsoMessage, parseField59 } from '../../iso8583/index.js';
+import { buildField59, type IsoMessage } from '../../iso8583/index.js';
 import type { ChannelOperation, ChannelResult } from '../channel.js';
 import type { Outcome, WalletReason } from '../outcomes.js';
+import { readReplyTags } from './reply-tags.js';
 
 export const TAG_ORDER_NO = 'B1';
 export const TAG_REFUND_NO = 'B2';
@@ -91,18 +92,11 @@ const BY_OPERATION: Partial<Record<ChannelOperation, Record<string, Verdict>>> =
 export function interpretHostReply(op: ChannelOperation, reply: IsoMessage): ChannelResult {
   const code = reply.fields[39] ?? '';
   const [outcome, reason] = BY_OPERATION[op]?.[code] ?? CODES[code] ?? ['unknown', 'bad-response'];
-  let tags = new Map<string, string>();
-  try {
-    tags = parseField59(reply.fields[59] ?? '');
-  } catch {
-    // a malformed 59 loses only the optional order id and QR content
-  }
-  const out: ChannelResult = { outcome, walletCode: code, walletMessage: tags.get('A9') ?? '' };
+  const tags = readReplyTags(reply.fields[59] ?? '');
+  const out: ChannelResult = { outcome, walletCode: code, walletMessage: tags.message };
   if (reason) out.reason = reason;
-  const orderId = tags.get('A8');
-  if (orderId) out.channelOrderId = orderId;
-  const qr = tags.get('A6');
-  if (qr) out.qrContent = qr;
+  if (tags.orderId) out.channelOrderId = tags.orderId;
+  if (tags.qr) out.qrContent = tags.qr;
   if (reply.fields[4]) out.amountFen = Number(reply.fields[4]);
   return out;
 }

@@ -82,14 +82,25 @@ export function sign(fields: Fields, apiKey: string): string {
     return createHmac('sha256', key.keyObject).update(signString(fields, apiKey), 'utf8').digest('hex').toUpperCase();
   }
   // The inner hash's input — pad, then signString()'s text — joined once into one flat string: `+=`
-  // made a cons string per piece, flattened again by the hash.
-  const parts: string[] = [key.innerPad];
+  // made a cons string per piece, flattened again by the hash. The parts array is made at its final
+  // size: growing it by push() allocated and copied its store three times (~0.7 KB per signature).
   const names: string[] = [];
   for (const k in fields) if (k !== 'sign' && fields[k] !== '') insertSorted(names, k);
-  for (const k of names) parts.push(k, '=', fields[k]!, '&');
-  parts.push('key=', apiKey);
+  const parts = new Array<string>(names.length * 4 + 3);
+  parts[0] = key.innerPad;
+  let n = 1;
+  for (const k of names) {
+    parts[n++] = k;
+    parts[n++] = '=';
+    parts[n++] = fields[k]!;
+    parts[n++] = '&';
+  }
+  parts[n++] = 'key=';
+  parts[n] = apiKey;
   // Synchronous from here to the last hash: `outer` is this key's own scratch, never shared mid-use.
-  hash('sha256', parts.join(''), 'buffer').copy(key.outer, SHA256_BLOCK);
+  // The inner digest as a 32-character 'binary' (latin1) string written into place: exact for bytes 0–255, and
+  // ~0.2 KB less per signature than the Buffer (object and view) that 'buffer' output makes.
+  key.outer.write(hash('sha256', parts.join(''), 'binary'), SHA256_BLOCK, 'latin1');
   return hash('sha256', key.outer, 'hex').toUpperCase();
 }
 
