@@ -70,12 +70,12 @@ t.test('one label and amounts; an unknown label name is refused when the cell is
 
 const BUCKETS = [0.0005, 0.001, 0.005, 0.01, 0.1, 1, 45];
 
-function histogramPair() {
+function histogramPair(labelNames: readonly [string] | readonly [string, string] = ['type']) {
   const registry = new Registry();
   const direct = new Histogram({
     name: 'direct_seconds',
     help: 'h',
-    labelNames: ['type'],
+    labelNames,
     buckets: BUCKETS,
     registers: [registry],
   });
@@ -83,14 +83,14 @@ function histogramPair() {
   const viaCells = new Histogram({
     name: 'cells_seconds',
     help: 'h',
-    labelNames: ['type'],
+    labelNames,
     buckets: BUCKETS,
     registers: [registry],
     collect() {
       cells?.flush();
     },
   });
-  cells = new HistogramCells(viaCells, 'type', BUCKETS);
+  cells = new HistogramCells(viaCells, labelNames, BUCKETS);
   const read = () => exposition(registry, 'direct_seconds', 'cells_seconds');
   return { direct, viaCells, cells: cells as HistogramCells, read };
 }
@@ -147,28 +147,7 @@ t.test('histogram cells after a reset, and with a series observed directly first
 });
 
 t.test('two-label histogram cells (store commands, wallet calls) expose what direct observe() calls do', async (t) => {
-  const registry = new Registry();
-  const labelNames = ['op', 'backend'];
-  const direct = new Histogram({
-    name: 'direct_seconds',
-    help: 'h',
-    labelNames,
-    buckets: BUCKETS,
-    registers: [registry],
-  });
-  let cells: HistogramCells | undefined;
-  const viaCells = new Histogram({
-    name: 'cells_seconds',
-    help: 'h',
-    labelNames,
-    buckets: BUCKETS,
-    registers: [registry],
-    collect() {
-      cells?.flush();
-    },
-  });
-  cells = new HistogramCells(viaCells, ['op', 'backend'], BUCKETS);
-  const read = () => exposition(registry, 'direct_seconds', 'cells_seconds');
+  const { direct, viaCells, cells, read } = histogramPair(['op', 'backend']);
   // Two series that share a first value and two that share a second: each cell finds its own record.
   const series: [string, string][] = [
     ['transition', 'redis'],
@@ -182,7 +161,7 @@ t.test('two-label histogram cells (store commands, wallet calls) expose what dir
       async (observations) => {
         for (const [[op, backend], v] of observations) {
           direct.observe({ op, backend }, v);
-          cells!.of2(op, backend).observe(v);
+          cells.of2(op, backend).observe(v);
         }
         const now = await read();
         return JSON.stringify(now.cells) === JSON.stringify(now.direct);
