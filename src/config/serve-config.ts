@@ -3,6 +3,7 @@
 // A flag `--box-port` is `BOXFEP_BOX_PORT` in the environment and `"box-port"` (or `"boxPort"`) in
 // the file, so an operator learns one name per setting.
 import { readFileSync } from 'node:fs';
+import { DEFAULT_KEY_CACHE_SIZE } from '../crypto/lmk.js';
 import type { LengthPrefix } from '../iso8583/framing.js';
 
 export interface ListenerSpec {
@@ -29,6 +30,8 @@ export interface ServeConfig {
   lmkFile?: string;
   crypto: 'pool' | 'inline';
   cryptoThreads: number;
+  /** Opened keys (working keys in the clear) cached per crypto engine; at least the boxes served. */
+  keyCacheSize: number;
   payDeadlineMs: number;
   /** Pause between wallet queries while a payment is pending or unknown. */
   queryIntervalMs: number;
@@ -102,6 +105,14 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'lmkFile', flag: 'lmk-file', kind: 'string', help: 'file holding the LMK (or BOXFEP_LMK=hex)' },
   { key: 'crypto', flag: 'crypto', kind: 'string', choices: ['pool', 'inline'], help: 'where MACs are computed' },
   { key: 'cryptoThreads', flag: 'crypto-threads', kind: 'int', min: 1, max: 64, help: 'crypto worker threads' },
+  {
+    key: 'keyCacheSize',
+    flag: 'key-cache-size',
+    kind: 'int',
+    min: 1,
+    max: 10_000_000,
+    help: 'opened keys kept per crypto engine (≥ the boxes served; ~1.4 KB each)',
+  },
   { key: 'payDeadlineMs', flag: 'pay-deadline-ms', kind: 'int', min: 1, help: 'B2C sale deadline' },
   {
     key: 'queryIntervalMs',
@@ -162,6 +173,7 @@ export const DEFAULTS: ServeConfig = {
   workers: 1,
   crypto: 'pool',
   cryptoThreads: 2,
+  keyCacheSize: DEFAULT_KEY_CACHE_SIZE,
   payDeadlineMs: 45_000,
   queryIntervalMs: 3_000,
   c2bExpiryMs: 300_000,

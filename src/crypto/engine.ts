@@ -11,7 +11,7 @@ import { checkValue } from './kcv.js';
 import { Key, type KeyAlgorithm } from './key.js';
 import { generateKey } from './keygen.js';
 import { unwrapKey, wrapKey } from './keywrap.js';
-import { KeyVault } from './lmk.js';
+import { DEFAULT_KEY_CACHE_SIZE, type KeyCacheStats, KeyVault } from './lmk.js';
 import { Lru } from './lru.js';
 import { macEquals } from './mac/compare.js';
 import { cupsEcbMacInto } from './mac/cups-ecb.js';
@@ -73,9 +73,14 @@ export class CryptoEngine {
   private readonly expectedMac = Buffer.alloc(8);
 
   constructor(opts: EngineOptions) {
-    this.vault = new KeyVault(opts.lmk, opts.keyCacheSize ?? 4096);
+    this.vault = new KeyVault(opts.lmk, opts.keyCacheSize ?? DEFAULT_KEY_CACHE_SIZE);
     this.dukptKeys = new Lru(opts.dukptCacheSize ?? 16384);
     this.dukptMacKeys = new Lru(1024);
+  }
+
+  /** The opened-key cache's size and hit counts. */
+  keyCacheStats(): KeyCacheStats {
+    return this.vault.cacheStats();
   }
 
   /** Whether a job is a session-key MAC: a few microseconds, cheaper inline than a thread hop. */

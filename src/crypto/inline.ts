@@ -5,6 +5,7 @@ import type { KeyBlob } from '../terminals/types.js';
 import { CryptoEngine, type ImmediateMacs } from './engine.js';
 import { CryptoError } from './errors.js';
 import type { KeyAlgorithm } from './key.js';
+import type { KeyCacheStats } from './lmk.js';
 import type {
   CryptoService,
   CryptoServiceOptions,
@@ -82,6 +83,10 @@ export class InlineCryptoService implements CryptoService, ImmediateMacs {
 
   stats(): CryptoStats {
     return { queueDepth: 0, inFlight: 0, saturated: false, threads: 0 };
+  }
+
+  keyCacheStats(): KeyCacheStats {
+    return this.engine.keyCacheStats();
   }
 
   async close(): Promise<void> {

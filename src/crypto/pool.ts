@@ -19,6 +19,7 @@ import type { KeyBlob } from '../terminals/types.js';
 import { asBuffer, CryptoEngine, type ImmediateMacs, type Job, type JobOutcome, type JobValue } from './engine.js';
 import { CryptoError } from './errors.js';
 import type { KeyAlgorithm } from './key.js';
+import type { KeyCacheStats } from './lmk.js';
 import type {
   CryptoService,
   CryptoServiceOptions,
@@ -228,6 +229,10 @@ export class PoolCryptoService implements CryptoService, ImmediateMacs {
       saturated: this.depth >= this.maxQueue,
       threads: this.threads,
     };
+  }
+
+  keyCacheStats(): KeyCacheStats | undefined {
+    return this.local?.keyCacheStats();
   }
 
   /** Finishes every accepted job, then stops the workers. */

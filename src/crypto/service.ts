@@ -8,6 +8,7 @@ import type { TdesDukptUsage } from './dukpt/tdes.js';
 import type { MacAlgorithm } from './field64.js';
 import { InlineCryptoService } from './inline.js';
 import type { KeyAlgorithm } from './key.js';
+import type { KeyCacheStats } from './lmk.js';
 import { PoolCryptoService } from './pool.js';
 
 export { CryptoError, type CryptoErrorCode, isCryptoError } from './errors.js';
@@ -67,7 +68,13 @@ export interface CryptoService {
   deriveDukptKey(req: DukptRequest): Promise<KeyBlob>;
   /** SHA256withRSA (Alipay RSA2) with a PKCS#1/PKCS#8 PEM private key. */
   rsaSign(privateKeyPem: string, data: Buffer): Promise<Buffer>;
+  /** Cheap: read per request for backpressure. */
   stats(): CryptoStats;
+  /**
+   * The opened-key cache of the engine on the event loop (inline, or the pool's session-key MACs),
+   * the one every request's MAC goes through; undefined when no engine runs there.
+   */
+  keyCacheStats(): KeyCacheStats | undefined;
   close(): Promise<void>;
 }
 
@@ -87,7 +94,7 @@ export interface CryptoServiceOptions {
    * to the workers like everything else. DUKPT MACs always go to the pool (derivation is 50–100 µs).
    */
   sessionMacs?: 'inline' | 'pool';
-  /** Clear keys cached per engine, by blob (default 4096). */
+  /** Clear keys cached per engine, by blob (default DEFAULT_KEY_CACHE_SIZE, 32,768). */
   keyCacheSize?: number;
   /** DUKPT IPEKs / intermediate keys cached per engine (default 16384). */
   dukptCacheSize?: number;

@@ -1,6 +1,7 @@
 // Crypto metrics: the pool's queue depth, task wait and run times, batch sizes, and jobs by
 // operation and outcome. Labels are fixed small sets (op names, outcomes), never key or box ids.
 import { Counter, Gauge, Histogram } from 'prom-client';
+import type { KeyCacheStats } from '../crypto/lmk.js';
 import { CounterCells } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
@@ -48,4 +49,65 @@ const jobCells = new CounterCells(cryptoJobs, 'op', 'outcome');
 /** Count `n` jobs: an add to the (op, outcome) cell, handed to the counter when it is read. */
 export function countCryptoJobs(op: string, outcome: string, n = 1): void {
   jobCells.of2(op, outcome).inc(n);
+}
+
+/** The opened-key caches of this process's crypto services (one per FEP), read at scrape time. */
+const keyCacheSources = new Set<() => KeyCacheStats | undefined>();
+
+function eachKeyCache(fn: (stats: KeyCacheStats) => void): void {
+  for (const source of keyCacheSources) {
+    const stats = source();
+    if (stats !== undefined) fn(stats);
+  }
+}
+
+export const cryptoKeyCacheKeys = new Gauge({
+  name: `${PREFIX}crypto_key_cache_keys`,
+  help: 'Opened keys held by the key cache of the crypto engine on the event loop (every request MAC goes through it).',
+  registers,
+  collect() {
+    let keys = 0;
+    eachKeyCache((s) => {
+      keys += s.keys;
+    });
+    this.set(keys);
+  },
+});
+
+export const cryptoKeyCacheCapacity = new Gauge({
+  name: `${PREFIX}crypto_key_cache_capacity`,
+  help: 'Most opened keys the key cache holds (--key-cache-size); below the boxes served, MACs miss it.',
+  registers,
+  collect() {
+    let capacity = 0;
+    eachKeyCache((s) => {
+      capacity += s.capacity;
+    });
+    this.set(capacity);
+  },
+});
+
+export const cryptoKeyCacheLookups = new Counter({
+  name: `${PREFIX}crypto_key_cache_lookups_total`,
+  help: 'Key cache lookups by result (hit; miss: the key blob was opened under the LMK again, ~40x a hit).',
+  labelNames: ['result'] as const,
+  registers,
+  collect() {
+    let hits = 0;
+    let misses = 0;
+    eachKeyCache((s) => {
+      hits += s.hits;
+      misses += s.misses;
+    });
+    // The caches keep the totals; the counter is set to them (reset, then one add per label).
+    this.reset();
+    this.inc({ result: 'hit' }, hits);
+    this.inc({ result: 'miss' }, misses);
+  },
+});
+
+/** Reports a crypto service's key cache until the returned function is called. */
+export function trackKeyCache(stats: () => KeyCacheStats | undefined): () => void {
+  keyCacheSources.add(stats);
+  return () => keyCacheSources.delete(stats);
 }

@@ -4,6 +4,7 @@
 
 import type { GuardOptions } from '../channels/guard.js';
 import { NotifyServer } from '../channels/notify-server.js';
+import { cryptoOptionsFrom } from '../config/crypto-options.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { type CryptoService, createCryptoService } from '../crypto/service.js';
 import { type FlowDeps, type FlowTiming, flowDeps } from '../flows/context.js';
@@ -81,7 +82,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
   let crypto = opts.crypto;
   if (!crypto) {
     if (!opts.lmk) throw new Error('an LMK is needed to create the crypto service');
-    crypto = createCryptoService({ mode: config.crypto, lmk: opts.lmk, threads: config.cryptoThreads, logger });
+    crypto = createCryptoService(cryptoOptionsFrom(config, opts.lmk, logger));
   }
   const wallets = createWallets({
     sandbox: config.sandbox,

@@ -2,8 +2,9 @@
 // is a whole boxfep node — own event loop, crypto pool and store connections — started from the
 // config and wallet endpoints the primary sends, listening on the box and notify ports the primary
 // shares among its workers. The primary serves /metrics and /readyz; this worker answers its asks.
+import { cryptoOptionsFrom } from '../config/crypto-options.js';
 import type { ServeConfig } from '../config/serve-config.js';
-import { createCryptoService, DEFAULT_CRYPTO_OPTIONS, loadLmk } from '../crypto/service.js';
+import { createCryptoService, loadLmk } from '../crypto/service.js';
 import { createLogger, type Logger, silentLogger } from '../log/logger.js';
 import { trackWorkerConnections } from '../metrics/cluster.js';
 import { registry } from '../metrics/registry.js';
@@ -27,13 +28,7 @@ async function start(slot: number, shared: ServeConfig, wallets: string | undefi
   const config: ServeConfig = { ...shared, workers: 1, sandbox: false, wallets: undefined };
   // Same LMK source as the primary, which already warned about a development LMK.
   const { lmk } = loadLmk({ file: config.lmkFile, logger: silentLogger });
-  const crypto = createCryptoService({
-    ...DEFAULT_CRYPTO_OPTIONS,
-    mode: config.crypto,
-    lmk,
-    threads: config.cryptoThreads,
-    logger,
-  });
+  const crypto = createCryptoService(cryptoOptionsFrom(config, lmk, logger));
   app = await startBoxfep(config, {
     crypto,
     logger,

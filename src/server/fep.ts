@@ -1,9 +1,11 @@
 // boxfep's box-facing process assembled: store, crypto, dispatcher with the network-management
 // routes, request pipeline, box listeners and the admin endpoint, started and stopped in order.
+import { cryptoOptionsFrom } from '../config/crypto-options.js';
 import type { ServeConfig } from '../config/serve-config.js';
-import { type CryptoService, createCryptoService, DEFAULT_CRYPTO_OPTIONS } from '../crypto/service.js';
+import { type CryptoService, createCryptoService } from '../crypto/service.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
+import { trackKeyCache } from '../metrics/crypto.js';
 import { createStore, type Store } from '../store/store.js';
 import { registerNetworkManagement } from '../terminals/network-management.js';
 import { AdminServer, type ReadinessCheck, runReadiness } from './admin-server.js';
@@ -61,6 +63,7 @@ export class Fep implements FepServices {
     readonly admin: AdminServer | undefined,
     readonly logger: Logger,
     private readonly checks: readonly ReadinessCheck[],
+    private readonly untrackKeyCache: () => void,
   ) {}
 
   static async start(opts: FepOptions): Promise<Fep> {
@@ -70,13 +73,7 @@ export class Fep implements FepServices {
     let crypto = opts.crypto;
     if (!crypto) {
       if (!opts.lmk) throw new Error('an LMK is needed to create the crypto service');
-      crypto = createCryptoService({
-        ...DEFAULT_CRYPTO_OPTIONS,
-        mode: config.crypto,
-        lmk: opts.lmk,
-        threads: config.cryptoThreads,
-        logger,
-      });
+      crypto = createCryptoService(cryptoOptionsFrom(config, opts.lmk, logger));
     }
     const dispatcher = new Dispatcher();
     const pushes = new PushRegistry(logger);
@@ -111,7 +108,20 @@ export class Fep implements FepServices {
       { name: 'store', check: () => store.ping().then(() => true) },
       { name: 'crypto', check: () => crypto.stats().threads > 0 || crypto.mode === 'inline' },
     ];
-    const fep = (): Fep => new Fep(config, store, crypto, dispatcher, pushes, server, admin, logger, checks);
+    const service = crypto;
+    const fep = (): Fep =>
+      new Fep(
+        config,
+        store,
+        crypto,
+        dispatcher,
+        pushes,
+        server,
+        admin,
+        logger,
+        checks,
+        trackKeyCache(() => service.keyCacheStats()),
+      );
     if (opts.admin !== false) admin = new AdminServer(checks, logger);
     await server.start();
     if (admin) await admin.start(config.adminPort, config.host);
@@ -133,6 +143,7 @@ export class Fep implements FepServices {
       await this.server.stop(this.config.drainMs);
       this.pushes.clear();
       await this.admin?.stop();
+      this.untrackKeyCache();
       await this.crypto.close();
       await this.store.close();
     })();

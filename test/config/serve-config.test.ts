@@ -32,6 +32,16 @@ t.test('flags beat environment beats file beats defaults', async (t) => {
   t.equal(c.payDeadlineMs, 45_000, 'default');
 });
 
+t.test('the key cache size: flag, environment, default, bounds', async (t) => {
+  t.equal(resolveServeConfig({ flags: {}, env: {} }).keyCacheSize, 32_768);
+  t.equal(resolveServeConfig({ flags: {}, env: { BOXFEP_KEY_CACHE_SIZE: '50000' } }).keyCacheSize, 50_000);
+  t.equal(
+    resolveServeConfig({ flags: { 'key-cache-size': '1000' }, env: { BOXFEP_KEY_CACHE_SIZE: '50000' } }).keyCacheSize,
+    1000,
+  );
+  t.throws(() => resolveServeConfig({ flags: { 'key-cache-size': '0' }, env: {} }), /key-cache-size/);
+});
+
 t.test('extra listeners from flags, env and file', async (t) => {
   t.same(parseListenerSpec('port=5801,length=ascii4,tpdu=false,header=false,name=vendor', 'x'), {
     port: 5801,

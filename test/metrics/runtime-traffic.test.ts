@@ -3,6 +3,7 @@
 // C2B push and its acknowledgement, and the recovery resolver's passes.
 import t from 'tap';
 import { Box } from '../../src/box/box.js';
+import { DEFAULT_KEY_CACHE_SIZE } from '../../src/crypto/lmk.js';
 import { createCryptoService } from '../../src/crypto/service.js';
 import { type Boxfep, startBoxfep } from '../../src/runtime/boxfep.js';
 import { createStore } from '../../src/store/store.js';
@@ -70,6 +71,13 @@ t.test('a B2C sale times its wallet call and counts its outcome; the breaker sta
   t.equal(after.sum('boxfep_channels_breaker_state', { wallet: 'WX' }), 0, 'closed');
   t.ok(after.sum('boxfep_channels_open_connections', { wallet: 'WX' }) >= 1, 'a kept-alive upstream connection');
   t.equal(delta(before, after, 'boxfep_server_transactions_total', { type: 'sale', rc: '00' }), 1);
+  // The request's MAC verified and the response's made under the box's MAK: two key cache lookups.
+  t.equal(delta(before, after, 'boxfep_crypto_key_cache_lookups_total'), 2, 'two key lookups per sale');
+  // Sign-on seals the new MAK without opening it, so the box's first request may open it (a miss);
+  // the response's MAC finds it open.
+  t.ok(delta(before, after, 'boxfep_crypto_key_cache_lookups_total', { result: 'hit' }) >= 1, 'the MAK stayed open');
+  t.equal(after.sum('boxfep_crypto_key_cache_capacity'), DEFAULT_KEY_CACHE_SIZE);
+  t.ok(after.sum('boxfep_crypto_key_cache_keys') >= 1, 'the MAK is held open');
 });
 
 t.test('a wallet that never answers is an unknown outcome, then a query loop', async (t) => {

@@ -3,6 +3,7 @@
 // gracefully: stop accepting, answer what is in flight, close idle boxes, exit within --drain-ms.
 // With --workers N > 1 this process becomes the cluster primary (src/runtime/cluster-primary.ts).
 import { readFileSync } from 'node:fs';
+import { cryptoOptionsFrom } from '../../config/crypto-options.js';
 import {
   ConfigError,
   resolveServeConfig,
@@ -10,13 +11,7 @@ import {
   serveFlagOptions,
   serveHelp,
 } from '../../config/serve-config.js';
-import {
-  CryptoError,
-  type CryptoService,
-  createCryptoService,
-  DEFAULT_CRYPTO_OPTIONS,
-  loadLmk,
-} from '../../crypto/service.js';
+import { CryptoError, type CryptoService, createCryptoService, loadLmk } from '../../crypto/service.js';
 import { createLogger } from '../../log/logger.js';
 import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
@@ -70,13 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     return runPrimary(config, { logger });
   }
-  const crypto = createCryptoService({
-    ...DEFAULT_CRYPTO_OPTIONS,
-    mode: config.crypto,
-    lmk,
-    threads: config.cryptoThreads,
-    logger,
-  });
+  const crypto = createCryptoService(cryptoOptionsFrom(config, lmk, logger));
   try {
     await provisionAtStart(config, store, crypto);
   } catch (err) {
