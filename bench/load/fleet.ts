@@ -61,6 +61,11 @@ export interface LoadBox {
   lastSale: IsoMessage | undefined;
   /** STAN of an answered precreate → when its reply came (ms on the run clock) and whether it is measured. */
   awaitingPush: Map<string, { at: number; measured: boolean }>;
+  /**
+   * Pushes that arrived before their precreate's reply was counted (both in one read): STAN → arrival
+   * time on the run clock, MAC valid and approved. Matched when the reply is.
+   */
+  earlyPushes: Map<string, { at: number; good: boolean }>;
 }
 
 export interface ConnectSpec {
@@ -131,7 +136,7 @@ export async function connectFleet(spec: ConnectSpec): Promise<ConnectResult> {
       box.close();
       return;
     }
-    boxes.push({ box, terminal, lastSale: undefined, awaitingPush: new Map() });
+    boxes.push({ box, terminal, lastSale: undefined, awaitingPush: new Map(), earlyPushes: new Map() });
   };
 
   for (let i = 0; i < spec.terminals.length; i += perTick) {

@@ -112,6 +112,11 @@ export class Box {
   readonly layout: FrameLayout;
   batch: string;
   readonly pushes: PushEvent[] = [];
+  /**
+   * Takes each 0620 push as it arrives (after the MAC check, before the 0630) instead of the queue
+   * that nextPush() reads: the load generator matches thousands of boxes' pushes without polling.
+   */
+  pushListener: ((event: PushEvent) => void) | undefined;
   private stan: number;
   private readonly tpdu: Buffer;
   private readonly header: Buffer;
@@ -387,10 +392,14 @@ export class Box {
   private onPush(message: IsoMessage, encoded: Buffer, parts: Frame): void {
     const macValid = this.checkMac(encoded, message, undefined);
     const event = { message, macValid };
-    this.pushes.push(event);
-    const waiters = this.pushWaiters;
-    this.pushWaiters = [];
-    for (const w of waiters) w(event);
+    if (this.pushListener !== undefined) {
+      this.pushListener(event);
+    } else {
+      this.pushes.push(event);
+      const waiters = this.pushWaiters;
+      this.pushWaiters = [];
+      for (const w of waiters) w(event);
+    }
     if (this.opts.ackPushes === false || !macValid) return;
     const f = message.fields;
     const ack: IsoMessage = { mti: '0630', fields: { 39: '00' } };

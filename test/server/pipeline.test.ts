@@ -1,7 +1,7 @@
 // The box protocol end to end over loopback sockets: boxfep's pipeline against the box emulator.
 import { connect } from 'node:net';
 import t from 'tap';
-import { Box } from '../../src/box/box.js';
+import { Box, type PushEvent } from '../../src/box/box.js';
 import { RC } from '../../src/flows/response-codes.js';
 import {
   BOX_LAYOUT,
@@ -307,6 +307,18 @@ t.test('a terminal that reconnects replaces its old connection, and pushes reach
   t.equal(ack?.fields[11], '000042');
   const seen = await second.nextPush(1000);
   t.equal(seen.macValid, true, 'the push carried a MAC the box verified');
+  // With a listener (the load generator's way) a push goes to it as it arrives, not to the queue,
+  // and is still acknowledged.
+  const heard: PushEvent[] = [];
+  second.pushListener = (ev) => heard.push(ev);
+  const again = { ...push, fields: { ...push.fields, 11: '000043' } };
+  const ack2 = await h.fep.pushes.push('10000010', again, 3000);
+  t.equal(ack2?.fields[11], '000043', 'acknowledged with a listener too');
+  t.same(
+    heard.map((e) => [e.message.fields[11], e.macValid]),
+    [['000043', true]],
+  );
+  t.equal(second.pushes.length, 0, 'nothing queued for nextPush()');
   t.equal(await h.fep.pushes.push('99999999', push, 100), undefined, 'no connection: undefined');
 });
 
