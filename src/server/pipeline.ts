@@ -84,6 +84,8 @@ export class RequestPipeline implements FrameHandler {
    * was the largest allocation of the pipeline (an element store of 65+ slots, ~650 bytes).
    */
   private readonly responseFields: Record<number, string | undefined> = emptyFields();
+  /** The slots respond() may have filled, for the codec (read on the same stack, like responseFields). */
+  private readonly responseMask = { w0: 0, w1: 0 };
 
   constructor(private readonly opts: PipelineOptions) {
     this.writer = new MessageWriter(opts.crypto);
@@ -341,10 +343,16 @@ export class RequestPipeline implements FrameHandler {
     const extra = result.fields as Record<string, string> | undefined;
     const extraKeys = extra === undefined ? undefined : Object.keys(extra);
     let numbered = true;
+    // The slots this response may fill, as bitmap words: the codec reads only those.
+    const mask = this.responseMask;
+    mask.w0 = ECHOED_W0;
+    mask.w1 = ECHOED_W1;
     if (extraKeys !== undefined) {
       for (let i = 0; i < extraKeys.length; i++) {
         const no = fieldNumberOf(extraKeys[i]);
         if (no < 1 || no > MAX_FIELD) numbered = false;
+        else if (no <= 32) mask.w0 |= bitOf(no);
+        else if (no <= 64) mask.w1 |= bitOf(no);
       }
     }
     // The pipeline's one response-fields object (see responseFields) when the keys are all field
@@ -381,6 +389,7 @@ export class RequestPipeline implements FrameHandler {
         mac,
         fieldsHandedOver: true,
         fieldsNumbered: numbered,
+        fieldsMask: mask,
       });
     } catch (err) {
       if (numbered) clearFields(fields);
@@ -503,6 +512,15 @@ export function responseMti(mti: string): string {
   const cls = Number(mti[2]);
   return mti.slice(0, 2) + String(cls + 1) + mti[3];
 }
+
+/** The bit of field `no` in its bitmap word (fields 1-32 in the first, 33-64 in the second). */
+function bitOf(no: number): number {
+  return 0x80000000 >>> ((no - 1) & 31);
+}
+
+/** Fields 3, 4, 11, 12, 13 and 39, 41, 42, 60: what respond() sets in every response. */
+const ECHOED_W0 = bitOf(3) | bitOf(4) | bitOf(11) | bitOf(12) | bitOf(13);
+const ECHOED_W1 = bitOf(39) | bitOf(41) | bitOf(42) | bitOf(60);
 
 /** Slots 1..MAX_FIELD, all undefined: the element store sized once for any response. */
 function emptyFields(): Record<number, string | undefined> {
