@@ -117,13 +117,24 @@ export class Codec {
     return this.encodeWith(msg, true, true);
   }
 
-  private encodeWith(msg: IsoMessage, fast: boolean, numbered = false): Buffer {
+  /**
+   * `encodeNumbered` for a caller that knows which of fields 1-64 it may have set: bit (no - 1) & 31
+   * of `w0` (fields 1-32) or `w1` (33-64), most significant first as in the bitmap. Slots whose bit
+   * is clear are not read (a reused 64-slot object was read slot by slot: a megamorphic element load
+   * each); fields above 64 are read as encodeNumbered reads them. Same bytes and errors as
+   * encodeNumbered when every set field's bit is given.
+   */
+  encodeNumberedMasked(msg: IsoMessage, w0: number, w1: number): Buffer {
+    return this.encodeWith(msg, true, true, w0, w1);
+  }
+
+  private encodeWith(msg: IsoMessage, fast: boolean, numbered = false, mask0 = -1, mask1 = -1): Buffer {
     if (msg === null || typeof msg !== 'object') throw new CodecError('message', 0, 'message must be an object');
     const out = this.scratch;
     let at = this.writeMti(msg.mti, out);
     const fields = msg.fields ?? {};
     if (typeof fields !== 'object') throw new CodecError('message', at, 'fields must be an object');
-    const count = numbered ? this.presentByNumber(fields, at) : this.presentByKey(fields, at);
+    const count = numbered ? this.presentByNumber(fields, at, mask0, mask1) : this.presentByKey(fields, at);
     const present = this.presentNos;
     let w0 = 0;
     let w1 = 0;
@@ -177,10 +188,11 @@ export class Codec {
   }
 
   /** presentByKey for an object keyed by field numbers only (see encodeNumbered). */
-  private presentByNumber(fields: object, at: number): number {
+  private presentByNumber(fields: object, at: number, mask0: number, mask1: number): number {
     const max = this.spec.maxField;
     let count = 0;
     for (let no = 1; no <= max; no++) {
+      if (no <= 64 && ((no <= 32 ? mask0 : mask1) & (0x80000000 >>> ((no - 1) & 31))) === 0) continue;
       const value = (fields as Record<number, unknown>)[no];
       if (value === undefined) continue;
       this.checkPresent(no, value, at);

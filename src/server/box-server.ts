@@ -16,6 +16,7 @@ import {
 } from './connection.js';
 import { ConnectionCaps } from './connection-caps.js';
 import { IdleWheel } from './idle-wheel.js';
+import { restoreFastStringPrototype } from './string-prototype.js';
 
 export interface ListenerConfig {
   /** Used in metrics and logs; defaults to `box:<port>`. */
@@ -108,6 +109,8 @@ export class BoxServer implements ConnectionOwner {
   }
 
   async start(): Promise<void> {
+    // Every static import is loaded by now, ioredis included (see string-prototype.ts).
+    restoreFastStringPrototype();
     for (const cfg of this.opts.listeners) {
       const layout: FrameLayout = { ...BOX_LAYOUT, ...cfg.layout };
       const ctx: ListenerContext = {

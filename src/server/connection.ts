@@ -123,11 +123,11 @@ export class BoxConnection implements IdleEntry {
   private start(payload: Buffer): void {
     this.inFlight++;
     m.countInFlight(1);
-    const done = () => this.finished();
-    this.owner.handleFrame(this, payload).then(done, done);
+    this.owner.handleFrame(this, payload).then(this.finished, this.finished);
   }
 
-  private finished(): void {
+  /** Bound once per connection: no closure per request. */
+  private readonly finished = (): void => {
     this.inFlight--;
     m.countInFlight(-1);
     const q = this.queue;
@@ -137,7 +137,7 @@ export class BoxConnection implements IdleEntry {
     if (q !== null && q.length === 0) this.queue = null;
     if (this.queue === null || this.queue.length < this.listener.maxQueued) this.resume(PAUSE_QUEUE);
     if (this.owner.draining && this.idle) this.close('drain');
-  }
+  };
 
   /** Queues a complete frame; all frames queued in one event-loop turn go out in one write. */
   send(frame: Buffer): void {

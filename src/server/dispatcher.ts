@@ -50,7 +50,11 @@ export interface TransactionResult {
   log?: Record<string, string | number>;
 }
 
-export type TransactionHandler = (ctx: TransactionContext) => Promise<TransactionResult>;
+/**
+ * A handler answers with a promise, or with the result itself when it has nothing to wait for (the
+ * echo): the pipeline then takes no promise hop for it. It may throw either way (a `96`).
+ */
+export type TransactionHandler = (ctx: TransactionContext) => Promise<TransactionResult> | TransactionResult;
 
 export interface Route {
   key: RouteKey;

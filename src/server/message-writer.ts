@@ -29,7 +29,14 @@ export interface WriteOptions {
    * enumerating its keys.
    */
   fieldsNumbered?: boolean;
+  /**
+   * With fieldsNumbered: the fields 1-64 the object may hold, as bitmap words (Codec.encodeNumberedMasked);
+   * the other slots are not read. Omitted: every slot is read.
+   */
+  fieldsMask?: { w0: number; w1: number };
 }
+
+const ALL_FIELDS = Object.freeze({ w0: -1, w1: -1 });
 
 export class MessageWriter {
   private readonly immediate: ImmediateMacs | undefined;
@@ -40,7 +47,7 @@ export class MessageWriter {
 
   /** Encodes (and MACs) a message; the encoded bytes come back for replay or logging. */
   async encode(message: IsoMessage, mac?: WriteOptions['mac']): Promise<Buffer> {
-    return this.encodeSoon(message, mac, false, false);
+    return this.encodeSoon(message, mac, false, false, ALL_FIELDS);
   }
 
   /**
@@ -52,18 +59,20 @@ export class MessageWriter {
     mac: WriteOptions['mac'],
     handedOver: boolean,
     numbered: boolean,
+    mask: { w0: number; w1: number },
   ): Buffer | Promise<Buffer> {
     if (!mac) {
       // Field 64 is never sent without a MAC; a copy without it only when the message has one.
       if (message.fields[64] !== undefined) return codec.encode(withoutField64(message));
-      return numbered ? codec.encodeNumbered(message) : codec.encode(message);
+      return numbered ? codec.encodeNumberedMasked(message, mask.w0, mask.w1) : codec.encode(message);
     }
     // codec.encode returns a buffer of our own (it encodes in a scratch buffer and copies out), so the
     // MAC can be written into it in place, after an await if need be.
     let toEncode = message;
     if (handedOver) message.fields[64] = MAC_PLACEHOLDER;
     else toEncode = { mti: message.mti, fields: { ...message.fields, 64: MAC_PLACEHOLDER } };
-    const encoded = numbered ? codec.encodeNumbered(toEncode) : codec.encode(toEncode);
+    // The placeholder's field 64 is bit 1 of the second bitmap word.
+    const encoded = numbered ? codec.encodeNumberedMasked(toEncode, mask.w0, mask.w1 | 1) : codec.encode(toEncode);
     const block = macBlock(encoded);
     const now = this.immediate?.generateMacNow(mac.alg, mac.key, block);
     if (now !== undefined) return setMac(encoded, now);
@@ -84,7 +93,13 @@ export class MessageWriter {
    * when the message cannot be encoded or MACed.
    */
   send(conn: BoxConnection, message: IsoMessage, opts: WriteOptions = {}): Buffer | Promise<Buffer> {
-    const encoded = this.encodeSoon(message, opts.mac, opts.fieldsHandedOver === true, opts.fieldsNumbered === true);
+    const encoded = this.encodeSoon(
+      message,
+      opts.mac,
+      opts.fieldsHandedOver === true,
+      opts.fieldsNumbered === true,
+      opts.fieldsMask ?? ALL_FIELDS,
+    );
     if (encoded instanceof Promise) {
       return encoded.then((bytes) => {
         conn.send(this.frame(conn, bytes, opts));

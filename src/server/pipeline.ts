@@ -84,6 +84,8 @@ export class RequestPipeline implements FrameHandler {
    * was the largest allocation of the pipeline (an element store of 65+ slots, ~650 bytes).
    */
   private readonly responseFields: Record<number, string | undefined> = emptyFields();
+  /** The slots respond() may have filled, for the codec (read on the same stack, like responseFields). */
+  private readonly responseMask = { w0: 0, w1: 0 };
 
   constructor(private readonly opts: PipelineOptions) {
     this.writer = new MessageWriter(opts.crypto);
@@ -103,11 +105,6 @@ export class RequestPipeline implements FrameHandler {
     this.opts.pushes.unbind(conn);
   }
 
-  handleFrame(conn: BoxConnection, payload: Buffer): Promise<void> {
-    // A catch on the returned promise rather than an async wrapper: one frame and promise fewer.
-    return this.handle(conn, payload).catch((err: unknown) => this.frameFailed(conn, err));
-  }
-
   /** Nothing may escape to the socket layer: log, count, and drop this connection only. */
   private frameFailed(conn: BoxConnection, err: unknown): void {
     m.decodeErrors.inc({ kind: 'internal' });
@@ -115,56 +112,64 @@ export class RequestPipeline implements FrameHandler {
     conn.close('error');
   }
 
-  private async handle(conn: BoxConnection, payload: Buffer): Promise<void> {
-    const receivedAt = performance.now();
-    let tpdu: Buffer | undefined;
-    let header: Buffer | undefined;
-    let message: Buffer;
+  /**
+   * One frame, start to end. Nothing may escape to the socket layer: the catch is this function's own
+   * (a `.catch` on its promise was a second promise and a closure per frame).
+   */
+  async handleFrame(conn: BoxConnection, payload: Buffer): Promise<void> {
     try {
-      const layout = conn.listener.layout;
-      const at = messageOffset(payload, layout);
-      // Copies: the payload is a view of a socket chunk that must not stay pinned. A box sends the
-      // same TPDU and header every time, so the connection's last copies are reused when equal
-      // (compared in place: no views of the parts, no frame object).
-      if (layout.tpdu) tpdu = sameOrCopy(conn.lastTpdu, payload, 0, TPDU_BYTES);
-      if (layout.header) header = sameOrCopy(conn.lastHeader, payload, at - HEADER_BYTES, HEADER_BYTES);
-      message = payload.subarray(at);
-    } catch (err) {
-      if (!(err instanceof FrameError)) throw err;
-      m.decodeErrors.inc({ kind: err.reason });
-      this.log.warn({ conn: conn.id, remote: conn.remoteAddress, reason: err.message }, 'unusable frame: closing');
-      conn.close('undecodable');
-      return;
-    }
-    let request: IsoMessage;
-    let f60: Field60 | undefined;
-    try {
-      request = codec.decode(message);
-      if (request.fields[60] !== undefined) f60 = parseField60(request.fields[60]);
-    } catch (err) {
-      if (!(err instanceof CodecError)) throw err;
-      await this.formatError(conn, message, err, tpdu, header);
-      return;
-    }
-    if (tpdu) conn.lastTpdu = tpdu;
-    if (header) conn.lastHeader = header;
-    if (!isRequestMti(request.mti) && request.mti !== '0630') {
-      m.decodeErrors.inc({ kind: 'unexpected-mti' });
-      this.log.warn({ conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'not a request: ignored');
-      return;
-    }
+      const receivedAt = performance.now();
+      let tpdu: Buffer | undefined;
+      let header: Buffer | undefined;
+      let message: Buffer;
+      try {
+        const layout = conn.listener.layout;
+        const at = messageOffset(payload, layout);
+        // Copies: the payload is a view of a socket chunk that must not stay pinned. A box sends the
+        // same TPDU and header every time, so the connection's last copies are reused when equal
+        // (compared in place: no views of the parts, no frame object).
+        if (layout.tpdu) tpdu = sameOrCopy(conn.lastTpdu, payload, 0, TPDU_BYTES);
+        if (layout.header) header = sameOrCopy(conn.lastHeader, payload, at - HEADER_BYTES, HEADER_BYTES);
+        message = payload.subarray(at);
+      } catch (err) {
+        if (!(err instanceof FrameError)) throw err;
+        m.decodeErrors.inc({ kind: err.reason });
+        this.log.warn({ conn: conn.id, remote: conn.remoteAddress, reason: err.message }, 'unusable frame: closing');
+        conn.close('undecodable');
+        return;
+      }
+      let request: IsoMessage;
+      let f60: Field60 | undefined;
+      try {
+        request = codec.decode(message);
+        if (request.fields[60] !== undefined) f60 = parseField60(request.fields[60]);
+      } catch (err) {
+        if (!(err instanceof CodecError)) throw err;
+        await this.formatError(conn, message, err, tpdu, header);
+        return;
+      }
+      if (tpdu) conn.lastTpdu = tpdu;
+      if (header) conn.lastHeader = header;
+      if (!isRequestMti(request.mti) && request.mti !== '0630') {
+        m.decodeErrors.inc({ kind: 'unexpected-mti' });
+        this.log.warn({ conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'not a request: ignored');
+        return;
+      }
 
-    let outcome: Outcome;
-    try {
-      outcome = await this.process(conn, request, message, f60, receivedAt);
+      let outcome: Outcome;
+      try {
+        outcome = await this.process(conn, request, message, f60, receivedAt);
+      } catch (err) {
+        this.log.error({ err, conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'request failed');
+        outcome = { type: 'error', result: { rc: RC.SYSTEM_MALFUNCTION } };
+      }
+      if (request.mti === '0630') return;
+      if (outcome.identified && outcome.terminal) this.opts.pushes.bind(outcome.terminal.tid, conn);
+      const responding = this.respond(conn, request, outcome, tpdu, header, receivedAt);
+      if (responding !== undefined) await responding;
     } catch (err) {
-      this.log.error({ err, conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'request failed');
-      outcome = { type: 'error', result: { rc: RC.SYSTEM_MALFUNCTION } };
+      this.frameFailed(conn, err);
     }
-    if (request.mti === '0630') return;
-    if (outcome.identified && outcome.terminal) this.opts.pushes.bind(outcome.terminal.tid, conn);
-    const responding = this.respond(conn, request, outcome, tpdu, header, receivedAt);
-    if (responding !== undefined) await responding;
   }
 
   /** Ends the count of one store call in flight (bound once: no closure per call). */
@@ -258,7 +263,7 @@ export class RequestPipeline implements FrameHandler {
       const result = { rc: RC.FUNCTION_NOT_SUPPORTED, requireSignOn };
       return { type, route, terminal, session, ksn, identified: true, result };
     }
-    const result = await route.handler({
+    const answer = route.handler({
       request,
       f60,
       terminal,
@@ -268,6 +273,8 @@ export class RequestPipeline implements FrameHandler {
       receivedAt,
       log: this.log,
     });
+    // Awaited only when it is a promise: a result given at once costs no microtask.
+    const result = answer instanceof Promise ? await answer : answer;
     if (requireSignOn && !result.requireSignOn) result.requireSignOn = true;
     return { type, route, terminal, session, ksn, identified: true, result };
   }
@@ -336,10 +343,16 @@ export class RequestPipeline implements FrameHandler {
     const extra = result.fields as Record<string, string> | undefined;
     const extraKeys = extra === undefined ? undefined : Object.keys(extra);
     let numbered = true;
+    // The slots this response may fill, as bitmap words: the codec reads only those.
+    const mask = this.responseMask;
+    mask.w0 = ECHOED_W0;
+    mask.w1 = ECHOED_W1;
     if (extraKeys !== undefined) {
       for (let i = 0; i < extraKeys.length; i++) {
         const no = fieldNumberOf(extraKeys[i]);
         if (no < 1 || no > MAX_FIELD) numbered = false;
+        else if (no <= 32) mask.w0 |= bitOf(no);
+        else if (no <= 64) mask.w1 |= bitOf(no);
       }
     }
     // The pipeline's one response-fields object (see responseFields) when the keys are all field
@@ -376,6 +389,7 @@ export class RequestPipeline implements FrameHandler {
         mac,
         fieldsHandedOver: true,
         fieldsNumbered: numbered,
+        fieldsMask: mask,
       });
     } catch (err) {
       if (numbered) clearFields(fields);
@@ -427,6 +441,10 @@ export class RequestPipeline implements FrameHandler {
     const type = outcome.result.type ?? outcome.type;
     m.transactionCells.of2(type, outcome.result.rc).inc();
     m.latencyCells.of(type).observe(seconds);
+    // Heartbeats from thousands of boxes would drown the log: they go to debug, and their line is not
+    // even built while debug is off (the usual case).
+    const heartbeat = type === 'echo';
+    if (heartbeat && !this.log.isLevelEnabled('debug')) return;
     // The flow's own fields first, then ours, in this order (as `{...log, type, ...}` would, without
     // the spread's ~3 KB of dictionary-mode allocation per line).
     const line: Record<string, unknown> = {};
@@ -440,8 +458,7 @@ export class RequestPipeline implements FrameHandler {
     line.rrn = rrn;
     line.amount = request.fields[4];
     line.ms = Math.round(seconds * 10_000) / 10;
-    // Heartbeats from thousands of boxes would drown the log: they go to debug.
-    if (type === 'echo') this.log.debug(line, 'transaction');
+    if (heartbeat) this.log.debug(line, 'transaction');
     else this.log.info(line, 'transaction');
   }
 
@@ -495,6 +512,15 @@ export function responseMti(mti: string): string {
   const cls = Number(mti[2]);
   return mti.slice(0, 2) + String(cls + 1) + mti[3];
 }
+
+/** The bit of field `no` in its bitmap word (fields 1-32 in the first, 33-64 in the second). */
+function bitOf(no: number): number {
+  return 0x80000000 >>> ((no - 1) & 31);
+}
+
+/** Fields 3, 4, 11, 12, 13 and 39, 41, 42, 60: what respond() sets in every response. */
+const ECHOED_W0 = bitOf(3) | bitOf(4) | bitOf(11) | bitOf(12) | bitOf(13);
+const ECHOED_W1 = bitOf(39) | bitOf(41) | bitOf(42) | bitOf(60);
 
 /** Slots 1..MAX_FIELD, all undefined: the element store sized once for any response. */
 function emptyFields(): Record<number, string | undefined> {

@@ -29,7 +29,8 @@ export function registerNetworkManagement(dispatcher: Dispatcher, opts: NetworkM
     await opts.store.deleteSessionKeys(ctx.terminal.tid);
     return { rc: RC.APPROVED };
   });
-  dispatcher.register({ mti: '0820', type: '00', netCode: '301' }, 'echo', async () => ({ rc: RC.APPROVED }));
+  // The heartbeat has nothing to wait for: its result is given at once, not as a promise.
+  dispatcher.register({ mti: '0820', type: '00', netCode: '301' }, 'echo', () => ({ rc: RC.APPROVED }));
 }
 
 async function handleSignOn(ctx: TransactionContext, opts: NetworkManagementOptions): Promise<TransactionResult> {

@@ -147,6 +147,48 @@ for (const name of SPEC_NAMES) {
   });
 }
 
+/** Bitmap words with the bit of every key that names a field 1-64 (what a caller that set them knows). */
+function maskOf(fields: object): { w0: number; w1: number } {
+  const mask = { w0: 0, w1: 0 };
+  for (const key of Object.keys(fields)) {
+    const no = Number(key);
+    if (!Number.isInteger(no) || no < 1 || no > 64) continue;
+    if (no <= 32) mask.w0 |= 0x80000000 >>> (no - 1);
+    else mask.w1 |= 0x80000000 >>> (no - 33);
+  }
+  return mask;
+}
+
+for (const name of SPEC_NAMES) {
+  t.test(`${name}: encodeNumberedMasked with the set fields' bits gives encodeNumbered's bytes or error`, async () => {
+    const codec = new Codec(getSpec(name));
+    fc.assert(
+      fc.property(looseMessage(name), (msg) => {
+        const numbered = outcome(() => codec.encodeNumbered(msg));
+        const m = maskOf(msg.fields ?? {});
+        const masked = outcome(() => codec.encodeNumberedMasked(msg, m.w0, m.w1));
+        if (JSON.stringify(masked) !== JSON.stringify(numbered))
+          throw new Error(`${JSON.stringify(msg)}: ${JSON.stringify(masked)} ≠ ${JSON.stringify(numbered)}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+}
+
+t.test('encodeNumberedMasked reads only the slots of the mask (fields above 64 always)', async (t) => {
+  const codec = new Codec(getSpec('cups-pos'));
+  const fields = { 3: '000000', 11: '000001', 39: '00', 41: '12345678' };
+  const only11and41 = codec.encodeNumberedMasked({ mti: '0210', fields }, 0x80000000 >>> 10, 0x80000000 >>> 8);
+  t.same(only11and41, codec.encodeNumbered({ mti: '0210', fields: { 11: '000001', 41: '12345678' } }));
+  const ascii = new Codec(getSpec('iso87ascii'));
+  const high = { 11: '000001', 70: '301' };
+  t.same(
+    ascii.encodeNumberedMasked({ mti: '0800', fields: high }, 0x80000000 >>> 10, 0),
+    ascii.encodeNumbered({ mti: '0800', fields: high }),
+    'field 70 read without a bit',
+  );
+});
+
 t.test('encodeNumbered: the checks of encode for numbered keys, holes and undefined slots', async (t) => {
   const codec = new Codec(getSpec('cups-pos'));
   const reasonFor = (fields: Record<number, unknown>) => {

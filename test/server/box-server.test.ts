@@ -245,3 +245,30 @@ t.test('drain time bounds the stop even when a request never finishes', async (t
   t.ok(Date.now() - started < 3000, 'stopped within drain time plus close grace');
   await c.waitClosed(3000);
 });
+
+t.test('answers made in promise jobs of one read still leave in one write', async (t) => {
+  const server = await startServer(t, {
+    maxInFlightPerConnection: 8,
+    handler: {
+      async handleFrame(conn: BoxConnection, payload: Buffer) {
+        // Each answer after a different number of promise jobs, as awaited store calls would make them.
+        const hops = payload.length % 4;
+        for (let i = 0; i < hops; i++) await Promise.resolve();
+        conn.send(buildFrame(parseFrame(payload, conn.listener.layout), conn.listener.layout));
+      },
+    },
+  });
+  const c = await RawClient.connect(server.ports[0]);
+  t.teardown(() => c.close());
+  await c.until(() => server.connections.size === 1);
+  const writes: number[] = [];
+  const conn = [...server.connections][0];
+  const write = conn.socket.write.bind(conn.socket);
+  conn.socket.write = ((data: Buffer, ...rest: never[]) => {
+    writes.push(data.length);
+    return write(data, ...rest);
+  }) as typeof conn.socket.write;
+  c.write(Buffer.concat(['a', 'bb', 'ccc', 'dddd', 'eeeee'].map(frame)));
+  await c.until(() => c.frames.length === 5);
+  t.equal(writes.length, 1, 'one write for the five answers');
+});

@@ -1,5 +1,6 @@
 // The box protocol end to end over loopback sockets: boxfep's pipeline against the box emulator.
 import { connect } from 'node:net';
+import { Writable } from 'node:stream';
 import t from 'tap';
 import { Box, type PushEvent } from '../../src/box/box.js';
 import { RC } from '../../src/flows/response-codes.js';
@@ -11,6 +12,7 @@ import {
   parseField60,
   parseFrame,
 } from '../../src/iso8583/index.js';
+import { createLogger } from '../../src/log/logger.js';
 import { BoxConnection } from '../../src/server/connection.js';
 import { AES_BDK, BDK, MID, sessionTerminal, startHarness, TMK } from './helpers/harness.js';
 
@@ -452,4 +454,67 @@ t.test('a handler that throws or returns an unencodable field answers 96, and th
     t.equal(named.rc, RC.SYSTEM_MALFUNCTION, `a field key outside the spec answers 96 (${stan})`);
   }
   t.equal((await box.echo()).rc, '00', 'connection still usable');
+});
+
+t.test('a handler may answer at once; one that throws at once answers 96', async (t) => {
+  const h = await startHarness(
+    [sessionTerminal('10000015')],
+    {},
+    {
+      routes: ({ dispatcher }) => {
+        // Not async: the result itself, and a synchronous throw.
+        dispatcher.register({ mti: '0200', processingCode: '300000', type: '01' }, 'query', () => ({
+          rc: RC.APPROVED,
+          fields: { 37: '000000000043' },
+        }));
+        dispatcher.register({ mti: '0200', processingCode: '200000', type: '23' }, 'void', () => {
+          throw new Error('store down');
+        });
+      },
+    },
+  );
+  t.teardown(() => h.stop());
+  const box = await Box.connect({ port: h.port, tid: '10000015', mid: MID, tmk: TMK });
+  t.teardown(() => box.close());
+  await box.signOn();
+  const q = await box.query({ batch: box.batch, stan: '000001' });
+  t.equal(q.rc, RC.APPROVED);
+  t.equal(q.message.fields[37], '000000000043', 'the handler field is sent');
+  t.equal(q.macValid, true, 'approved reply MACed as for a promised result');
+  const thrown = await box.void(100, { batch: box.batch, stan: '000001', rrn: '000000000001' });
+  t.equal(thrown.rc, RC.SYSTEM_MALFUNCTION);
+  t.equal((await box.echo()).rc, '00', 'connection still usable');
+});
+
+t.test("an echo's transaction line is written at debug level and not at info", async (t) => {
+  for (const level of ['debug', 'info'] as const) {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const l of chunk.toString().split('\n')) if (l) lines.push(JSON.parse(l));
+        done();
+      },
+    });
+    const logger = createLogger({ level }, sink);
+    const tid = level === 'debug' ? '10000016' : '10000017';
+    const h = await startHarness([sessionTerminal(tid)], {}, { logger });
+    const box = await Box.connect({ port: h.port, tid, mid: MID, tmk: TMK });
+    await box.signOn();
+    t.equal((await box.echo()).rc, '00');
+    box.close();
+    await h.stop();
+    const tx = lines.filter((l) => l.msg === 'transaction');
+    const echo = tx.filter((l) => l.type === 'echo');
+    t.ok(
+      tx.some((l) => l.type === 'signon'),
+      `${level}: the sign-on's line at info`,
+    );
+    if (level === 'debug') {
+      t.equal(echo.length, 1, 'one echo line at debug');
+      t.match(echo[0], { level: 20, type: 'echo', mti: '0820', rc: '00', tid, stan: '000002' });
+      t.type(echo[0].ms, 'number');
+    } else {
+      t.equal(echo.length, 0, 'no echo line at info');
+    }
+  }
 });
