@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { channelNotifications } from '../metrics/channels.js';
+import { channelNotificationCells } from '../metrics/channels.js';
 import type { ChannelEvent, NotifyHandler, OrderState } from './channel.js';
 
 export interface NotifyServerOptions {
@@ -135,7 +135,7 @@ export class NotifyServer extends EventEmitter<NotifyServerEvents> {
     const result = handler.parse(body, req.headers);
     const wallet = handler.wallet;
     if (!result.ok) {
-      channelNotifications.inc({ wallet, result: 'rejected' });
+      channelNotificationCells.of2(wallet, 'rejected').inc();
       this.logger.warn({ wallet, error: result.error.code }, 'notification rejected');
       reply(res, route.nack);
       return;
@@ -147,13 +147,13 @@ export class NotifyServer extends EventEmitter<NotifyServerEvents> {
         await this.options.onEvent(event);
       } catch (err) {
         this.forget(event);
-        channelNotifications.inc({ wallet, result: 'failed' });
+        channelNotificationCells.of2(wallet, 'failed').inc();
         this.logger.error({ wallet, err: (err as Error).message }, 'notification not persisted');
         reply(res, route.nack);
         return;
       }
     }
-    channelNotifications.inc({ wallet, result: fresh ? 'accepted' : 'duplicate' });
+    channelNotificationCells.of2(wallet, fresh ? 'accepted' : 'duplicate').inc();
     reply(res, route.ack);
     if (fresh) this.emit('event', event);
   }
