@@ -20,15 +20,25 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type * as BoxModule from '../../src/box/box.js';
+import type * as CryptoModule from '../../src/crypto/service.js';
+import type * as ProvisioningModule from '../../src/terminals/provisioning.js';
 import type * as RigModule from '../../test/flows/rig.js';
 
-const { startRig }: typeof RigModule = await import(
-  process.env.BOXFEP_DIST
-    ? pathToFileURL(resolve(process.env.BOXFEP_DIST, 'test/flows/rig.js')).href
-    : '../../test/flows/rig.js'
-);
+/** A module of this build, or of BOXFEP_DIST's. */
+const load = <M>(path: string): Promise<M> =>
+  import(
+    process.env.BOXFEP_DIST
+      ? pathToFileURL(resolve(process.env.BOXFEP_DIST, path)).href
+      : pathToFileURL(resolve(import.meta.dirname, '../..', path)).href
+  );
+const { startRig, nextTid, MID, TMK, TEST_LMK } = await load<typeof RigModule>('test/flows/rig.js');
+const { Box } = await load<typeof BoxModule>('src/box/box.js');
+const { createCryptoService } = await load<typeof CryptoModule>('src/crypto/service.js');
+const { provisionTerminals } = await load<typeof ProvisioningModule>('src/terminals/provisioning.js');
 
-const BOXES = 100;
+/** Boxes in the closed loop (PRECREATE_BOXES): fewer on a busy machine, where 100 can queue wallet calls past the guard's 1 s. */
+const BOXES = Number(process.env.PRECREATE_BOXES ?? 100);
 /** Fewer under callgrind (~50× slower): with 100 the wallet calls queue past the guard's 1 s wait. */
 const CALLGRIND_BOXES = 4;
 const WARMUP_MS = 3_000;
@@ -74,17 +84,32 @@ async function main(): Promise<void> {
       unionpay: { payDelayMs: 50 },
     },
   });
+  let boxes: BoxModule.Box[] = [];
   try {
-    const boxes = await Promise.all(
-      Array.from({ length: mode === 'callgrind' ? CALLGRIND_BOXES : BOXES }, () => rig.box()),
-    );
+    // Boxes made here rather than by rig.box(): its 10 s reply timeout is too short under callgrind.
+    const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
+    const newBox = async () => {
+      const tid = nextTid();
+      await provisionTerminals(rig.store, crypto, [{ tid, mid: MID, tmk: TMK }]);
+      const box = await Box.connect({
+        port: rig.port,
+        tid,
+        mid: MID,
+        tmk: TMK,
+        replyTimeoutMs: slow ? 300_000 : 10_000,
+      });
+      const on = await box.signOn();
+      if (on.rc !== '00') throw new Error(`sign-on refused: ${on.rc}`);
+      return box;
+    };
+    boxes = await Promise.all(Array.from({ length: slow ? CALLGRIND_BOXES : BOXES }, newBox));
     let done = 0;
     let started = 0;
     let until = 0;
     let limit = Number.POSITIVE_INFINITY;
     // Amounts the customer pays (not ending in 99); every reply must be 09 and every push 00 with a
     // valid MAC, or the run stops.
-    const loop = async (box: (typeof boxes)[number], i: number) => {
+    const loop = async (box: BoxModule.Box, i: number) => {
       while (performance.now() < until && started < limit) {
         const n = started++;
         const wallet = wallets[(n + i) % wallets.length] as Wallet;
@@ -155,6 +180,7 @@ async function main(): Promise<void> {
         `${written ? `; wrote ${written}` : ''}`,
     );
   } finally {
+    for (const b of boxes) b.close();
     await rig.stop();
   }
 }
