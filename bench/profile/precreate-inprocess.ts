@@ -15,6 +15,7 @@
 // The sandbox customer pays 50 ms after the order is made (WX: well after boxfep's 09, as with the
 // real 1 s; the notification then finds the order `paying`); UP orders are polled 150 ms after the
 // precreate (the real 15 s is too slow for a closed loop), so the first poll finds them paid.
+// PRECREATE_BOXES sets the number of boxes (default 100; 4 under callgrind).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -75,9 +76,16 @@ async function main(): Promise<void> {
   }
   const slow = mode === 'callgrind';
   // Under callgrind on a shared machine a precreate can take seconds: no deadline may run out.
+  // Background loops as in serve (push pass every 1 s), except that UP results need boxfep's poll:
+  // then the resolver ticks every 100 ms and polls 150 ms after the precreate. Without UP, polls come
+  // after 15 s as in serve, so notifications alone settle the orders. (Ticks cost CPU per second, not
+  // per precreate: at the rig's 50 ms they were a part of every count that varied with the run's speed.)
+  const polled = wallets.includes('UP');
   const rig = await startRig('memory', {
     config: { payDeadlineMs: 10_000, walletTimeoutMs: slow ? 60_000 : 5_000 },
-    timing: { c2bQueryIntervalMs: 150, pushResendMs: slow ? 60_000 : 5_000 },
+    pushTickMs: 1_000,
+    recoveryTickMs: polled ? 100 : 1_000,
+    timing: { c2bQueryIntervalMs: polled ? 150 : 15_000, pushResendMs: slow ? 60_000 : 5_000 },
     sandboxes: {
       wechat: { payDelayMs: 50 },
       alipay: { payDelayMs: 50 },
