@@ -6,8 +6,8 @@ import { EventEmitter } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { type Logger, silentLogger } from '../log/logger.js';
-import { channelNotifications } from '../metrics/channels.js';
-import type { ChannelEvent, NotifyHandler } from './channel.js';
+import { channelNotificationCells } from '../metrics/channels.js';
+import type { ChannelEvent, NotifyHandler, OrderState } from './channel.js';
 
 export interface NotifyServerOptions {
   handlers: NotifyHandler[];
@@ -31,16 +31,18 @@ export interface NotifyServerEvents {
 
 export class NotifyServer extends EventEmitter<NotifyServerEvents> {
   private readonly server: Server;
-  private readonly byPath = new Map<string, NotifyHandler>();
-  private readonly seen = new Map<string, Set<string>>();
+  private readonly byPath = new Map<string, Route>();
+  /** Per order (wallet, merchant, order number): the states it reported, as STATE_BITS. */
+  private readonly seen = new Map<string, number>();
   private readonly sockets = new Set<Socket>();
   private readonly logger: Logger;
 
   constructor(private readonly options: NotifyServerOptions) {
     super();
-    for (const h of options.handlers) this.byPath.set(h.path, h);
+    for (const h of options.handlers)
+      this.byPath.set(h.path, { handler: h, ack: replyOf(h.ack), nack: replyOf(h.nack) });
     this.logger = (options.logger ?? silentLogger).child({ component: 'notify' });
-    this.server = createServer((req, res) => void this.onRequest(req, res));
+    this.server = createServer((req, res) => this.onRequest(req, res));
     this.server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
@@ -76,42 +78,66 @@ export class NotifyServer extends EventEmitter<NotifyServerEvents> {
   /** Records the event; false when this order already reported this state or a final one. */
   private firstSight(e: ChannelEvent): boolean {
     const key = orderKey(e);
-    let states = this.seen.get(key);
-    if (!states) {
-      states = new Set();
-      this.seen.set(key, states);
+    const bit = STATE_BITS[e.state];
+    const states = this.seen.get(key);
+    if (states === undefined) {
+      this.seen.set(key, bit);
       if (this.seen.size > (this.options.memory ?? 100_000)) this.seen.delete(this.seen.keys().next().value!);
+      return true;
     }
-    if (states.has(e.state)) return false;
-    if (e.state === 'pending' && states.size > 0) return false;
-    states.add(e.state);
+    if ((states & bit) !== 0) return false;
+    if (e.state === 'pending' && states !== 0) return false;
+    // Set on a key it holds: the order keeps its place for the oldest-first forgetting.
+    this.seen.set(key, states | bit);
     return true;
   }
 
-  private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const handler = this.byPath.get((req.url ?? '').split('?')[0] ?? '');
-    if (!handler || req.method !== 'POST') {
+  /**
+   * The body is gathered by callbacks, not `for await`: an async iterator, its promises and an
+   * end-of-stream watcher per notification cost ~3 KB, and a wallet that hung up mid-body made the
+   * iterator reject where nothing caught it (an unhandled rejection, which ended the process).
+   */
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? '';
+    const query = url.indexOf('?');
+    const route = this.byPath.get(query < 0 ? url : url.slice(0, query));
+    if (!route || req.method !== 'POST') {
       res.writeHead(404).end();
       return;
     }
     const limit = this.options.maxBodyBytes ?? 64 * 1024;
     const chunks: Buffer[] = [];
     let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
+    req.on('data', (chunk: Buffer) => {
+      if (size > limit) return;
+      size += chunk.length;
       if (size > limit) {
         res.writeHead(413).end();
         req.destroy();
         return;
       }
-      chunks.push(chunk as Buffer);
-    }
-    const result = handler.parse(Buffer.concat(chunks), req.headers);
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (size > limit) return;
+      const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, size);
+      this.onBody(route, body, req, res).catch((err: unknown) => {
+        this.logger.error({ wallet: route.handler.wallet, err: (err as Error).message }, 'notification failed');
+        if (!res.headersSent) res.writeHead(500).end();
+      });
+    });
+    // A wallet that hangs up mid-body: no 'end', nothing answered, it posts again. (IncomingMessage
+    // emits no 'error' without a listener.)
+  }
+
+  private async onBody(route: Route, body: Buffer, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const handler = route.handler;
+    const result = handler.parse(body, req.headers);
     const wallet = handler.wallet;
     if (!result.ok) {
-      channelNotifications.inc({ wallet, result: 'rejected' });
+      channelNotificationCells.of2(wallet, 'rejected').inc();
       this.logger.warn({ wallet, error: result.error.code }, 'notification rejected');
-      reply(res, handler.nack);
+      reply(res, route.nack);
       return;
     }
     const event = result.event;
@@ -121,25 +147,46 @@ export class NotifyServer extends EventEmitter<NotifyServerEvents> {
         await this.options.onEvent(event);
       } catch (err) {
         this.forget(event);
-        channelNotifications.inc({ wallet, result: 'failed' });
+        channelNotificationCells.of2(wallet, 'failed').inc();
         this.logger.error({ wallet, err: (err as Error).message }, 'notification not persisted');
-        reply(res, handler.nack);
+        reply(res, route.nack);
         return;
       }
     }
-    channelNotifications.inc({ wallet, result: fresh ? 'accepted' : 'duplicate' });
-    reply(res, handler.ack);
+    channelNotificationCells.of2(wallet, fresh ? 'accepted' : 'duplicate').inc();
+    reply(res, route.ack);
     if (fresh) this.emit('event', event);
   }
 
   private forget(e: ChannelEvent): void {
-    this.seen.get(orderKey(e))?.delete(e.state);
+    const key = orderKey(e);
+    const states = this.seen.get(key);
+    if (states !== undefined) this.seen.set(key, states & ~STATE_BITS[e.state]);
   }
+}
+
+/** One bit per state in `seen`: a number per order instead of a Set (100,000 orders are kept). */
+const STATE_BITS: Readonly<Record<OrderState, number>> = { pending: 1, paid: 2, closed: 4, refunded: 8 };
+
+/** A handler with its two replies' status line headers, made once (the bytes are the same as before). */
+interface Route {
+  handler: NotifyHandler;
+  ack: Reply;
+  nack: Reply;
+}
+
+interface Reply {
+  body: string;
+  headers: Readonly<Record<string, string | number>>;
+}
+
+function replyOf(r: NotifyHandler['ack']): Reply {
+  return { body: r.body, headers: { 'content-type': r.contentType, 'content-length': Buffer.byteLength(r.body) } };
 }
 
 const orderKey = (e: ChannelEvent) => `${e.wallet}\u0000${e.merchantId}\u0000${e.outTradeNo}`;
 
-function reply(res: ServerResponse, r: NotifyHandler['ack']): void {
-  res.writeHead(200, { 'content-type': r.contentType, 'content-length': Buffer.byteLength(r.body) });
+function reply(res: ServerResponse, r: Reply): void {
+  res.writeHead(200, r.headers);
   res.end(r.body);
 }

@@ -1,6 +1,6 @@
 // A C2B order's result, however boxfep learned it (wallet notification, its own query, the box's
 // order query): the state change and the 0620 push in one store step, then the push goes out.
-import { c2bResults } from '../metrics/flows.js';
+import { c2bResultCells } from '../metrics/flows.js';
 import type { Order, OrderState } from '../store/store.js';
 import type { FlowDeps } from './context.js';
 import { encodePush, pushMessage } from './push.js';
@@ -26,11 +26,11 @@ export async function applyC2bResult(
     from: FROM[state],
     to: state,
     patch: id ? { channelOrderId: id } : undefined,
-    note: `${source}`,
+    note: source,
     push: { payload: encodePush(push) },
   });
   if (r.status !== 'ok') return r.status === 'conflict' ? r.order : order;
-  c2bResults.inc({ source, state });
+  c2bResultCells.of2(source, state).inc();
   deps.logger.info({ rrn: order.rrn, tid: order.tid, wallet: order.wallet, state, source }, 'C2B result');
   deps.onPush?.(order.mid, order.tid, order.rrn);
   return r.order;

@@ -4,7 +4,7 @@
 import type { ChannelResult } from '../channels/channel.js';
 import { limitRefusals } from '../metrics/flows.js';
 import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
-import type { Order, RequestKey } from '../store/store.js';
+import type { Order, OrderState, RequestKey } from '../store/store.js';
 import type { WalletCode } from '../terminals/types.js';
 import { complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
@@ -18,6 +18,8 @@ import { RC } from './response-codes.js';
 import { type WalletRoute, walletRoute, walletTags } from './wallet.js';
 
 const WALLETS: readonly string[] = ['WX', 'AL', 'UP'];
+/** Every change a precreate makes starts from `created`: one frozen array, not one per change. */
+const FROM_CREATED: readonly OrderState[] = Object.freeze(['created']);
 
 /** The wallet for 59.A4: itself, or for `AG` the first aggregate wallet this merchant can use. */
 function chooseRoute(deps: FlowDeps, ctx: TransactionContext, a4: string): WalletRoute | string {
@@ -79,7 +81,7 @@ async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: Req
       deps,
       order,
       key,
-      { from: ['created'], to: 'paying', patch, nextCheckAt: next },
+      { from: FROM_CREATED, to: 'paying', patch, nextCheckAt: next },
       created,
       () => created,
     );
@@ -90,7 +92,7 @@ async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: Req
       deps,
       order,
       key,
-      { from: ['created'], to: 'failed', patch, note: r.walletCode },
+      { from: FROM_CREATED, to: 'failed', patch, note: r.walletCode },
       refused(rc, order, r.walletCode),
     );
   }
@@ -102,7 +104,7 @@ async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: Req
       deps,
       order,
       key,
-      { from: ['created'], to: 'cancelled', note: r.walletCode },
+      { from: FROM_CREATED, to: 'cancelled', note: r.walletCode },
       refused(rc, order, r.walletCode),
     );
   }
@@ -110,7 +112,12 @@ async function create(deps: FlowDeps, route: WalletRoute, order: Order, key: Req
     deps,
     order,
     key,
-    { from: ['created'], to: 'unknown', note: 'cancel-pending', nextCheckAt: Date.now() + deps.timing.queryIntervalMs },
+    {
+      from: FROM_CREATED,
+      to: 'unknown',
+      note: 'cancel-pending',
+      nextCheckAt: Date.now() + deps.timing.queryIntervalMs,
+    },
     refused(RC.WALLET_TIMEOUT_UNKNOWN, order, r.walletCode),
   );
 }

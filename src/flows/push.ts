@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { pack, unpack } from 'msgpackr';
 import { buildField60, type IsoMessage } from '../iso8583/index.js';
-import { pushAttempts, pushesAwaitingAck, pushesDue } from '../metrics/flows.js';
+import { pushAttemptCells, pushesAwaitingAckCell, pushesDue } from '../metrics/flows.js';
 import type { NodeBus } from '../store/bus.js';
 import type { Order, PendingPush } from '../store/store.js';
 import type { FlowDeps } from './context.js';
@@ -147,27 +147,27 @@ export class PushDispatcher {
       // The box may be connected to another node: let that node send it now.
       const relayed =
         kind !== 'relay' && (await this.bus?.publish(PUSH_CHANNEL, JSON.stringify({ mid: p.mid, tid: p.tid })));
-      pushAttempts.inc({ kind, outcome: relayed ? 'relayed' : 'offline' });
+      pushAttemptCells.of2(kind, relayed ? 'relayed' : 'offline').inc();
       return;
     }
     this.sending.add(id);
-    pushesAwaitingAck.inc();
+    pushesAwaitingAckCell.inc();
     try {
       if (!(await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushResendMs))) return;
       const reply = await pushes.push(p.tid, decodePush(p.payload), timing.pushResendMs);
       if (reply?.fields[39] === '00') {
         await store.ackPush(p.mid, p.tid, p.rrn);
-        pushAttempts.inc({ kind, outcome: 'acked' });
+        pushAttemptCells.of2(kind, 'acked').inc();
       } else {
-        pushAttempts.inc({ kind, outcome: reply ? 'refused' : 'unanswered' });
+        pushAttemptCells.of2(kind, reply ? 'refused' : 'unanswered').inc();
         if (!pushes.get(p.tid)) this.offline.set(p.tid, p.mid);
       }
     } catch (err) {
-      pushAttempts.inc({ kind, outcome: 'error' });
+      pushAttemptCells.of2(kind, 'error').inc();
       this.deps.logger.warn({ err, tid: p.tid, rrn: p.rrn }, 'push failed');
     } finally {
       this.sending.delete(id);
-      pushesAwaitingAck.dec();
+      pushesAwaitingAckCell.dec();
     }
   }
 }

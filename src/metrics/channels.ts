@@ -133,7 +133,12 @@ export const channelNotifications = new Counter({
   help: 'Inbound wallet notifications by result (accepted, duplicate, stale, rejected)',
   labelNames: ['wallet', 'result'] as const,
   registers,
+  collect() {
+    channelNotificationCells.flush();
+  },
 });
+/** channelNotifications in cells: `channelNotificationCells.of2(wallet, result).inc()`. */
+export const channelNotificationCells = new CounterCells(channelNotifications, 'wallet', 'result');
 
 export const channelBadSignatures = new Counter({
   name: `${PREFIX}channels_bad_signatures_total`,

@@ -2,7 +2,7 @@
 // server's (boxfep_server_transactions_total, boxfep_server_transaction_seconds); these count what
 // only the flows know. Labels stay low-cardinality: never a TID, MID, RRN or payment code.
 import { Counter, Gauge } from 'prom-client';
-import { CounterCells } from './cells.js';
+import { CounterCells, GaugeCell } from './cells.js';
 import { PREFIX, registry } from './registry.js';
 
 const registers = [registry];
@@ -45,14 +45,24 @@ export const c2bResults = new Counter({
   help: 'C2B orders finished, by how the result was learned (notification, poll) and state (paid, closed).',
   labelNames: ['source', 'state'] as const,
   registers,
+  collect() {
+    c2bResultCells.flush();
+  },
 });
+/** c2bResults in cells, once per C2B order: `c2bResultCells.of2(source, state).inc()`. */
+export const c2bResultCells = new CounterCells(c2bResults, 'source', 'state');
 
 export const pushAttempts = new Counter({
   name: `${PREFIX}flows_push_attempts_total`,
   help: '0620 payment-result pushes sent, by attempt kind (first, resend, reconnect, relay: announced by another node) and outcome (relayed: the box is on another node).',
   labelNames: ['kind', 'outcome'] as const,
   registers,
+  collect() {
+    pushAttemptCells.flush();
+  },
 });
+/** pushAttempts in cells, once per push sent: `pushAttemptCells.of2(kind, outcome).inc()`. */
+export const pushAttemptCells = new CounterCells(pushAttempts, 'kind', 'outcome');
 
 export const recovered = new Counter({
   name: `${PREFIX}flows_recovered_total`,
@@ -72,7 +82,12 @@ export const pushesAwaitingAck = new Gauge({
   name: `${PREFIX}flows_pushes_awaiting_ack`,
   help: '0620 pushes this node has sent and is waiting on a 0630 for.',
   registers,
+  collect() {
+    pushesAwaitingAckCell.flush();
+  },
 });
+/** pushesAwaitingAck moved by `.inc()` / `.dec()` around each push (the gauge has no labels). */
+export const pushesAwaitingAckCell = new GaugeCell(pushesAwaitingAck, {});
 
 export const pushesDue = new Gauge({
   name: `${PREFIX}flows_pushes_due`,

@@ -137,4 +137,9 @@ export const pushes = new Counter({
   help: 'FEP-initiated messages (0620) by outcome (acked, timeout, offline, error).',
   labelNames: ['outcome'] as const,
   registers,
+  collect() {
+    pushCells.flush();
+  },
 });
+/** pushes by outcome: `pushCells.of(outcome).inc()`. */
+export const pushCells = new CounterCells(pushes, 'outcome');

@@ -9,11 +9,17 @@ import { RoutingError, routePaymentCode, walletForPaymentCode } from '../../src/
 import { LEDGER_MAX_ORDERS, Ledger } from '../../src/channels/sandbox/ledger.js';
 import { latencySampler, parseLatency, seededRandom } from '../../src/channels/sandbox/random.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
+import {
+  buildHostRequest,
+  type HostRequest,
+  TAG_ORDER_NO,
+  TAG_REFUND_NO,
+} from '../../src/channels/unionpay/messages.js';
 import { readReplyTags } from '../../src/channels/unionpay/reply-tags.js';
 import { interpret } from '../../src/channels/wechat/codes.js';
 import { sign, signString, verify } from '../../src/channels/wechat/sign.js';
 import { buildXml, parseXml, XmlFormatError } from '../../src/channels/wechat/xml.js';
-import { parseField59 } from '../../src/iso8583/index.js';
+import { buildField59, type IsoMessage, parseField59 } from '../../src/iso8583/index.js';
 import type { MerchantRecord } from '../../src/terminals/types.js';
 
 t.test('breaker: opens after N consecutive failures, half-open probe decides', (t) => {
@@ -282,5 +288,74 @@ t.test('UnionPay reply tags: the in-place scan reads field 59 as parseField59 do
     t.same(readReplyTags(f59), reference(f59), f59);
   }
   t.ok(malformed > 0, 'some fields were malformed or had no A9');
+  t.end();
+});
+
+// buildHostRequest as it was before its fields became one literal per operation: the reference.
+function hostRequestBefore(r: HostRequest): IsoMessage {
+  const tags: [string, string][] = [];
+  if (r.authCode) tags.push(['A3', r.authCode]);
+  if (r.op === 'precreate') tags.push(['A4', 'UP']);
+  tags.push([TAG_ORDER_NO, r.outTradeNo]);
+  if (r.outRefundNo) tags.push([TAG_REFUND_NO, r.outRefundNo]);
+  const fields: Record<number, string> = { 11: r.stan, 41: r.tid, 42: r.mid, 59: buildField59(tags) };
+  fields[25] = '00';
+  const amount = (fen: number) => String(fen).padStart(12, '0');
+  switch (r.op) {
+    case 'pay':
+    case 'precreate':
+      Object.assign(fields, { 3: '000000', 4: amount(r.amountFen ?? 0), 22: '032', 49: '156', 60: `22${r.batch}000` });
+      return { mti: '0200', fields };
+    case 'query':
+      Object.assign(fields, { 3: '300000', 60: `01${r.batch}000` });
+      return { mti: '0200', fields };
+    case 'cancel':
+    case 'close':
+      Object.assign(fields, { 3: '000000', 39: r.op === 'cancel' ? '98' : '06', 60: `22${r.batch}000` });
+      return { mti: '0400', fields };
+    case 'refund':
+      Object.assign(fields, { 3: '200000', 4: amount(r.amountFen ?? 0), 49: '156', 60: `25${r.batch}000` });
+      return { mti: '0220', fields };
+  }
+}
+
+t.test('UnionPay host requests: the same message (fields, key order, errors) as before, every operation', (t) => {
+  const ops = ['pay', 'precreate', 'query', 'cancel', 'close', 'refund'] as const;
+  const rnd = seededRandom(7);
+  const str = (max: number) =>
+    Array.from({ length: Math.floor(rnd() * max) }, () => String.fromCharCode(0x20 + Math.floor(rnd() * 95))).join('');
+  let errors = 0;
+  for (let i = 0; i < 3_000; i++) {
+    const r: HostRequest = {
+      op: ops[i % ops.length] as HostRequest['op'],
+      tid: str(9),
+      mid: str(16),
+      stan: String(i).padStart(6, '0'),
+      batch: '000001',
+      // Now and then a value too long for field 59 (over 999): both must refuse it alike.
+      outTradeNo: rnd() < 0.02 ? 'x'.repeat(1_000) : str(40),
+      amountFen: rnd() < 0.5 ? Math.floor(rnd() * 1e9) : undefined,
+      authCode: rnd() < 0.3 ? str(24) : undefined,
+      outRefundNo: rnd() < 0.3 ? str(40) : undefined,
+    };
+    let before: unknown;
+    let after: unknown;
+    try {
+      before = hostRequestBefore(r);
+    } catch (err) {
+      before = String(err);
+    }
+    try {
+      after = buildHostRequest(r);
+    } catch (err) {
+      after = String(err);
+    }
+    if (typeof before === 'string') errors++;
+    if (JSON.stringify(after) !== JSON.stringify(before)) {
+      t.fail(`differs for ${JSON.stringify(r)}: ${JSON.stringify(after)} vs ${JSON.stringify(before)}`);
+      break;
+    }
+  }
+  t.ok(errors > 0, `refusals compared too (${errors})`);
   t.end();
 });

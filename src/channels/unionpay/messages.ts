@@ -1,7 +1,7 @@
 // The channel operations as cups-pos messages on the host link, and the host's field 39 back as
 // outcomes. The merchant order number travels in field 59 tag B1 (a host-link tag; boxes never see
 // it), the refund number in B2, the payment code in A3 as from a box.
-import { buildField59, type IsoMessage } from '../../iso8583/index.js';
+import { appendField59Item, type IsoMessage } from '../../iso8583/index.js';
 import type { ChannelOperation, ChannelResult } from '../channel.js';
 import type { Outcome, WalletReason } from '../outcomes.js';
 import { readReplyTags } from './reply-tags.js';
@@ -26,41 +26,67 @@ const amount = (fen: number) => String(fen).padStart(12, '0');
 /** Field 60: type (60.1), batch (60.2), network management code (60.3). */
 const field60 = (type: string, batch: string, nmc = '000') => `${type}${batch}${nmc}`;
 
+/**
+ * One attempt's host message. Field 59 is appended item by item (buildField59's checks, no list of
+ * pairs) and each operation's fields are one literal: fields added to a smaller literal grew its
+ * element store on the way. Two per UnionPay precreate (the precreate, the poll's query).
+ */
 export function buildHostRequest(r: HostRequest): IsoMessage {
-  const tags: [string, string][] = [];
-  if (r.authCode) tags.push(['A3', r.authCode]);
-  if (r.op === 'precreate') tags.push(['A4', 'UP']);
-  tags.push([TAG_ORDER_NO, r.outTradeNo]);
-  if (r.outRefundNo) tags.push([TAG_REFUND_NO, r.outRefundNo]);
-  // Fields set one by one (the codec writes them in field-number order whatever the insertion order).
-  const fields: Record<number, string> = { 11: r.stan, 41: r.tid, 42: r.mid, 59: buildField59(tags) };
-  fields[25] = '00';
+  let f59 = '';
+  if (r.authCode) f59 = appendField59Item(f59, 'A3', r.authCode);
+  if (r.op === 'precreate') f59 = appendField59Item(f59, 'A4', 'UP');
+  f59 = appendField59Item(f59, TAG_ORDER_NO, r.outTradeNo);
+  if (r.outRefundNo) f59 = appendField59Item(f59, TAG_REFUND_NO, r.outRefundNo);
   switch (r.op) {
     case 'pay':
-    case 'precreate':
-      fields[3] = '000000';
-      fields[4] = amount(r.amountFen ?? 0);
-      fields[22] = '032';
-      fields[49] = '156';
-      fields[60] = field60('22', r.batch);
+    case 'precreate': {
+      const fields = {
+        3: '000000',
+        4: amount(r.amountFen ?? 0),
+        11: r.stan,
+        22: '032',
+        25: '00',
+        41: r.tid,
+        42: r.mid,
+        49: '156',
+        59: f59,
+        60: field60('22', r.batch),
+      };
       return { mti: '0200', fields };
-    case 'query':
-      fields[3] = '300000';
-      fields[60] = field60('01', r.batch);
+    }
+    case 'query': {
+      const fields = { 3: '300000', 11: r.stan, 25: '00', 41: r.tid, 42: r.mid, 59: f59, 60: field60('01', r.batch) };
       return { mti: '0200', fields };
+    }
     case 'cancel':
-    case 'close':
+    case 'close': {
       // A reversal; reason 98 (no answer) cancels whatever the state, 06 asks to close an unpaid order only.
-      fields[3] = '000000';
-      fields[39] = r.op === 'cancel' ? '98' : '06';
-      fields[60] = field60('22', r.batch);
+      const fields = {
+        3: '000000',
+        11: r.stan,
+        25: '00',
+        39: r.op === 'cancel' ? '98' : '06',
+        41: r.tid,
+        42: r.mid,
+        59: f59,
+        60: field60('22', r.batch),
+      };
       return { mti: '0400', fields };
-    case 'refund':
-      fields[3] = '200000';
-      fields[4] = amount(r.amountFen ?? 0);
-      fields[49] = '156';
-      fields[60] = field60('25', r.batch);
+    }
+    case 'refund': {
+      const fields = {
+        3: '200000',
+        4: amount(r.amountFen ?? 0),
+        11: r.stan,
+        25: '00',
+        41: r.tid,
+        42: r.mid,
+        49: '156',
+        59: f59,
+        60: field60('25', r.batch),
+      };
       return { mti: '0220', fields };
+    }
   }
 }
 
