@@ -24,7 +24,7 @@ import {
 import type { WalletCode } from '../terminals/types.js';
 import { type BreakerOptions, CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
 import type { ChannelOperation, ChannelResult } from './channel.js';
-import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from './limiter.js';
+import { ConcurrencyLimiter } from './limiter.js';
 import type { Outcome } from './outcomes.js';
 
 export interface GuardOptions {
@@ -301,7 +301,12 @@ export class CallGuard {
 
     let release = this.limiter.tryAcquire();
     if (!release) {
-      const waited = await this.waitForSlot(Math.min(maxQueueWaitMs, budget - minUsefulMs));
+      // Queued in this frame (no async frame of its own, no AbortController): see acquireWithin.
+      const waitMs = Math.min(maxQueueWaitMs, budget - minUsefulMs);
+      if (waitMs <= 0) return this.reported(op, this.refuse('queue-timeout'), report);
+      const queuedAt = performance.now();
+      const waited = await this.limiter.acquireWithin(Math.ceil(waitMs));
+      channelQueueWaitSeconds.observe(this.labels, (performance.now() - queuedAt) / 1000);
       if (typeof waited === 'string') return this.reported(op, this.refuse(waited), report);
       release = waited;
     }
@@ -369,24 +374,6 @@ export class CallGuard {
       byOutcome[outcome] = cell;
     }
     return cell;
-  }
-
-  /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
-  private async waitForSlot(waitMs: number): Promise<(() => void) | 'queue-full' | 'queue-timeout'> {
-    if (waitMs <= 0) return 'queue-timeout';
-    const queuedAt = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.ceil(waitMs));
-    try {
-      return await this.limiter.acquire(controller.signal);
-    } catch (err) {
-      if (err instanceof QueueFullError) return 'queue-full';
-      if (err instanceof QueueTimeoutError) return 'queue-timeout';
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      channelQueueWaitSeconds.observe(this.labels, (performance.now() - queuedAt) / 1000);
-    }
   }
 
   /**
