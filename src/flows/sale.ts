@@ -55,7 +55,12 @@ export async function sale(
   if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
   crashPoint('after-order-written');
   const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
-  const result = await exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline));
+  // Not awaited here: this frame's registers (the prologue's values, ~0.5 KB with what they still
+  // point to) would otherwise live through every scavenge of the wallet's wait.
+  return exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline)).then(beforeReply);
+}
+
+function beforeReply(result: TransactionResult): TransactionResult {
   crashPoint('before-reply');
   return result;
 }
