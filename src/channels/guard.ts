@@ -24,7 +24,7 @@ import {
 import type { WalletCode } from '../terminals/types.js';
 import { type BreakerOptions, CircuitBreaker, DEFAULT_BREAKER } from './breaker.js';
 import type { ChannelOperation, ChannelResult } from './channel.js';
-import { ConcurrencyLimiter, QueueFullError, QueueTimeoutError } from './limiter.js';
+import { ConcurrencyLimiter } from './limiter.js';
 import type { Outcome } from './outcomes.js';
 
 export interface GuardOptions {
@@ -287,32 +287,59 @@ export class CallGuard {
     return result;
   }
 
-  private async once(
+  /**
+   * One attempt. Not an async function: the frame and its await (~0.5 KB) lived through every
+   * scavenge of the wallet's wait; now the wait holds two closures over what the attempt's end needs.
+   * A throw here is the returned promise's rejection, as it was.
+   */
+  private once(op: ChannelOperation, attempt: Attempt, deadline: number, report: boolean): Promise<ChannelResult> {
+    try {
+      const start = performance.now();
+      const budget = Math.min(this.limits.timeoutMs, deadline - start);
+      // An open breaker refuses before queueing: no reason to hold a queue place for a sure refusal.
+      if (this.breaker.state === 'open') return Promise.resolve(this.reported(op, this.refuse('breaker-open'), report));
+      const release = this.limiter.tryAcquire();
+      if (release) return this.send(op, attempt, report, start, budget, release);
+      return this.queueThenSend(op, attempt, report, start, budget);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Waits for a slot (see acquireWithin: no AbortController), then sends. */
+  private async queueThenSend(
     op: ChannelOperation,
     attempt: Attempt,
-    deadline: number,
     report: boolean,
+    start: number,
+    budget: number,
   ): Promise<ChannelResult> {
-    const { timeoutMs, maxQueueWaitMs, minUsefulMs } = this.limits;
-    const start = performance.now();
-    const budget = Math.min(timeoutMs, deadline - start);
-    // An open breaker refuses before queueing: no reason to hold a queue place for a sure refusal.
-    if (this.breaker.state === 'open') return this.reported(op, this.refuse('breaker-open'), report);
+    const waitMs = Math.min(this.limits.maxQueueWaitMs, budget - this.limits.minUsefulMs);
+    if (waitMs <= 0) return this.reported(op, this.refuse('queue-timeout'), report);
+    const queuedAt = performance.now();
+    const waited = await this.limiter.acquireWithin(Math.ceil(waitMs));
+    channelQueueWaitSeconds.observe(this.labels, (performance.now() - queuedAt) / 1000);
+    if (typeof waited === 'string') return this.reported(op, this.refuse(waited), report);
+    return this.send(op, attempt, report, start, budget, waited);
+  }
 
-    let release = this.limiter.tryAcquire();
-    if (!release) {
-      const waited = await this.waitForSlot(Math.min(maxQueueWaitMs, budget - minUsefulMs));
-      if (typeof waited === 'string') return this.reported(op, this.refuse(waited), report);
-      release = waited;
-    }
+  /** With a slot: the attempt raced against what is left of its budget. Called inside once's try or an async frame. */
+  private send(
+    op: ChannelOperation,
+    attempt: Attempt,
+    report: boolean,
+    start: number,
+    budget: number,
+    release: () => void,
+  ): Promise<ChannelResult> {
     const remaining = budget - (performance.now() - start);
-    if (remaining < minUsefulMs) {
+    if (remaining < this.limits.minUsefulMs) {
       release();
-      return this.reported(op, this.refuse('queue-timeout'), report);
+      return Promise.resolve(this.reported(op, this.refuse('queue-timeout'), report));
     }
     if (!this.breaker.tryAcquire()) {
       release();
-      return this.reported(op, this.refuse('breaker-open'), report);
+      return Promise.resolve(this.reported(op, this.refuse('breaker-open'), report));
     }
 
     const attemptDeadline = new AttemptDeadline();
@@ -320,22 +347,36 @@ export class CallGuard {
     const inFlight = this.inFlightCell ?? channelInFlightCells.of(this.wallet);
     this.inFlightCell = inFlight;
     inFlight.inc();
-    let result: ChannelResult;
-    try {
-      result = await attemptDeadline.race(attempt, remaining);
-      // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
-      if (result.outcome === 'unknown') this.breaker.failure();
-      else this.breaker.success();
-    } catch (err) {
-      this.breaker.failure();
-      result = fromError(err, attemptDeadline);
-    } finally {
-      attemptDeadline.settle();
-      this.callCell(op).observe((performance.now() - sentAt) / 1000);
-      inFlight.dec();
-      release();
-    }
-    return this.reported(op, result, report);
+    // The same steps as a try / catch / finally around an await: the breaker told, then the timer
+    // cleared, the latency observed and the slot released, then the outcome counted.
+    return attemptDeadline.race(attempt, remaining).then(
+      (result) => {
+        // Only unknown outcomes are the wallet's fault; business refusals prove it is answering.
+        if (result.outcome === 'unknown') this.breaker.failure();
+        else this.breaker.success();
+        this.attemptEnded(op, attemptDeadline, sentAt, inFlight, release);
+        return this.reported(op, result, report);
+      },
+      (err: unknown) => {
+        this.breaker.failure();
+        const result = fromError(err, attemptDeadline);
+        this.attemptEnded(op, attemptDeadline, sentAt, inFlight, release);
+        return this.reported(op, result, report);
+      },
+    );
+  }
+
+  private attemptEnded(
+    op: ChannelOperation,
+    attemptDeadline: AttemptDeadline,
+    sentAt: number,
+    inFlight: GaugeCell,
+    release: () => void,
+  ): void {
+    attemptDeadline.settle();
+    this.callCell(op).observe((performance.now() - sentAt) / 1000);
+    inFlight.dec();
+    release();
   }
 
   /** Labels of the retry counter (retries are rare: no cell). */
@@ -369,24 +410,6 @@ export class CallGuard {
       byOutcome[outcome] = cell;
     }
     return cell;
-  }
-
-  /** Queues for a slot for at most `waitMs`; the release function, or why none was granted. */
-  private async waitForSlot(waitMs: number): Promise<(() => void) | 'queue-full' | 'queue-timeout'> {
-    if (waitMs <= 0) return 'queue-timeout';
-    const queuedAt = performance.now();
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), Math.ceil(waitMs));
-    try {
-      return await this.limiter.acquire(controller.signal);
-    } catch (err) {
-      if (err instanceof QueueFullError) return 'queue-full';
-      if (err instanceof QueueTimeoutError) return 'queue-timeout';
-      throw err;
-    } finally {
-      clearTimeout(timer);
-      channelQueueWaitSeconds.observe(this.labels, (performance.now() - queuedAt) / 1000);
-    }
   }
 
   /**

@@ -23,9 +23,17 @@ export class QueueTimeoutError extends BusyError {
   }
 }
 
+/** A queued caller: granted a slot (FIFO) by `grant`. */
+interface Waiter {
+  grant(): void;
+}
+
+/** What `acquireWithin` gives: the release function, or why no slot was granted. */
+export type SlotOrRefusal = (() => void) | 'queue-full' | 'queue-timeout';
+
 export class ConcurrencyLimiter {
   private active = 0;
-  private readonly waiters: Array<() => void> = [];
+  private readonly waiters: Waiter[] = [];
 
   /** `onQueueChange(+1 | -1)` follows the queue depth (a gauge), called on every enqueue and dequeue. */
   constructor(
@@ -63,23 +71,55 @@ export class ConcurrencyLimiter {
     if (signal?.aborted) return Promise.reject(new QueueTimeoutError());
     if (this.waiters.length >= this.maxQueued) return Promise.reject(new QueueFullError());
     return new Promise((resolve, reject) => {
-      const grant = () => {
-        signal?.removeEventListener('abort', onAbort);
-        this.active++;
-        resolve(this.releaser());
+      const waiter: Waiter = {
+        grant: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve(this.take());
+        },
       };
       const onAbort = () => {
-        const i = this.waiters.indexOf(grant);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          this.onQueueChange?.(-1);
-        }
+        this.drop(waiter);
         reject(new QueueTimeoutError());
       };
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.waiters.push(grant);
-      this.onQueueChange?.(1);
+      this.enqueue(waiter);
     });
+  }
+
+  /**
+   * As `acquire`, with the wait bounded by `waitMs` on a timer of the waiter's own and a refusal as a
+   * value: 'queue-full' at once when `maxQueued` callers already wait, 'queue-timeout' once `waitMs`
+   * pass without a slot. The guard's path: an AbortController, its EventTarget and listener, and a
+   * QueueTimeoutError per timed-out wait were ~2 KB per queued call, all of it alive across the
+   * scavenges that fall into the wait.
+   */
+  acquireWithin(waitMs: number): Promise<SlotOrRefusal> {
+    const now = this.tryAcquire();
+    if (now) return Promise.resolve(now);
+    if (this.waiters.length >= this.maxQueued) return Promise.resolve('queue-full');
+    return new Promise((resolve) => {
+      this.enqueue(new TimedWaiter(this, resolve, waitMs));
+    });
+  }
+
+  /** @internal A slot for a waiter being granted one: counted, and its release function. */
+  take(): () => void {
+    this.active++;
+    return this.releaser();
+  }
+
+  /** @internal Removes a waiter whose wait ended without a slot; false when it was granted one already. */
+  drop(waiter: Waiter): boolean {
+    const i = this.waiters.indexOf(waiter);
+    if (i < 0) return false;
+    this.waiters.splice(i, 1);
+    this.onQueueChange?.(-1);
+    return true;
+  }
+
+  private enqueue(waiter: Waiter): void {
+    this.waiters.push(waiter);
+    this.onQueueChange?.(1);
   }
 
   private releaser(): () => void {
@@ -91,8 +131,35 @@ export class ConcurrencyLimiter {
       const next = this.waiters.shift();
       if (next) {
         this.onQueueChange?.(-1);
-        next();
+        next.grant();
       }
     };
   }
+}
+
+/** A waiter of `acquireWithin`: its timer and the promise's resolve, no closures. */
+class TimedWaiter implements Waiter {
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly limiter: ConcurrencyLimiter,
+    private readonly resolve: (slot: SlotOrRefusal) => void,
+    waitMs: number,
+  ) {
+    this.timer = setTimeout(timedOut, waitMs, this);
+  }
+
+  grant(): void {
+    clearTimeout(this.timer);
+    this.resolve(this.limiter.take());
+  }
+
+  /** @internal The timer's callback (via timedOut). */
+  expire(): void {
+    if (this.limiter.drop(this)) this.resolve('queue-timeout');
+  }
+}
+
+function timedOut(waiter: TimedWaiter): void {
+  waiter.expire();
 }

@@ -55,7 +55,12 @@ export async function sale(
   if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
   crashPoint('after-order-written');
   const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
-  const result = await exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline));
+  // Not awaited here: this frame's registers (the prologue's values, ~0.5 KB with what they still
+  // point to) would otherwise live through every scavenge of the wallet's wait.
+  return exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline)).then(beforeReply);
+}
+
+function beforeReply(result: TransactionResult): TransactionResult {
   crashPoint('before-reply');
   return result;
 }
@@ -68,7 +73,12 @@ function saleLog(deps: FlowDeps, route: WalletRoute, order: Order) {
 /** The state a sale's order leaves (read-only for the store): one array, not one per sale. */
 const FROM_PAYING: readonly OrderState[] = Object.freeze(['paying']);
 
-async function pay(
+/**
+ * Calls the wallet; what follows its first answer is `afterPay`. Not an async function awaiting the
+ * call: a suspended frame and its await (~0.5 KB) lived through every scavenge of the wallet's wait,
+ * a closure over five values is what waits now.
+ */
+function pay(
   deps: FlowDeps,
   route: WalletRoute,
   order: Order,
@@ -76,15 +86,32 @@ async function pay(
   authCode: string,
   deadline: number,
 ): Promise<TransactionResult> {
-  const call = route.channel.pay({
-    account: route.account,
-    outTradeNo: order.outTradeNo,
-    amountFen: order.amountFen,
-    authCode,
-    subject: 'boxfep sale',
-    terminalId: order.tid,
-  });
-  const first = (await within(call, deadline - Date.now())) ?? NO_ANSWER;
+  let call: Promise<ChannelResult>;
+  try {
+    call = route.channel.pay({
+      account: route.account,
+      outTradeNo: order.outTradeNo,
+      amountFen: order.amountFen,
+      authCode,
+      subject: 'boxfep sale',
+      terminalId: order.tid,
+    });
+  } catch (err) {
+    // As the async function did: a throw is the returned promise's rejection.
+    return Promise.reject(err);
+  }
+  return within(call, deadline - Date.now()).then((answer) => afterPay(deps, route, order, key, deadline, answer));
+}
+
+async function afterPay(
+  deps: FlowDeps,
+  route: WalletRoute,
+  order: Order,
+  key: RequestKey,
+  deadline: number,
+  answer: ChannelResult | undefined,
+): Promise<TransactionResult> {
+  const first = answer ?? NO_ANSWER;
   if (deps.logger.isLevelEnabled('debug')) {
     saleLog(deps, route, order).debug(
       { code: order.paymentCodeMasked, outcome: first.outcome, walletCode: first.walletCode },

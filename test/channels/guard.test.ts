@@ -71,6 +71,48 @@ t.test('limiter: a full queue and a passed deadline are distinct refusals', asyn
   t.throws(() => new ConcurrencyLimiter(1, -1), RangeError);
 });
 
+t.test('limiter: acquireWithin refuses by value, times out on its own timer, shares the FIFO', async (t) => {
+  const depth: number[] = [];
+  const l = new ConcurrencyLimiter(1, 2, (delta) => depth.push((depth.at(-1) ?? 0) + delta));
+  const r1 = await l.acquireWithin(1_000);
+  t.type(r1, 'function', 'a free slot at once');
+  const first = l.acquireWithin(60_000);
+  const second = l.acquire();
+  t.equal(await l.acquireWithin(60_000), 'queue-full', 'beyond maxQueued: refused at once, not queued');
+  t.equal(l.queued, 2);
+  if (typeof r1 === 'function') r1();
+  const granted = await first;
+  t.type(granted, 'function', 'the first waiter (a timed one) is granted first');
+  t.equal(l.inFlight, 1);
+  if (typeof granted === 'function') granted();
+  (await second)();
+  t.equal(l.inFlight, 0);
+
+  // A timed wait that passes leaves the queue and says so; the slot freed later goes to nobody.
+  const hold = l.tryAcquire();
+  const since = performance.now();
+  t.equal(await l.acquireWithin(50), 'queue-timeout');
+  const waited = performance.now() - since;
+  t.ok(waited >= 45 && waited < 1_000, `gave up after its own wait (${waited.toFixed(0)} ms)`);
+  t.equal(l.queued, 0, 'the timed-out waiter left the queue');
+  hold?.();
+  t.equal(l.inFlight, 0, 'nobody was granted the freed slot');
+  t.same(depth, [1, 2, 1, 0, 1, 0], 'queue depth reported on every change');
+});
+
+t.test('limiter: a granted timed waiter leaves no timer behind', async (t) => {
+  const l = new ConcurrencyLimiter(1, 1);
+  const hold = l.tryAcquire();
+  const waiting = l.acquireWithin(3_600_000);
+  const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  hold?.();
+  const slot = await waiting;
+  t.type(slot, 'function');
+  const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  t.equal(after, before - 1, 'its hour-long timer was cleared when the slot came');
+  if (typeof slot === 'function') slot();
+});
+
 t.test('beyond maxQueued a call is refused at once, unsent, and the gauge follows the queue', async (t) => {
   const g = guard({ maxConcurrent: 1, maxQueued: 1, timeoutMs: 2_000, breaker: TOUCHY });
   const w = scripted();

@@ -63,6 +63,29 @@ export function flowSuite(t: Test, backend: Backend): void {
     t.equal(tags(silent.message.fields[59]).get('A9'), 'TIMEOUT');
   });
 
+  t.test('a connector whose pay throws at once or rejects: the same 96, nothing left in flight', async (t) => {
+    const rig = await startRig(backend);
+    t.teardown(() => rig.stop());
+    const box = await rig.box();
+    const channel = rig.app.flows.channels.UP;
+    if (!channel) throw new Error('no UnionPay channel');
+    const real = channel.pay;
+    t.teardown(() => {
+      channel.pay = real;
+    });
+    channel.pay = () => {
+      throw new Error('connector broke before returning a promise');
+    };
+    const thrown = await box.sale(100, upCode('01'));
+    channel.pay = () => Promise.reject(new Error('connector rejected'));
+    const rejected = await box.sale(100, upCode('02'));
+    t.equal(thrown.rc, '96', 'a synchronous throw is a failed transaction');
+    t.equal(rejected.rc, thrown.rc, 'answered as a rejection is');
+    t.equal(rig.app.flows.inflight.size, 0, 'neither left an in-flight entry behind');
+    channel.pay = real;
+    t.equal((await box.sale(100, upCode('03'))).rc, '00', 'the next sale goes through');
+  });
+
   t.test('wallet unavailable → 91; timed out and still unknown after reversal → 98, then recovery', async (t) => {
     const rig = await startRig(backend, {
       guard: { breaker: { failureThreshold: 5, openMs: 300, halfOpenProbes: 1 } },
