@@ -54,11 +54,11 @@ export function countCryptoJobs(op: string, outcome: string, n = 1): void {
 /** The opened-key caches of this process's crypto services (one per FEP), read at scrape time. */
 const keyCacheSources = new Set<() => KeyCacheStats | undefined>();
 
-function eachKeyCache(fn: (stats: KeyCacheStats) => void): void {
-  for (const source of keyCacheSources) {
-    const stats = source();
-    if (stats !== undefined) fn(stats);
-  }
+/** One figure of every tracked key cache, added up. */
+function keyCacheTotal(figure: keyof KeyCacheStats): number {
+  let total = 0;
+  for (const source of keyCacheSources) total += source()?.[figure] ?? 0;
+  return total;
 }
 
 export const cryptoKeyCacheKeys = new Gauge({
@@ -66,11 +66,7 @@ export const cryptoKeyCacheKeys = new Gauge({
   help: 'Opened keys held by the key cache of the crypto engine on the event loop (every request MAC goes through it).',
   registers,
   collect() {
-    let keys = 0;
-    eachKeyCache((s) => {
-      keys += s.keys;
-    });
-    this.set(keys);
+    this.set(keyCacheTotal('keys'));
   },
 });
 
@@ -79,11 +75,7 @@ export const cryptoKeyCacheCapacity = new Gauge({
   help: 'Most opened keys the key cache holds (--key-cache-size); below the boxes served, MACs miss it.',
   registers,
   collect() {
-    let capacity = 0;
-    eachKeyCache((s) => {
-      capacity += s.capacity;
-    });
-    this.set(capacity);
+    this.set(keyCacheTotal('capacity'));
   },
 });
 
@@ -93,16 +85,10 @@ export const cryptoKeyCacheLookups = new Counter({
   labelNames: ['result'] as const,
   registers,
   collect() {
-    let hits = 0;
-    let misses = 0;
-    eachKeyCache((s) => {
-      hits += s.hits;
-      misses += s.misses;
-    });
     // The caches keep the totals; the counter is set to them (reset, then one add per label).
     this.reset();
-    this.inc({ result: 'hit' }, hits);
-    this.inc({ result: 'miss' }, misses);
+    this.inc({ result: 'hit' }, keyCacheTotal('hits'));
+    this.inc({ result: 'miss' }, keyCacheTotal('misses'));
   },
 });
 
