@@ -17,14 +17,13 @@
 // precreate (the real 15 s is too slow for a closed loop), so the first poll finds them paid.
 // PRECREATE_BOXES sets the number of boxes (default 100; 4 under callgrind).
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type * as BoxModule from '../../src/box/box.js';
 import type * as CryptoModule from '../../src/crypto/service.js';
 import type * as ProvisioningModule from '../../src/terminals/provisioning.js';
 import type * as RigModule from '../../test/flows/rig.js';
+import { type ProfileMode, WindowProfile } from './window-profile.js';
 
 /** A module of this build, or of BOXFEP_DIST's. */
 const load = <M>(path: string): Promise<M> =>
@@ -151,37 +150,13 @@ async function main(): Promise<void> {
     }
 
     await run(WARMUP_MS, Number.POSITIVE_INFINITY);
-    const session = new Session();
-    session.connect();
-    if (mode === 'heap' || mode === 'survivors') {
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 4096,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: mode === 'heap',
-      });
-    } else if (mode === 'cpu') {
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 200 });
-      await session.post('Profiler.start');
-    }
+    const profile = await WindowProfile.start(mode as ProfileMode);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     await run(amount * 1000, Number.POSITIVE_INFINITY);
     const cpu = process.cpuUsage(cpu0);
     const seconds = (performance.now() - t0) / 1000;
-    mkdirSync(outDir, { recursive: true });
-    const name = `precreate-${wallets.join('+')}`;
-    let written = '';
-    if (mode === 'heap' || mode === 'survivors') {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      written = join(outDir, `${name}${mode === 'survivors' ? '-survivors' : ''}.heapprofile`);
-      writeFileSync(written, JSON.stringify(profile));
-    } else if (mode === 'cpu') {
-      const { profile } = await session.post('Profiler.stop');
-      written = join(outDir, `${name}.cpuprofile`);
-      writeFileSync(written, JSON.stringify(profile));
-    }
-    session.disconnect();
+    const written = await profile.stop(outDir, `precreate-${wallets.join('+')}`);
     console.log(
       `${wallets.join(',')}: ${done} precreates in ${seconds.toFixed(1)} s (${Math.round(done / seconds)}/s), ` +
         `${((cpu.user + cpu.system) / done).toFixed(1)} µs CPU per precreate for boxes + boxfep + sandboxes` +

@@ -9,10 +9,8 @@
 //
 // Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
 // .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import { join } from 'node:path';
 import { alCode, startRig, upCode, wxCode } from '../../test/flows/rig.js';
+import { type ProfileMode, WindowProfile } from './window-profile.js';
 
 const BOXES = 20;
 const WARMUP_MS = 2_000;
@@ -45,36 +43,13 @@ async function main(): Promise<void> {
     until = performance.now() + WARMUP_MS;
     await Promise.all(boxes.map(loop));
 
-    const session = new Session();
-    session.connect();
-    if (mode === 'heap' || mode === 'survivors') {
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: 4096,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: mode === 'heap',
-      });
-    } else if (mode === 'cpu') {
-      await session.post('Profiler.enable');
-      await session.post('Profiler.setSamplingInterval', { interval: 200 });
-      await session.post('Profiler.start');
-    }
+    const profile = await WindowProfile.start(mode as ProfileMode);
     sales = 0;
     const cpu0 = process.cpuUsage();
     until = performance.now() + seconds * 1000;
     await Promise.all(boxes.map(loop));
     const cpu = process.cpuUsage(cpu0);
-    mkdirSync(outDir, { recursive: true });
-    let written = '';
-    if (mode === 'heap' || mode === 'survivors') {
-      const { profile } = await session.post('HeapProfiler.stopSampling');
-      written = join(outDir, `${wallet}${mode === 'survivors' ? '-survivors' : ''}.heapprofile`);
-      writeFileSync(written, JSON.stringify(profile));
-    } else if (mode === 'cpu') {
-      const { profile } = await session.post('Profiler.stop');
-      written = join(outDir, `${wallet}.cpuprofile`);
-      writeFileSync(written, JSON.stringify(profile));
-    }
-    session.disconnect();
+    const written = await profile.stop(outDir, wallet);
     const perSale = (cpu.user + cpu.system) / sales;
     console.log(
       `${wallet}: ${sales} sales in ${seconds} s (${Math.round(sales / seconds)}/s), ` +
