@@ -7,6 +7,13 @@ export interface ProcSample {
   /** User + system CPU time, µs. */
   cpuUs: number;
   rssBytes: number;
+  /**
+   * Time the process's main thread (its event loop) was ready to run but waited for a core, µs, from
+   * /proc/<pid>/schedstat; summed over the live child processes like the rest. Undefined where the
+   * kernel keeps no scheduler statistics. On a machine shared with the load generators, this is the
+   * part of a latency stall the process could not have avoided.
+   */
+  runQueueUs?: number;
   /** performance.now() when sampled. */
   at: number;
 }
@@ -28,7 +35,22 @@ export function sampleProcess(pid: number): ProcSample {
   const utime = Number(rest[11]);
   const stime = Number(rest[12]);
   const rssPages = Number(rest[21]);
-  return { cpuUs: ((utime + stime) * 1_000_000) / CLK_TCK, rssBytes: rssPages * PAGE_BYTES, at: performance.now() };
+  return {
+    cpuUs: ((utime + stime) * 1_000_000) / CLK_TCK,
+    rssBytes: rssPages * PAGE_BYTES,
+    runQueueUs: runQueueUs(pid),
+    at: performance.now(),
+  };
+}
+
+/** The main thread's run-queue wait: /proc/<pid>/schedstat is "<on-cpu ns> <waiting ns> <timeslices>". */
+function runQueueUs(pid: number): number | undefined {
+  try {
+    const waitingNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'latin1').split(' ')[1]);
+    return Number.isFinite(waitingNs) ? waitingNs / 1000 : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Live descendants of `pid` (children, their children…), from the ppid field (4) of every /proc/N/stat. */
@@ -65,6 +87,8 @@ export function sampleTree(pid: number): ProcSample {
       const s = sampleProcess(child);
       total.cpuUs += s.cpuUs;
       total.rssBytes += s.rssBytes;
+      if (total.runQueueUs !== undefined)
+        total.runQueueUs = s.runQueueUs === undefined ? undefined : total.runQueueUs + s.runQueueUs;
     } catch {
       // exited while we looked
     }

@@ -20,6 +20,10 @@ export interface SecondSummary {
   p50: number;
   p99: number;
   max: number;
+  /** The server's CPU in this second, % of one core (spawned or local server only). */
+  serverCpuPercent?: number;
+  /** Time the server's event loop waited for a core in this second, % of the second. */
+  serverRunQueuePercent?: number;
 }
 
 export interface ServerSummary {
@@ -32,6 +36,11 @@ export interface ServerSummary {
   rssBytes: number;
   /** cpuUsPerTx less the server's idle CPU (timers, background loops) over the same time, µs. */
   cpuUsPerTxNetOfIdle?: number;
+  /**
+   * Share of the window the server's event loop was ready to run but waited for a core (summed over
+   * its processes' main threads), %: the machine's contention, which no change in the server removes.
+   */
+  runQueueWaitPercent?: number;
 }
 
 /**
@@ -50,6 +59,8 @@ export interface CpuBudget {
    * `generators`, `other` (the rest: the bench's parent, kernel threads, other work) and `machine` (all).
    */
   usPerTx: Record<string, number>;
+  /** Per process sampled (`server`, `sandbox`, `redis`): its main thread's wait for a core, % of the window. */
+  runQueueWaitPercent?: Record<string, number>;
 }
 
 export interface RunSummary {
@@ -95,6 +106,8 @@ export interface MergeInput {
   durationMs: number;
   results: readonly RunResult[];
   server?: { pid: number; start: ProcSample; end: ProcSample; idleCpuPercent?: number };
+  /** The server sampled at the start of every second of the timeline (sampleEverySecond). */
+  serverSeconds?: readonly (ProcSample | undefined)[];
   /** Other processes sampled at the window's edges (sandbox, redis), by name. */
   parties?: { name: string; start: ProcSample; end: ProcSample }[];
   machine?: { cores: number; start: MachineSample; end: MachineSample };
@@ -149,6 +162,7 @@ export function mergeResults(input: MergeInput): RunOutcome {
       p50: s.p50,
       p99: s.p99,
       max: s.max,
+      ...serverSecond(input.serverSeconds?.[i], input.serverSeconds?.[i + 1]),
     });
   }
 
@@ -192,6 +206,22 @@ export function mergeResults(input: MergeInput): RunOutcome {
   return { summary, overall, byType: byTypeHist };
 }
 
+/** The server's CPU and run-queue wait between two samples a second apart, % of that time. */
+function serverSecond(a: ProcSample | undefined, b: ProcSample | undefined): Partial<SecondSummary> {
+  if (!a || !b || b.at <= a.at) return {};
+  const wallUs = (b.at - a.at) * 1000;
+  const out: Partial<SecondSummary> = { serverCpuPercent: round1((100 * (b.cpuUs - a.cpuUs)) / wallUs) };
+  const wait = runQueueShare(a, b);
+  if (wait !== undefined) out.serverRunQueuePercent = wait;
+  return out;
+}
+
+/** The main threads' run-queue wait between two samples, % of the wall time between them. */
+function runQueueShare(a: ProcSample, b: ProcSample): number | undefined {
+  if (a.runQueueUs === undefined || b.runQueueUs === undefined || b.at <= a.at) return undefined;
+  return round1((100 * Math.max(0, b.runQueueUs - a.runQueueUs)) / ((b.at - a.at) * 1000));
+}
+
 function cpuBudget(input: MergeInput, summary: RunSummary, transactions: number): CpuBudget {
   const { cores, start, end } = input.machine!;
   const perTx = (us: number) => round1(us / transactions);
@@ -213,12 +243,21 @@ function cpuBudget(input: MergeInput, summary: RunSummary, transactions: number)
   usPerTx.machine = perTx(busy);
   usPerTx.other = perTx(Math.max(0, busy - known));
   const total = end.totalUs - start.totalUs;
-  return {
+  const budget: CpuBudget = {
     cores,
     machineBusyPercent: total > 0 ? round1((100 * busy) / total) : 0,
     stealPercent: total > 0 ? round1((100 * (end.stealUs - start.stealUs)) / total) : 0,
     usPerTx,
   };
+  const waits: Record<string, number> = {};
+  const serverWait = input.server && runQueueShare(input.server.start, input.server.end);
+  if (serverWait !== undefined) waits.server = serverWait;
+  for (const p of input.parties ?? []) {
+    const w = runQueueShare(p.start, p.end);
+    if (w !== undefined) waits[p.name] = w;
+  }
+  if (Object.keys(waits).length > 0) budget.runQueueWaitPercent = waits;
+  return budget;
 }
 
 export function serverSummary(
@@ -239,6 +278,8 @@ export function serverSummary(
   if (idleCpuPercent !== undefined && transactions > 0) {
     out.cpuUsPerTxNetOfIdle = round1(Math.max(0, cpuUs - (idleCpuPercent / 100) * wallUs) / transactions);
   }
+  const wait = runQueueShare(start, end);
+  if (wait !== undefined) out.runQueueWaitPercent = wait;
   return out;
 }
 

@@ -15,6 +15,7 @@ import type { BenchOptions } from './options.js';
 import { type MachineSample, type ProcSample, trySample, trySampleMachine } from './proc-stat.js';
 import { localRedisPid } from './redis-pid.js';
 import { type MergeInput, mergeResults, type RunOutcome, type RunSummary } from './results.js';
+import { sampleEverySecond } from './server-seconds.js';
 import { type SpawnedSandbox, type SpawnedServer, spawnBoxfep, spawnSandbox, walletsFileFor } from './spawn.js';
 import { deleteRunKeys } from './store-cleanup.js';
 
@@ -352,6 +353,7 @@ async function runOnce(
   let end: WindowSample | undefined;
   const t1 = setTimeout(() => (start = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs);
   const t2 = setTimeout(() => (end = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs + durationMs);
+  const perSecond = sampleEverySecond(pid, startAt, o.warmupS + o.durationS);
   const ticker = progressTicker(io, gens.length, label, rate, o);
   io.line(
     `${label}: ${o.mode === 'open' ? `${rate}/s ${o.arrivals}` : `closed loop, ${o.concurrency} outstanding`}, ` +
@@ -385,11 +387,13 @@ async function runOnce(
       durationMs,
       results,
       server,
+      serverSeconds: perSecond.samples,
       ...windowParties(start, end),
     });
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);
+    perSecond.stop();
   }
 }
 

@@ -120,6 +120,16 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
   t.ok(report.server!.rssBytes > 20 * 2 ** 20, `server RSS ${report.server!.rssBytes}`);
   t.type(report.connection.bytesPerConnection, 'number', 'memory per idle connection measured');
   t.match(readFileSync(join(out, 'server.log'), 'utf8'), /boxfep serving/, 'the server log is kept');
+  const seconds = report.timeline.filter((s) => s.serverCpuPercent !== undefined);
+  t.ok(seconds.length >= 1, 'the server is sampled every second of the timeline');
+  if (existsSync('/proc/self/schedstat')) {
+    t.type(report.server!.runQueueWaitPercent, 'number', 'the server’s wait for a core is reported');
+    t.type(report.cpuBudget?.runQueueWaitPercent?.sandbox, 'number', 'and the sandbox’s');
+    t.ok(
+      seconds.every((s) => typeof s.serverRunQueuePercent === 'number'),
+      'and per second',
+    );
+  }
 });
 
 t.test('--sweep steps the rate until the SLO fails and reports the highest that held', async (t) => {

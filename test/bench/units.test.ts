@@ -3,6 +3,8 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import t from 'tap';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
@@ -11,6 +13,7 @@ import { encode, newHistogram, recordMs } from '../../bench/load/histograms.js';
 import { BenchUsageError, parseBenchArgs } from '../../bench/load/options.js';
 import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
 import { seededRng } from '../../bench/load/random.js';
+import { runLines } from '../../bench/load/report/text.js';
 import { mergeResults } from '../../bench/load/results.js';
 import { sloVerdict, sweepRates } from '../../bench/load/session.js';
 import { walletsFileFor } from '../../bench/load/spawn.js';
@@ -166,6 +169,89 @@ t.test('the CPU budget charges the window to each party per transaction, the res
     stealPercent: 1,
     usPerTx: { server: 200, sandbox: 30, generators: 50, machine: 400, other: 120 },
   });
+});
+
+t.test('/proc sampling reads the main thread’s run-queue wait where the kernel keeps it', async (t) => {
+  const a = sampleProcess(process.pid);
+  if (!existsSync(`/proc/${process.pid}/schedstat`)) {
+    t.equal(a.runQueueUs, undefined, 'no scheduler statistics: no figure');
+    return;
+  }
+  t.type(a.runQueueUs, 'number');
+  t.ok(a.runQueueUs! >= 0, `waited ${a.runQueueUs} µs`);
+  // Two busy children on every core: the machine is overcommitted, so this process waits too.
+  const burn = 'const e=Date.now()+1500;let x=0;while(Date.now()<e)x++;';
+  const kids = Array.from({ length: availableParallelism() * 2 }, () =>
+    spawn(process.execPath, ['-e', burn], { stdio: 'ignore' }),
+  );
+  t.teardown(() => {
+    for (const k of kids) k.kill('SIGKILL');
+  });
+  const end = Date.now() + 1000;
+  let x = 0;
+  while (Date.now() < end) x++;
+  const b = sampleProcess(process.pid);
+  t.ok(x > 0);
+  t.ok(
+    b.runQueueUs! > a.runQueueUs!,
+    `run-queue wait grows while the cores are taken (${a.runQueueUs} → ${b.runQueueUs} µs)`,
+  );
+});
+
+t.test('the run-queue wait is reported per window and per second of the timeline', async (t) => {
+  const h = newHistogram();
+  recordMs(h, 1);
+  const second = (i: number) => ({ second: i, sent: 10, done: 10, errors: 0, histogram: encode(h) });
+  const result = {
+    sent: 20,
+    completed: 20,
+    completedInWindow: 20,
+    errors: 0,
+    warmupRequests: 0,
+    warmupErrors: 0,
+    errorReasons: {},
+    overall: encode(h),
+    byType: {},
+    timeline: [second(0), second(1)],
+    lag: encode(h),
+    push: { expected: 0, received: 0, missing: 0, bad: 0, histogram: encode(h) },
+    abandoned: 0,
+    windowMs: 2000,
+    generatorCpuUs: 1000,
+  };
+  const proc = (cpuUs: number, runQueueUs: number | undefined, at: number) => ({ cpuUs, rssBytes: 1, runQueueUs, at });
+  const { summary } = mergeResults({
+    label: 'boxfep',
+    mode: 'open',
+    arrivals: 'constant',
+    targetRate: 10,
+    warmupMs: 0,
+    durationMs: 2000,
+    results: [result],
+    server: { pid: 1, start: proc(0, 0, 0), end: proc(600_000, 300_000, 2000) },
+    serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
+    parties: [
+      { name: 'sandbox', start: proc(0, 1000, 0), end: proc(10_000, 21_000, 2000) },
+      { name: 'redis', start: proc(0, undefined, 0), end: proc(10_000, undefined, 2000) },
+    ],
+    machine: {
+      cores: 2,
+      start: { busyUs: 0, totalUs: 0, stealUs: 0, at: 0 },
+      end: { busyUs: 1_000_000, totalUs: 4_000_000, stealUs: 0, at: 2000 },
+    },
+  });
+  t.equal(summary.server?.runQueueWaitPercent, 15, '300 ms of 2 s');
+  t.same(
+    summary.cpuBudget?.runQueueWaitPercent,
+    { server: 15, sandbox: 1 },
+    'a process without the figure is left out',
+  );
+  t.match(summary.timeline[0], { t: 0, serverCpuPercent: 50, serverRunQueuePercent: 25 });
+  t.match(summary.timeline[1], { t: 1, serverCpuPercent: 10, serverRunQueuePercent: 5 });
+  const text = runLines(summary).join('\n');
+  t.match(text, /its event loop waited for a core 15% of the time/);
+  t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
+  t.match(text, /waiting for a core: server 15%, sandbox 1%/);
 });
 
 t.test('the wallets file for a spawned sandbox gives each wallet its default account', async (t) => {

@@ -14,7 +14,8 @@ function latencyRow(name: string, count: number, errors: number, l: LatencySumma
   );
 }
 
-function runLines(r: RunSummary): string[] {
+/** The lines of one run (boxfep or the baseline) in the summary. */
+export function runLines(r: RunSummary): string[] {
   const out = [
     `  rate: target ${r.mode === 'open' ? `${r.targetRate}/s (${r.arrivals})` : 'closed loop'}, sent ${r.sentRate}/s, achieved ${r.achievedRate}/s over ${r.durationS} s (after ${r.warmupS} s warm-up)`,
     `  ${'type'.padEnd(10)} ${'count'.padStart(8)} ${'errors'.padStart(7)}  ${['p50', 'p90', 'p99', 'p99.9', 'max'].map((h) => h.padStart(8)).join('')}   (ms)`,
@@ -41,8 +42,13 @@ function runLines(r: RunSummary): string[] {
     out.push(
       `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction` +
         (r.server.cpuUsPerTxNetOfIdle !== undefined ? ` (${f(r.server.cpuUsPerTxNetOfIdle)} net of idle)` : '') +
-        `, ${r.server.cpuPercent}% of a core, RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`,
+        `, ${r.server.cpuPercent}% of a core, RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB` +
+        (r.server.runQueueWaitPercent !== undefined
+          ? `; its event loop waited for a core ${r.server.runQueueWaitPercent}% of the time`
+          : ''),
     );
+    const worst = worstSeconds(r, 3);
+    if (worst) out.push(`  worst seconds: ${worst}`);
   }
   if (r.cpuBudget) {
     const b = r.cpuBudget;
@@ -50,11 +56,34 @@ function runLines(r: RunSummary): string[] {
       .filter(([k]) => k !== 'machine')
       .map(([k, v]) => `${k} ${f(v)}`)
       .join(', ');
+    const waits = Object.entries(b.runQueueWaitPercent ?? {})
+      .map(([k, v]) => `${k} ${v}%`)
+      .join(', ');
     out.push(
-      `  machine: ${b.machineBusyPercent}% busy of ${b.cores} cores (steal ${b.stealPercent}%), ${f(b.usPerTx.machine)} µs CPU per transaction: ${parts}`,
+      `  machine: ${b.machineBusyPercent}% busy of ${b.cores} cores (steal ${b.stealPercent}%), ${f(b.usPerTx.machine)} µs CPU per transaction: ${parts}` +
+        (waits ? `; waiting for a core: ${waits}` : ''),
     );
   }
   return out;
+}
+
+/**
+ * The measured seconds with the highest p99, with what the server did in each: a stall with the
+ * server's event loop waiting for a core is the machine's; one with the server busy is the server's.
+ */
+function worstSeconds(r: RunSummary, n: number): string | undefined {
+  const measured = r.timeline.filter((s) => s.t >= r.warmupS && s.serverCpuPercent !== undefined);
+  if (measured.length === 0) return undefined;
+  return [...measured]
+    .sort((a, b) => b.p99 - a.p99)
+    .slice(0, n)
+    .map(
+      (s) =>
+        `t=${s.t} s p99 ${f(s.p99)} ms (server CPU ${s.serverCpuPercent}%` +
+        (s.serverRunQueuePercent !== undefined ? `, waited for a core ${s.serverRunQueuePercent}%` : '') +
+        ')',
+    )
+    .join('; ');
 }
 
 export function textReport(rep: BenchReport): string {
