@@ -8,6 +8,7 @@ import t from 'tap';
 import { makeFleet } from '../../bench/load/fleet.js';
 import { type BenchOptions, parseBenchArgs } from '../../bench/load/options.js';
 import { pathsFor, writeReports } from '../../bench/load/report/files.js';
+import { htmlReport } from '../../bench/load/report/html.js';
 import { textReport } from '../../bench/load/report/text.js';
 import { type BenchIO, runBench } from '../../bench/load/session.js';
 import { startInProcessBoxfep } from './helpers.js';
@@ -105,7 +106,8 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
     '--out',
     out,
   ]);
-  const { report } = await runBench(o, quiet);
+  const result = await runBench(o, quiet);
+  const { report } = result;
   t.equal(report.target.kind, 'spawn');
   t.match(readFileSync(join(out, 'sandbox.log'), 'utf8'), /Scavenge|Mark-Compact/, 'GC traces kept in the sandbox log');
   t.ok(report.cpuBudget && report.cpuBudget.usPerTx.sandbox > 0, 'the sandbox is in the machine budget');
@@ -122,6 +124,7 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
   t.match(readFileSync(join(out, 'server.log'), 'utf8'), /boxfep serving/, 'the server log is kept');
   const seconds = report.timeline.filter((s) => s.serverCpuPercent !== undefined);
   t.ok(seconds.length >= 1, 'the server is sampled every second of the timeline');
+  t.match(htmlReport(result), /boxfep: CPU and wait for a core/, 'the HTML charts the server second by second');
   if (existsSync('/proc/self/schedstat')) {
     t.type(report.server!.runQueueWaitPercent, 'number', 'the server’s wait for a core is reported');
     t.type(report.cpuBudget?.runQueueWaitPercent?.sandbox, 'number', 'and the sandbox’s');

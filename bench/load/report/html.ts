@@ -153,6 +153,31 @@ export function htmlReport(result: BenchResult): string {
       { name: 'errors', color: COLORS[3], points: tl.map((s) => [s.t, s.errors]) },
     ],
   });
+  // Next to latency over time: whether a slow second was boxfep busy or boxfep waiting for a core.
+  const sampled = tl.filter((s) => s.serverCpuPercent !== undefined);
+  const serverOverTime =
+    sampled.length === 0
+      ? ''
+      : lineChart({
+          title: 'boxfep: CPU and wait for a core (% of each second)',
+          xLabel: 'seconds since start',
+          yLabel: '% of the second',
+          bands: [warm],
+          series: [
+            {
+              name: 'CPU (all threads, % of a core)',
+              color: COLORS[0],
+              points: sampled.map((s) => [s.t, s.serverCpuPercent!]),
+            },
+            {
+              name: 'event loop waiting for a core',
+              color: COLORS[3],
+              points: sampled
+                .filter((s) => s.serverRunQueuePercent !== undefined)
+                .map((s) => [s.t, s.serverRunQueuePercent!]),
+            },
+          ],
+        });
   let sweep = '';
   if (rep.sweep) {
     const steps = rep.sweep.steps;
@@ -202,6 +227,7 @@ ${c.connected}/${c.boxes} boxes connected and signed on in ${c.connectSeconds} s
 <p class="${rep.slo.pass ? 'pass' : 'fail'}"><b>SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${escapeXml(rep.slo.failures.join('; '))}`}</b></p>
 ${percentiles}
 ${overTime}
+${serverOverTime}
 ${throughput}
 ${ratios}
 ${runSection('boxfep', rep)}
