@@ -1,9 +1,12 @@
 // The embedded single-node store: the default of `boxfep serve`. JavaScript runs one call at a time, so
 // each method below is atomic by construction (no await between its check and its write); the rules are
-// the shared ones from logic.ts, the same the Redis scripts implement. Values are copied in and out so
-// callers can never change stored state by mutating what they hold.
+// the shared ones from logic.ts, the same the Redis scripts implement. Callers can never change stored
+// state by mutating what they hold: values are copied in and out, except on the per-request read
+// (getTerminalContext), which hands out the store's own deeply frozen terminal and working keys;
+// those are replaced, never changed, on write (copy-on-write).
 import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '../terminals/types.js';
 import { ByteSlab } from './byte-slab.js';
+import { deepFreeze } from './deep-freeze.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
 import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOutTradeNo } from './ids.js';
 import {
@@ -64,7 +67,9 @@ export class MemoryStore implements Store {
   /** Called when a sweep pass has finished (tests). */
   readonly #swept: (() => void) | undefined;
 
+  /** Deeply frozen records, replaced on write: getTerminalContext hands them out as they are. */
   readonly #terminals = new Map<string, TerminalRecord>();
+  /** Deeply frozen, as the terminals. */
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
   // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
@@ -118,10 +123,10 @@ export class MemoryStore implements Store {
     this.#open();
     const rec = this.#terminals.get(tid);
     if (rec === undefined) return undefined;
-    const keys = rec.keyMode === 'session' ? this.#sessionKeys.get(tid) : undefined;
+    // No copies on the request path: both records are frozen (see putTerminal, putSessionKeys).
     return {
-      terminal: cloneTerminal(rec),
-      session: keys && { ...keys },
+      terminal: rec,
+      session: rec.keyMode === 'session' ? this.#sessionKeys.get(tid) : undefined,
       macFailures: this.#macFailures.get(tid) ?? 0,
     };
   }
@@ -129,7 +134,7 @@ export class MemoryStore implements Store {
   async putTerminal(rec: TerminalRecord): Promise<void> {
     this.#open();
     checkId('TID', rec.tid);
-    this.#terminals.set(rec.tid, structuredClone(rec));
+    this.#terminals.set(rec.tid, deepFreeze(structuredClone(rec)));
   }
 
   async listTerminals(): Promise<TerminalRecord[]> {
@@ -147,7 +152,7 @@ export class MemoryStore implements Store {
     this.#open();
     checkId('TID', tid);
     checkTtl(ttlMs);
-    this.#sessionKeys.set(tid, { ...keys }, ttlMs);
+    this.#sessionKeys.set(tid, deepFreeze({ ...keys }), ttlMs);
   }
 
   async deleteSessionKeys(tid: string): Promise<void> {
@@ -626,9 +631,9 @@ function batchKey(mid: string, tid: string, batch: string): string {
 }
 
 /**
- * A caller's own copy of a terminal, read on every request: its shape is known (the merchant, its
- * limits and wallet accounts are the only nested objects, all flat), so a spread copy is exact and
- * avoids `structuredClone` (2.5 % of main-thread busy time in a UnionPay-sale profile).
+ * A caller's own copy of a terminal, for getTerminal (admin commands change it and put it back): its
+ * shape is known (the merchant, its limits and wallet accounts are the only nested objects, all flat),
+ * so a spread copy is exact and avoids `structuredClone`.
  */
 function cloneTerminal(t: TerminalRecord): TerminalRecord {
   const m = t.merchant;

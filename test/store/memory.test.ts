@@ -1,6 +1,6 @@
 import t from 'tap';
 import { memoryHarness } from './harness.js';
-import { req, storeSuite } from './suite.js';
+import { req, storeSuite, TID, terminal } from './suite.js';
 
 storeSuite(t, memoryHarness());
 
@@ -44,3 +44,28 @@ t.test(
     t.equal(again.status, 'started', 'an expired request key is new again');
   },
 );
+
+t.test('memory store: the per-request terminal context is the stored record itself, deeply frozen', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const s = new MemoryStore();
+  t.teardown(() => s.close());
+  await s.putTerminal(terminal(TID));
+  await s.putSessionKeys(TID, { mak: 'MAK:1', pik: 'PIK:1', issuedAt: 1 }, 60_000);
+  const a = await s.getTerminalContext(TID);
+  const b = await s.getTerminalContext(TID);
+  t.equal(a?.terminal, b?.terminal, 'no copy per request');
+  t.equal(a?.session, b?.session, 'no copy of the working keys either');
+  const frozen = (o: object | undefined): boolean =>
+    o !== undefined && Object.isFrozen(o) && Object.values(o).every((v) => typeof v !== 'object' || frozen(v));
+  t.ok(frozen(a?.terminal), 'terminal, merchant, limits and wallet accounts frozen');
+  t.ok(frozen(a?.session), 'working keys frozen');
+  t.throws(() => {
+    if (a) (a.terminal.merchant.limits as { dailyAmountMaxFen?: number }).dailyAmountMaxFen = 1;
+  }, TypeError);
+  const own = await s.getTerminal(TID);
+  t.notOk(own && Object.isFrozen(own), 'getTerminal gives the caller a copy it may change');
+  t.not(own, a?.terminal);
+  await s.putTerminal(terminal(TID, { batch: '000002' }));
+  t.equal((await s.getTerminalContext(TID))?.terminal.batch, '000002', 'a write replaces the record');
+  t.equal(a?.terminal.batch, '000001', 'what an earlier request read stays as it was');
+});
