@@ -21,6 +21,7 @@ import {
   type RequestRecord,
   transitionEffects,
 } from './logic.js';
+import { PushBook } from './push-book.js';
 import type { Store, TerminalContext } from './store.js';
 import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
 import { TtlMap } from './ttl-map.js';
@@ -83,7 +84,7 @@ export class MemoryStore implements Store {
   readonly #batches = new TtlMap<BatchTotals>();
   readonly #recovery = new Map<string, number>();
   readonly #leases = new TtlMap<string>();
-  readonly #pushes = new TtlMap<PendingPush>();
+  readonly #pushes = new PushBook();
   readonly #rrnSequence = new TtlMap<RrnCounter>();
   /** Where stored responses are copied to (all kept for `requestMs`). */
   readonly #responses = new ByteSlab();
@@ -451,10 +452,9 @@ export class MemoryStore implements Store {
 
   async listPushesForTerminal(mid: string, tid: string): Promise<PendingPush[]> {
     this.#open();
-    const prefix = `${mid}|${tid}|`;
-    return [...this.#pushes.entries()]
-      .filter(([k]) => k.startsWith(prefix))
-      .map(([, p]) => clonePush(p))
+    return this.#pushes
+      .ofBox(mid, tid)
+      .map(clonePush)
       .sort((a, b) => a.createdAt - b.createdAt);
   }
 
@@ -462,7 +462,7 @@ export class MemoryStore implements Store {
     this.#open();
     // One pass copying only what is due: pushes to offline boxes wait here for up to a day.
     const due: PendingPush[] = [];
-    for (const [, p] of this.#pushes.entries()) if (p.nextAttemptAt <= now) due.push(p);
+    for (const p of this.#pushes.live()) if (p.nextAttemptAt <= now) due.push(p);
     return due
       .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt)
       .slice(0, limit)
@@ -471,7 +471,7 @@ export class MemoryStore implements Store {
 
   async markPushSent(mid: string, tid: string, rrn: string, nextAttemptAt: number): Promise<boolean> {
     this.#open();
-    const p = this.#pushes.get(`${mid}|${tid}|${rrn}`);
+    const p = this.#pushes.get(mid, tid, rrn);
     if (!p) return false;
     p.attempts += 1;
     p.nextAttemptAt = nextAttemptAt;
@@ -480,7 +480,7 @@ export class MemoryStore implements Store {
 
   async ackPush(mid: string, tid: string, rrn: string): Promise<boolean> {
     this.#open();
-    return this.#pushes.delete(`${mid}|${tid}|${rrn}`);
+    return this.#pushes.delete(mid, tid, rrn);
   }
 
   // ── internals ───────────────────────────────────────────────────────────────────────────────
@@ -545,7 +545,6 @@ export class MemoryStore implements Store {
   }
 
   #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
-    const key = `${mid}|${tid}|${rrn}`;
     const push: PendingPush = {
       mid,
       tid,
@@ -556,7 +555,7 @@ export class MemoryStore implements Store {
       createdAt: now,
       expiresAt: now + this.ttls.pushMs,
     };
-    this.#pushes.set(key, push, this.ttls.pushMs);
+    this.#pushes.put(push, this.ttls.pushMs);
   }
 
   /**
@@ -566,7 +565,7 @@ export class MemoryStore implements Store {
    */
   #sweep(): void {
     if (this.#sweeping || this.#closed) return;
-    const maps: TtlMap<unknown>[] = [
+    const maps: { sweepSome(limit: number, now: number): boolean }[] = [
       this.#sessionKeys,
       this.#macFailures,
       ...this.#requests.values(),
