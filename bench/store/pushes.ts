@@ -2,12 +2,13 @@
 // theirs for up to a day): putPush, listPushesForTerminal (what the dispatcher's flush reads),
 // markPushSent, ackPush. Loads the store from any built checkout, so an old and a new build run side
 // by side; the work is synchronous in the store, so CPU time per round is what it costs.
-// Usage: npm run build && node dist/bench/store/pushes.js [ROOT ...]   (PUSH_ROUNDS=20000)
+// Usage: npm run build && node dist/bench/store/pushes.js [ROOT ...]   (PUSH_ROUNDS=20000,
+// PUSH_WAITING=0,1000,10000)
 import { resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROUNDS = Number(process.env.PUSH_ROUNDS ?? 20_000);
-const WAITING = [0, 1_000, 10_000];
+const WAITING = (process.env.PUSH_WAITING ?? '0,1000,10000').split(',').map(Number);
 const MID = 'M00000000000001';
 const PAYLOAD = new Uint8Array(165).fill(0x41);
 
