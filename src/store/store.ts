@@ -25,6 +25,7 @@ export * from './types.js';
 
 /** What the box server and sign-on need: terminal records, working keys, MAC-failure counting. */
 export interface TerminalStore {
+  /** The caller's own copy: it may be changed and written back with `putTerminal`. */
   getTerminal(tid: string): Promise<TerminalRecord | undefined>;
   /** Upsert. */
   putTerminal(rec: TerminalRecord): Promise<void>;
@@ -37,11 +38,15 @@ export interface TerminalStore {
   resetMacFailures(tid: string): Promise<void>;
 }
 
-/** What a box request needs before its MAC can be checked, read together. */
+/**
+ * What a box request needs before its MAC can be checked, read together. Read-only: the memory store
+ * hands out its own deeply frozen records, without a copy per request (a write to them throws); the
+ * Redis store decodes fresh ones. Either way the stored terminal changes only through `putTerminal`.
+ */
 export interface TerminalContext {
-  terminal: TerminalRecord;
+  readonly terminal: TerminalRecord;
   /** The working keys; read only for a terminal whose `keyMode` is `session`. */
-  session: SessionKeys | undefined;
+  readonly session: SessionKeys | undefined;
   /** Consecutive bad MACs so far (0 when none, or when the run expired). */
   macFailures: number;
 }

@@ -1,6 +1,6 @@
 import t from 'tap';
 import { memoryHarness } from './harness.js';
-import { req, storeSuite } from './suite.js';
+import { req, storeSuite, TID, terminal } from './suite.js';
 
 storeSuite(t, memoryHarness());
 
@@ -44,3 +44,72 @@ t.test(
     t.equal(again.status, 'started', 'an expired request key is new again');
   },
 );
+
+t.test('memory store: the per-request terminal context is the stored record itself, deeply frozen', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const s = new MemoryStore();
+  t.teardown(() => s.close());
+  await s.putTerminal(terminal(TID));
+  await s.putSessionKeys(TID, { mak: 'MAK:1', pik: 'PIK:1', issuedAt: 1 }, 60_000);
+  const a = await s.getTerminalContext(TID);
+  const b = await s.getTerminalContext(TID);
+  t.equal(a?.terminal, b?.terminal, 'no copy per request');
+  t.equal(a?.session, b?.session, 'no copy of the working keys either');
+  const frozen = (o: object | undefined): boolean =>
+    o !== undefined && Object.isFrozen(o) && Object.values(o).every((v) => typeof v !== 'object' || frozen(v));
+  t.ok(frozen(a?.terminal), 'terminal, merchant, limits and wallet accounts frozen');
+  t.ok(frozen(a?.session), 'working keys frozen');
+  t.throws(() => {
+    if (a) (a.terminal.merchant.limits as { dailyAmountMaxFen?: number }).dailyAmountMaxFen = 1;
+  }, TypeError);
+  const own = await s.getTerminal(TID);
+  t.notOk(own && Object.isFrozen(own), 'getTerminal gives the caller a copy it may change');
+  t.not(own, a?.terminal);
+  await s.putTerminal(terminal(TID, { batch: '000002' }));
+  t.equal((await s.getTerminalContext(TID))?.terminal.batch, '000002', 'a write replaces the record');
+  t.equal(a?.terminal.batch, '000001', 'what an earlier request read stays as it was');
+});
+
+t.test('memory store: pushes are listed per box, and expire from the listings and the sweep', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  let swept: () => void = () => undefined;
+  const s = new MemoryStore({ ttls: { pushMs: 40 }, sweepIntervalMs: 20, onSwept: () => swept() });
+  t.teardown(() => s.close());
+  const now = Date.now();
+  const put = (tid: string, rrn: string, payload: number) =>
+    s.putPush({ mid: req(1).mid, tid, rrn, payload: new Uint8Array([payload]), nextAttemptAt: now, now });
+  await put('T0000001', '060000000001', 1);
+  await put('T0000002', '060000000002', 2);
+  await put('T0000001', '060000000003', 3);
+  const listed = await s.listPushesForTerminal(req(1).mid, 'T0000001');
+  t.same(
+    listed.map((p) => p.rrn),
+    ['060000000001', '060000000003'],
+  );
+  listed[0].payload[0] = 99;
+  t.same((await s.listPushesForTerminal(req(1).mid, 'T0000001'))[0].payload, new Uint8Array([1]), 'payload copied');
+  t.ok(await s.ackPush(req(1).mid, 'T0000001', '060000000001'));
+  t.same(
+    (await s.listPushesForTerminal(req(1).mid, 'T0000001')).map((p) => p.rrn),
+    ['060000000003'],
+  );
+  // Past the pushes' lifetime, then a whole sweep pass that started after it (the sweeper's timer
+  // is unref'd: the interval keeps the test process up meanwhile).
+  const alive = setInterval(() => undefined, 1_000);
+  await new Promise((resolve) => setTimeout(resolve, 60));
+  for (let pass = 0; pass < 2; pass++) {
+    await new Promise<void>((resolve) => {
+      swept = resolve;
+    });
+  }
+  clearInterval(alive);
+  t.same(await s.listPushesForTerminal(req(1).mid, 'T0000001'), [], 'expired');
+  t.same(await s.listDuePushes(Date.now(), 10), []);
+  t.notOk(await s.markPushSent(req(1).mid, 'T0000002', '060000000002', now), 'swept');
+  await put('T0000002', '060000000002', 4);
+  t.same(
+    (await s.listPushesForTerminal(req(1).mid, 'T0000002')).map((p) => p.payload[0]),
+    [4],
+    'a push put again after expiry is listed once',
+  );
+});

@@ -118,11 +118,44 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     await s.incrMacFailures(TID);
     const ctx = await s.getTerminalContext(TID);
     t.same(ctx, { terminal: terminal(TID), session: keys, macFailures: 2 });
+    // The memory store hands out its own frozen records (a write throws), Redis fresh copies: either
+    // way, nothing a caller does to what it read reaches the store.
     if (ctx) {
-      ctx.terminal.batch = '999999';
-      if (ctx.session) ctx.session.mak = 'changed';
+      const writes: [string, () => void][] = [
+        ['batch', () => Object.assign(ctx.terminal, { batch: '999999' })],
+        ['merchant', () => Object.assign(ctx.terminal.merchant, { mid: 'M99999999999999' })],
+        ['limits', () => Object.assign(ctx.terminal.merchant.limits, { dailyAmountMaxFen: 1 })],
+        ['wallet account', () => Object.assign(ctx.terminal.merchant.wallets.WX ?? {}, { appId: 'stolen' })],
+        ['wallets', () => Object.assign(ctx.terminal.merchant.wallets, { UP: { appId: 'x', merchantId: 'y' } })],
+        ['session', () => Object.assign(ctx.session ?? {}, { mak: 'changed' })],
+      ];
+      for (const [what, write] of writes) {
+        try {
+          write();
+        } catch (err) {
+          t.type(err, TypeError, `writing the ${what} is refused, if at all, by a frozen record`);
+        }
+      }
     }
     t.same(await s.getTerminalContext(TID), { terminal: terminal(TID), session: keys, macFailures: 2 }, 'own copies');
+    t.same(await s.getTerminal(TID), terminal(TID), 'the stored terminal is unchanged');
+    const mine = terminal(TID);
+    await s.putTerminal(mine);
+    mine.merchant.limits.dailyAmountMaxFen = 1;
+    mine.batch = '999999';
+    t.same((await s.getTerminalContext(TID))?.terminal, terminal(TID), 'writing what was put changes nothing');
+    const copy = await s.getTerminal(TID);
+    if (copy) {
+      copy.status = 'disabled';
+      copy.merchant.name = 'changed';
+      await s.putTerminal(copy);
+    }
+    t.same(
+      (await s.getTerminalContext(TID))?.terminal,
+      { ...terminal(TID), status: 'disabled', merchant: { ...terminal(TID).merchant, name: 'changed' } },
+      'a copy from getTerminal may be changed and put back (admin commands do)',
+    );
+    await s.putTerminal(terminal(TID));
     await s.resetMacFailures(TID);
     t.equal((await s.getTerminalContext(TID))?.macFailures, 0, 'reset');
     // Working keys are read only for a terminal that uses them (as the pipeline did before).
