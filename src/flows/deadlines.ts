@@ -122,6 +122,9 @@ export class DeadlineHeap {
   }
 }
 
+/** The heap every wallet wait of the flows shares (`within`, a sale's pay): one timer for all. */
+export const walletDeadlines = new DeadlineHeap();
+
 function fireDeadlines(heap: DeadlineHeap): void {
   heap.fire();
 }

@@ -7,7 +7,7 @@ import type { ChannelResult } from '../channels/channel.js';
 import { walletQueries } from '../metrics/flows.js';
 import type { Order } from '../store/store.js';
 import type { FlowDeps } from './context.js';
-import { Deadline, DeadlineHeap } from './deadlines.js';
+import { Deadline, walletDeadlines } from './deadlines.js';
 import type { WalletRoute } from './wallet.js';
 
 export type Resolution =
@@ -62,9 +62,6 @@ export function cancelled(r: ChannelResult | undefined): boolean {
   );
 }
 
-/** The deadlines of every `within` wait: one timer for all of them. */
-const WAITS = new DeadlineHeap();
-
 /** A `within` wait: its promise's resolving functions, and the deadline that settles it with undefined. */
 class WithinWait<T> extends Deadline {
   constructor(
@@ -89,22 +86,22 @@ export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> 
   if (ms <= 0) return Promise.resolve(undefined);
   return new Promise<T | undefined>((resolve, reject) => {
     const wait = new WithinWait<T>(resolve, reject);
-    WAITS.add(wait, ms);
+    walletDeadlines.add(wait, ms);
     // Both outcomes handled: a rejection after the deadline is dropped, never an unhandled one.
     work.then(
       (value) => {
-        WAITS.remove(wait);
+        walletDeadlines.remove(wait);
         wait.resolve(value);
       },
       (error: unknown) => {
-        WAITS.remove(wait);
+        walletDeadlines.remove(wait);
         wait.reject(error);
       },
     );
   });
 }
 
-/** How many `within` waits are running (tests). */
+/** How many wallet waits (`within`, a sale's pay) are running (tests). */
 export function waitsRunning(): number {
-  return WAITS.size;
+  return walletDeadlines.size;
 }
