@@ -83,7 +83,11 @@ class WithinWait<T> extends Deadline {
  * Timeout of its own.
  */
 export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  if (ms <= 0) return Promise.resolve(undefined);
+  if (ms <= 0) {
+    // No time at all: no answer, and the call's rejection (if any) dropped, not left unhandled.
+    work.then(undefined, ignoreLate);
+    return Promise.resolve(undefined);
+  }
   return new Promise<T | undefined>((resolve, reject) => {
     const wait = new WithinWait<T>(resolve, reject);
     walletDeadlines.add(wait, ms);
@@ -100,6 +104,8 @@ export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> 
     );
   });
 }
+
+function ignoreLate(): void {}
 
 /** How many wallet waits (`within`, a sale's pay) are running (tests). */
 export function waitsRunning(): number {

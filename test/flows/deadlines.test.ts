@@ -79,6 +79,8 @@ t.test('within: a rejection after the deadline is dropped, never unhandled', asy
   const d = deferred<string>();
   t.equal(await within(d.promise, 20), undefined);
   d.reject(new Error('too late'));
+  // With no time at all, a call that rejects later is dropped too.
+  t.equal(await within(Promise.reject(new Error('no time')), 0), undefined);
   await tick(20);
   t.same(unhandled, []);
   // And a late result changes nothing either.
