@@ -4,7 +4,7 @@
 
 /** What a deadline expires: a wait that settles on its own unless `expire` comes first. */
 export abstract class Deadline {
-  /** performance.now() at which it expires. */
+  /** performance.now() at which it expires, rounded up to a whole ms. */
   at = 0;
   /** Position in its heap; -1 when in none. */
   slot = -1;
@@ -29,7 +29,8 @@ export class DeadlineHeap {
   /** Expires `d` after `ms` (as setTimeout would: under 1 ms, over 2^31 − 1 or NaN is 1 ms). */
   add(d: Deadline, ms: number): void {
     const delay = ms >= 1 && ms <= TIMEOUT_MAX ? ms : 1;
-    d.at = performance.now() + delay;
+    // Whole ms, as Node's timers count: a small integer, not a HeapNumber per entry.
+    d.at = Math.ceil(performance.now() + delay);
     d.slot = this.heap.length;
     this.heap.push(d);
     this.up(d.slot);
