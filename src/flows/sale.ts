@@ -200,8 +200,11 @@ class SaleRun extends Deadline {
   }
 
   private done(result: TransactionResult): void {
-    this.leaveInflight();
-    crashPoint('before-reply');
+    // A started sale only: a limit refusal or a duplicate's answer never reached this point before.
+    if (this.inflightKey !== undefined) {
+      this.leaveInflight();
+      crashPoint('before-reply');
+    }
     this.resolve(typed(result, 'sale', 'code', this.masked));
   }
 
