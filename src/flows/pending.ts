@@ -7,6 +7,7 @@ import type { ChannelResult } from '../channels/channel.js';
 import { walletQueries } from '../metrics/flows.js';
 import type { Order } from '../store/store.js';
 import type { FlowDeps } from './context.js';
+import { Deadline, walletDeadlines } from './deadlines.js';
 import type { WalletRoute } from './wallet.js';
 
 export type Resolution =
@@ -61,25 +62,52 @@ export function cancelled(r: ChannelResult | undefined): boolean {
   );
 }
 
+/** A `within` wait: its promise's resolving functions, and the deadline that settles it with undefined. */
+class WithinWait<T> extends Deadline {
+  constructor(
+    readonly resolve: (value: T | undefined) => void,
+    readonly reject: (error: unknown) => void,
+  ) {
+    super();
+  }
+
+  expire(): void {
+    this.resolve(undefined);
+  }
+}
+
 /**
  * The call's result, or undefined once `ms` have passed (the call itself finishes in the background).
  * One promise settled by whichever comes first, rather than Promise.race over a second promise: once
- * per wallet call, so its allocations count.
+ * per wallet call, so its allocations count. The deadline is an entry in one shared heap, not a
+ * Timeout of its own.
  */
 export function within<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
-  if (ms <= 0) return Promise.resolve(undefined);
+  if (ms <= 0) {
+    // No time at all: no answer, and the call's rejection (if any) dropped, not left unhandled.
+    work.then(undefined, ignoreLate);
+    return Promise.resolve(undefined);
+  }
   return new Promise<T | undefined>((resolve, reject) => {
-    const timer = setTimeout(resolve, ms, undefined);
-    // Both outcomes handled: a rejection after the timeout is dropped, never an unhandled one.
+    const wait = new WithinWait<T>(resolve, reject);
+    walletDeadlines.add(wait, ms);
+    // Both outcomes handled: a rejection after the deadline is dropped, never an unhandled one.
     work.then(
       (value) => {
-        clearTimeout(timer);
-        resolve(value);
+        walletDeadlines.remove(wait);
+        wait.resolve(value);
       },
       (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
+        walletDeadlines.remove(wait);
+        wait.reject(error);
       },
     );
   });
+}
+
+function ignoreLate(): void {}
+
+/** How many wallet waits (`within`, a sale's pay) are running (tests). */
+export function waitsRunning(): number {
+  return walletDeadlines.size;
 }

@@ -11,6 +11,7 @@ import { RC } from './response-codes.js';
 import { reversal } from './reversal.js';
 import { sale } from './sale.js';
 import { settlement } from './settlement.js';
+import { typed } from './typed.js';
 import { voidSale } from './void.js';
 
 /** 0200/000000/22 carries a B2C sale (59.A3, the scanned code) or a C2B precreate (59.A4, no A3). */
@@ -20,27 +21,12 @@ export function payment(deps: FlowDeps, ctx: TransactionContext): Promise<Transa
   const code = f59 === undefined ? undefined : field59Item(f59, 'A3');
   if (code !== undefined) {
     const masked = maskPaymentCode(code);
-    return sale(deps, ctx, code, masked).then((r) => typed(r, 'sale', 'code', masked));
+    // The sale answers typed itself: no closure over `masked` waits with it on the wallet.
+    return sale(deps, ctx, code, masked);
   }
   const a4 = f59 === undefined ? undefined : field59Item(f59, 'A4');
   if (a4 !== undefined) return precreate(deps, ctx, a4).then((r) => typed(r, 'precreate', 'wallet', a4));
   return Promise.resolve({ rc: RC.FORMAT_ERROR });
-}
-
-/**
- * `{ ...r, type, log: { ...r.log, [name]: value } }` written out: object spreads build their result
- * key by key (about a kilobyte per sale). The result may be shared with a duplicate's answer (the
- * in-flight promise), so it is copied, never changed.
- */
-function typed(r: TransactionResult, type: string, name: string, value: string): TransactionResult {
-  const log: Record<string, string | number> = {};
-  if (r.log !== undefined) for (const key of Object.keys(r.log)) log[key] = r.log[key];
-  log[name] = value;
-  const out: TransactionResult = { rc: r.rc, type, log };
-  if (r.fields !== undefined) out.fields = r.fields;
-  if (r.omit !== undefined) out.omit = r.omit;
-  if (r.requireSignOn !== undefined) out.requireSignOn = r.requireSignOn;
-  return out;
 }
 
 export function registerFlows(dispatcher: Dispatcher, deps: FlowDeps): void {

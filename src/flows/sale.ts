@@ -7,62 +7,216 @@ import { walletForPaymentCode } from '../channels/routing.js';
 import { maskPaymentCode } from '../log/mask.js';
 import { limitRefusals, settledByCells } from '../metrics/flows.js';
 import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
-import type { Order, OrderState, RequestKey } from '../store/store.js';
+import type { BeginPaymentResult, Order, OrderState, RequestKey } from '../store/store.js';
 import { approved, complete, finish, refused } from './answers.js';
 import type { FlowDeps } from './context.js';
 import { crashPoint } from './crash-points.js';
-import { answerDuplicate, exclusive } from './duplicates.js';
+import { Deadline, walletDeadlines } from './deadlines.js';
+import { answerDuplicate } from './duplicates.js';
 import { codeForReason, LIMIT_CODES } from './outcome-codes.js';
-import { cancelled, cancelWithin, queryUntilFinal, within } from './pending.js';
+import { cancelled, cancelWithin, queryUntilFinal } from './pending.js';
 import { receivedEpoch, refuse } from './refusals.js';
-import { amountOf, fingerprint, requestKeyOf } from './request.js';
+import { amountOf, fingerprint, keyString, requestKeyOf } from './request.js';
 import { RC } from './response-codes.js';
+import { typed } from './typed.js';
 import { type WalletRoute, walletRoute } from './wallet.js';
 
 export const USERPAYING_TIMEOUT = 'USERPAYING_TIMEOUT';
 
 const NO_ANSWER: ChannelResult = { outcome: 'unknown', reason: 'timeout', walletCode: 'TIMEOUT', walletMessage: '' };
 
-export async function sale(
+export function sale(
   deps: FlowDeps,
   ctx: TransactionContext,
   paymentCode: string,
   paymentCodeMasked = maskPaymentCode(paymentCode),
 ): Promise<TransactionResult> {
-  const { request, terminal } = ctx;
-  const amountFen = amountOf(request);
-  if (amountFen === undefined) return refuse(deps, ctx, 'sale', RC.INVALID_AMOUNT);
-  const wallet = walletForPaymentCode(paymentCode, deps.paymentCodeRules);
-  if (!wallet) return refuse(deps, ctx, 'sale', RC.INVALID_PAYMENT_CODE);
-  const route = walletRoute(deps, terminal.merchant, wallet);
-  if (typeof route === 'string') return refuse(deps, ctx, 'sale', route);
+  try {
+    const { request, terminal } = ctx;
+    const amountFen = amountOf(request);
+    if (amountFen === undefined) return refusedSale(deps, ctx, RC.INVALID_AMOUNT, paymentCodeMasked);
+    const wallet = walletForPaymentCode(paymentCode, deps.paymentCodeRules);
+    if (!wallet) return refusedSale(deps, ctx, RC.INVALID_PAYMENT_CODE, paymentCodeMasked);
+    const route = walletRoute(deps, terminal.merchant, wallet);
+    if (typeof route === 'string') return refusedSale(deps, ctx, route, paymentCodeMasked);
 
-  const key = requestKeyOf(ctx);
-  const fp = fingerprint(request);
-  const begun = await deps.store.beginPayment({
-    request: key,
-    fingerprint: fp,
-    kind: 'sale',
-    amountFen,
-    wallet,
-    paymentCodeMasked,
-    limits: terminal.merchant.limits,
-  });
-  if (begun.status === 'limit') {
-    limitRefusals.inc({ limit: begun.limit });
-    return complete(deps, key, { rc: LIMIT_CODES[begun.limit] });
+    const key = requestKeyOf(ctx);
+    const fp = fingerprint(request);
+    const run = new SaleRun(deps, ctx, route, key, fp, paymentCode, paymentCodeMasked);
+    deps.store
+      .beginPayment({
+        request: key,
+        fingerprint: fp,
+        kind: 'sale',
+        amountFen,
+        wallet,
+        paymentCodeMasked,
+        limits: terminal.merchant.limits,
+      })
+      .then(
+        (begun) => run.begun(begun),
+        (err: unknown) => run.fail(err),
+      );
+    return run.promise;
+  } catch (err) {
+    // As the async function did: a throw is the returned promise's rejection.
+    return Promise.reject(err);
   }
-  if (begun.status !== 'started') return answerDuplicate(deps, 'sale', key, fp, begun);
-  crashPoint('after-order-written');
-  const deadline = receivedEpoch(ctx) + deps.timing.payDeadlineMs;
-  // Not awaited here: this frame's registers (the prologue's values, ~0.5 KB with what they still
-  // point to) would otherwise live through every scavenge of the wallet's wait.
-  return exclusive(deps, key, pay(deps, route, begun.order, key, paymentCode, deadline)).then(beforeReply);
 }
 
-function beforeReply(result: TransactionResult): TransactionResult {
-  crashPoint('before-reply');
-  return result;
+/** A refusal before any order, typed as the payment route types a sale's answer. */
+function refusedSale(deps: FlowDeps, ctx: TransactionContext, rc: string, masked: string): Promise<TransactionResult> {
+  return refuse(deps, ctx, 'sale', rc).then((r) => typed(r, 'sale', 'code', masked));
+}
+
+/**
+ * One sale from its store step to its answer, as one object: its promise (the payment route's
+ * answer, typed), its place among the duplicates' in-flight requests, and — while the wallet's first
+ * answer is awaited — its pay deadline in the shared heap. What waits on the wallet is this object,
+ * the call's two then-closures and the promise: the sale's frame, the payment route's closure, the
+ * in-flight cleanup closure, `within`'s promise and closures and the then-steps between them were
+ * each held through every scavenge of the wait.
+ */
+class SaleRun extends Deadline {
+  readonly promise: Promise<TransactionResult>;
+  private resolve!: (result: TransactionResult) => void;
+  private reject!: (err: unknown) => void;
+  /** The in-flight map's key, once the store step started the sale. */
+  private inflightKey: string | undefined;
+  private order: Order | undefined;
+  private deadline = 0;
+  /** The wallet's first answer is awaited (the deadline is in the heap). */
+  private waiting = false;
+
+  constructor(
+    private readonly deps: FlowDeps,
+    private readonly ctx: TransactionContext,
+    private readonly route: WalletRoute,
+    private readonly key: RequestKey,
+    private readonly fp: string,
+    private readonly paymentCode: string,
+    private readonly masked: string,
+  ) {
+    super();
+    this.promise = new Promise<TransactionResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  /** The store step's outcome: a refusal or a duplicate is answered, a started sale calls the wallet. */
+  begun(begun: BeginPaymentResult): void {
+    try {
+      this.start(begun);
+    } catch (err) {
+      // As the async function did: a throw is the sale's rejection (never an unhandled one).
+      this.fail(err);
+    }
+  }
+
+  private start(begun: BeginPaymentResult): void {
+    const { deps, key } = this;
+    if (begun.status === 'limit') {
+      limitRefusals.inc({ limit: begun.limit });
+      this.answerWith(complete(deps, key, { rc: LIMIT_CODES[begun.limit] }));
+      return;
+    }
+    if (begun.status !== 'started') {
+      this.answerWith(answerDuplicate(deps, 'sale', key, this.fp, begun));
+      return;
+    }
+    crashPoint('after-order-written');
+    this.order = begun.order;
+    this.deadline = receivedEpoch(this.ctx) + deps.timing.payDeadlineMs;
+    // Visible to duplicates arriving meanwhile on this node; gone before the answer leaves.
+    this.inflightKey = keyString(key);
+    deps.inflight.set(this.inflightKey, this.promise);
+    this.pay(begun.order);
+  }
+
+  /** Calls the wallet; its first answer (or the deadline, whichever comes first) goes to `afterPay`. */
+  private pay(order: Order): void {
+    const { route } = this;
+    let call: Promise<ChannelResult>;
+    try {
+      call = route.channel.pay({
+        account: route.account,
+        outTradeNo: order.outTradeNo,
+        amountFen: order.amountFen,
+        authCode: this.paymentCode,
+        subject: 'boxfep sale',
+        terminalId: order.tid,
+      });
+    } catch (err) {
+      this.fail(err);
+      return;
+    }
+    const ms = this.deadline - Date.now();
+    // Both outcomes handled: an answer or a rejection after the deadline is dropped, never unhandled.
+    call.then(
+      (answer) => this.answered(answer),
+      (err: unknown) => this.callFailed(err),
+    );
+    if (ms <= 0) {
+      // No time left at all: as `within` did, no answer (on the next microtask, not now).
+      queueMicrotask(() => this.next(undefined));
+      return;
+    }
+    this.waiting = true;
+    walletDeadlines.add(this, ms);
+  }
+
+  private answered(answer: ChannelResult): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    walletDeadlines.remove(this);
+    this.next(answer);
+  }
+
+  private callFailed(err: unknown): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    walletDeadlines.remove(this);
+    this.fail(err);
+  }
+
+  /** The pay deadline passed before the wallet's first answer. */
+  expire(): void {
+    if (!this.waiting) return;
+    this.waiting = false;
+    this.next(undefined);
+  }
+
+  private next(answer: ChannelResult | undefined): void {
+    const { deps, route, order, key, deadline } = this;
+    this.answerWith(afterPay(deps, route, order as Order, key, deadline, answer));
+  }
+
+  private answerWith(result: Promise<TransactionResult>): void {
+    result.then(
+      (r) => this.done(r),
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private done(result: TransactionResult): void {
+    // A started sale only: a limit refusal or a duplicate's answer never reached this point before.
+    if (this.inflightKey !== undefined) {
+      this.leaveInflight();
+      crashPoint('before-reply');
+    }
+    this.resolve(typed(result, 'sale', 'code', this.masked));
+  }
+
+  fail(err: unknown): void {
+    this.leaveInflight();
+    this.reject(err);
+  }
+
+  private leaveInflight(): void {
+    const k = this.inflightKey;
+    if (k !== undefined && this.deps.inflight.get(k) === this.promise) this.deps.inflight.delete(k);
+  }
 }
 
 /** The sale's child logger, made only when a line is written: a quiet sale (info level) writes none. */
@@ -72,36 +226,6 @@ function saleLog(deps: FlowDeps, route: WalletRoute, order: Order) {
 
 /** The state a sale's order leaves (read-only for the store): one array, not one per sale. */
 const FROM_PAYING: readonly OrderState[] = Object.freeze(['paying']);
-
-/**
- * Calls the wallet; what follows its first answer is `afterPay`. Not an async function awaiting the
- * call: a suspended frame and its await (~0.5 KB) lived through every scavenge of the wallet's wait,
- * a closure over five values is what waits now.
- */
-function pay(
-  deps: FlowDeps,
-  route: WalletRoute,
-  order: Order,
-  key: RequestKey,
-  authCode: string,
-  deadline: number,
-): Promise<TransactionResult> {
-  let call: Promise<ChannelResult>;
-  try {
-    call = route.channel.pay({
-      account: route.account,
-      outTradeNo: order.outTradeNo,
-      amountFen: order.amountFen,
-      authCode,
-      subject: 'boxfep sale',
-      terminalId: order.tid,
-    });
-  } catch (err) {
-    // As the async function did: a throw is the returned promise's rejection.
-    return Promise.reject(err);
-  }
-  return within(call, deadline - Date.now()).then((answer) => afterPay(deps, route, order, key, deadline, answer));
-}
 
 async function afterPay(
   deps: FlowDeps,

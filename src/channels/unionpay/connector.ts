@@ -173,7 +173,12 @@ export class UnionPayConnector implements Channel {
     for (const p of this.pending.values()) p.reject(new Error('connector destroyed'));
   }
 
-  /** The operation's optional values as arguments, not an object spread into the request: one shape. */
+  /**
+   * The operation's optional values as arguments, not an object spread into the request: one shape.
+   * The attempt is not an async function: its frame, suspended on the host's reply, lived through
+   * every scavenge of the wait; what waits now is the reply's reaction and a closure over `op`. The
+   * guard calls it inside a promise executor, so a throw here is still the attempt's rejection.
+   */
   private call(
     op: ChannelOperation,
     account: PayRequest['account'],
@@ -182,7 +187,7 @@ export class UnionPayConnector implements Channel {
     authCode?: string,
     outRefundNo?: string,
   ): Promise<ChannelResult> {
-    return this.guard.run(op, async (deadline) => {
+    return this.guard.run(op, (deadline) => {
       const message = buildHostRequest({
         op,
         // The host knows the merchant by its MID (42) and the terminal it was issued (appId → 41).
@@ -196,8 +201,8 @@ export class UnionPayConnector implements Channel {
         outRefundNo,
       });
       const link = this.pickLink();
-      if (!link) throw new NotSentError('no host link is ready');
-      return interpretHostReply(op, await this.sendOn(link, message, deadline));
+      if (!link) return Promise.reject(new NotSentError('no host link is ready'));
+      return this.sendOn(link, message, deadline).then((reply) => interpretHostReply(op, reply));
     });
   }
 
