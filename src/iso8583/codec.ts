@@ -128,7 +128,20 @@ export class Codec {
     return this.encodeWith(msg, true, true, w0, w1);
   }
 
-  private encodeWith(msg: IsoMessage, fast: boolean, numbered = false, mask0 = -1, mask1 = -1): Buffer {
+  /**
+   * `encode`'s bytes starting at byte `room` of the returned buffer; the bytes before are left for the
+   * caller to write (a frame's length prefix, TPDU and header), so a framed message takes one buffer.
+   */
+  encodeAt(room: number, msg: IsoMessage): Buffer {
+    return this.encodeWith(msg, true, false, -1, -1, room);
+  }
+
+  /** `encodeNumberedMasked` with `room` bytes left in front of the message, as `encodeAt`. */
+  encodeNumberedMaskedAt(room: number, msg: IsoMessage, w0: number, w1: number): Buffer {
+    return this.encodeWith(msg, true, true, w0, w1, room);
+  }
+
+  private encodeWith(msg: IsoMessage, fast: boolean, numbered = false, mask0 = -1, mask1 = -1, room = 0): Buffer {
     if (msg === null || typeof msg !== 'object') throw new CodecError('message', 0, 'message must be an object');
     const out = this.scratch;
     let at = this.writeMti(msg.mti, out);
@@ -161,7 +174,7 @@ export class Codec {
     }
     this.writeBitmap(out, bitmapAt, w0, w1);
     if (secondary) this.writeBitmap(out, bitmapAt + this.bitmapBytes, w2, w3);
-    return copyOf(out, at);
+    return copyOf(out, at, room);
   }
 
   /** Collects the numbers of the fields present into presentNos, in bitmap order; returns how many. */
@@ -305,12 +318,13 @@ export class Codec {
 }
 
 /**
- * A new buffer with src[0, n). A byte loop: `Buffer#copy` of part of a buffer makes a Uint8Array
- * view of the range first, and messages are a few hundred bytes.
+ * A new buffer with src[0, n) at offset `room` (the bytes before it unwritten). A byte loop:
+ * `Buffer#copy` of part of a buffer makes a Uint8Array view of the range first, and messages are a
+ * few hundred bytes.
  */
-function copyOf(src: Buffer, n: number): Buffer {
-  const out = Buffer.allocUnsafe(n);
-  for (let i = 0; i < n; i++) out[i] = src[i];
+function copyOf(src: Buffer, n: number, room: number): Buffer {
+  const out = Buffer.allocUnsafe(room + n);
+  for (let i = 0; i < n; i++) out[room + i] = src[i];
   return out;
 }
 
