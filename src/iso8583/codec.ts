@@ -202,10 +202,29 @@ export class Codec {
 
   /** presentByKey for an object keyed by field numbers only (see encodeNumbered). */
   private presentByNumber(fields: object, at: number, mask0: number, mask1: number): number {
+    let count = this.presentInWord(fields, at, mask0, 1, 0);
+    count = this.presentInWord(fields, at, mask1, 33, count);
+    for (let no = 65; no <= this.spec.maxField; no++) {
+      const value = (fields as Record<number, unknown>)[no];
+      if (value === undefined) continue;
+      this.checkPresent(no, value, at);
+      this.presentNos[count++] = no;
+    }
+    return count;
+  }
+
+  /**
+   * presentByNumber for the slots of one bitmap word's set bits (fields first..first + 31), visited
+   * with Math.clz32: a response's mask has about ten bits of 64, so the clear ones cost nothing.
+   */
+  private presentInWord(fields: object, at: number, word: number, first: number, count: number): number {
     const max = this.spec.maxField;
-    let count = 0;
-    for (let no = 1; no <= max; no++) {
-      if (no <= 64 && ((no <= 32 ? mask0 : mask1) & (0x80000000 >>> ((no - 1) & 31))) === 0) continue;
+    let bits = word;
+    while (bits !== 0) {
+      const z = Math.clz32(bits);
+      bits &= ~(0x80000000 >>> z);
+      const no = first + z;
+      if (no > max) break;
       const value = (fields as Record<number, unknown>)[no];
       if (value === undefined) continue;
       this.checkPresent(no, value, at);
