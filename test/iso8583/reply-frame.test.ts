@@ -27,16 +27,28 @@ function outcome(fn: () => Buffer): string {
 }
 
 const layoutArb = fc
-  .record({ length: fc.constantFrom('binary2', 'ascii4'), tpdu: fc.boolean(), header: fc.boolean() })
+  .record({
+    length: fc.constantFrom('binary2', 'ascii4'),
+    tpdu: fc.boolean(),
+    header: fc.boolean(),
+    maxFrameBytes: fc.constantFrom(4096, 60000),
+  })
   .map((l) => ({ ...BOX_LAYOUT, ...l }) as FrameLayout);
+/** A part of the right size mostly; sometimes a wrong size or none (the frame's errors). */
 const part = (n: number) =>
   fc.option(
     fc
-      .oneof(fc.uint8Array({ minLength: n, maxLength: n }), fc.uint8Array({ maxLength: n + 2 }))
+      .oneof(
+        { arbitrary: fc.uint8Array({ minLength: n, maxLength: n }), weight: 6 },
+        { arbitrary: fc.uint8Array({ maxLength: n + 2 }), weight: 1 },
+      )
       .map((b) => Buffer.from(b)),
-    { nil: undefined },
+    { nil: undefined, freq: 8 },
   );
-const requirementArb = fc.oneof(fc.integer({ min: 0, max: 9 }), fc.constantFrom(-1, 10, 1.5));
+const requirementArb = fc.oneof(
+  { arbitrary: fc.integer({ min: 0, max: 9 }), weight: 8 },
+  { arbitrary: fc.constantFrom(-1, 10, 1.5), weight: 1 },
+);
 
 // Values of any character (the codec refuses some), keys of any kind: the codec's errors as well.
 const looseValue = fc.oneof(fc.string({ maxLength: 24 }), fc.constantFrom('0', '00', '12345678'));
@@ -63,7 +75,8 @@ function maskOf(fields: object): { w0: number; w1: number } {
 
 for (const name of SPEC_NAMES) {
   const codec = new Codec(getSpec(name));
-  t.test(`${name}: encodeAt + writeReplyHead gives encode + buildReplyFrame's bytes or error`, async () => {
+  t.test(`${name}: encodeAt + writeReplyHead gives encode + buildReplyFrame's bytes or error`, async (t) => {
+    const seen = { bytes: 0, codecErrors: 0, frameErrors: 0 };
     fc.assert(
       fc.property(
         fc.oneof(message(codec.spec), looseMessage),
@@ -76,10 +89,14 @@ for (const name of SPEC_NAMES) {
           const room = replyHeadBytes(layout);
           const now = outcome(() => writeReplyHead(codec.encodeAt(room, msg), layout, tpdu, header, requirement));
           if (now !== old) throw new Error(`${JSON.stringify(msg)}: ${now} ≠ ${old}`);
+          if (old.startsWith('CodecError')) seen.codecErrors++;
+          else if (old.includes(' ')) seen.frameErrors++;
+          else seen.bytes++;
         },
       ),
       { numRuns: 1000 },
     );
+    t.ok(seen.bytes > 50 && seen.codecErrors > 50 && seen.frameErrors > 50, JSON.stringify(seen));
   });
 
   t.test(`${name}: encodeNumberedMaskedAt puts encodeNumberedMasked's bytes or error after the room`, async () => {
@@ -115,4 +132,21 @@ t.test('writeReplyHead: nothing written when the TPDU, header, requirement or le
     framed.subarray(0, room).toString('hex'),
     `${(framed.length - 2).toString(16).padStart(4, '0')}6000000003603103000000`,
   );
+});
+
+t.test('messages encoded one after another (across slabs) keep their bytes', async (t) => {
+  const codec = new Codec(getSpec('cups-pos'));
+  fc.assert(
+    fc.property(fc.array(fc.tuple(message(codec.spec), fc.integer({ min: 0, max: 15 })), { maxLength: 60 }), (list) => {
+      const taken: [Buffer, IsoMessage, number][] = [];
+      for (const [msg, room] of list) taken.push([codec.encodeAt(room, msg), msg, room]);
+      for (const [framed, msg, room] of taken) {
+        const expected = codec.encode(msg).toString('hex');
+        if (framed.subarray(room).toString('hex') !== expected) throw new Error(`${JSON.stringify(msg)} overwritten`);
+        if (framed.length !== room + expected.length / 2) throw new Error('the view is not the message');
+      }
+    }),
+    { numRuns: 200 },
+  );
+  t.pass('every view kept its message');
 });
