@@ -7,6 +7,7 @@ import { CodecError } from './errors.js';
 import { type Cursor, FieldCodec } from './field-codec.js';
 import { fill } from './fields-object.js';
 import { firstNonHexByte, nibbleOf, toHexUpper } from './hex.js';
+import { Slab } from './slab.js';
 import type { Spec } from './spec.js';
 
 export interface IsoMessage {
@@ -23,6 +24,8 @@ export interface PartialMessage {
 
 const MTI_BCD_BYTES = 2;
 const MTI_CHARS = 4;
+/** encodeAt's slabs: 16 KB, a few hundred replies each (a slab is left when a worst-case message might not fit). */
+const SLAB_BYTES = 16 * 1024;
 
 export class Codec {
   readonly spec: Spec;
@@ -31,6 +34,10 @@ export class Codec {
   private readonly encodeSteps: (EncodeStep | undefined)[] = [];
   private readonly bitmapBytes: number;
   private scratch: Buffer;
+  /** The most bytes a message can take: every field at its maximum. */
+  private readonly worstBytes: number;
+  /** Where encodeAt writes its messages in place. */
+  private readonly slab = new Slab(SLAB_BYTES);
   // Decode state, reused across calls (decoding is synchronous, so never shared by two calls).
   private readonly cur: Cursor = { at: 0 };
   private readonly seenNos = new Int32Array(129);
@@ -54,6 +61,7 @@ export class Codec {
     }
     this.bitmapBytes = spec.bitmap === 'binary' ? 8 : 16;
     // Every message fits: the scratch buffer is sized for all fields at their maximum.
+    this.worstBytes = worst;
     this.scratch = Buffer.alloc(worst);
     this.plan = new DecodePlan(spec);
   }
@@ -128,10 +136,49 @@ export class Codec {
     return this.encodeWith(msg, true, true, w0, w1);
   }
 
+  /**
+   * `encode`'s bytes starting at byte `room` of the returned buffer; the bytes before are left for the
+   * caller to write (a frame's length prefix, TPDU and header). Encoded in place, straight into a view
+   * of a shared slab (see slab.ts), not into the scratch buffer and copied out. Same bytes and errors.
+   */
+  encodeAt(room: number, msg: IsoMessage): Buffer {
+    return this.encodeInSlab(room, msg, false, -1, -1);
+  }
+
+  /** `encodeNumberedMasked` with `room` bytes left in front of the message, as `encodeAt`. */
+  encodeNumberedMaskedAt(room: number, msg: IsoMessage, w0: number, w1: number): Buffer {
+    return this.encodeInSlab(room, msg, true, w0, w1);
+  }
+
   private encodeWith(msg: IsoMessage, fast: boolean, numbered = false, mask0 = -1, mask1 = -1): Buffer {
-    if (msg === null || typeof msg !== 'object') throw new CodecError('message', 0, 'message must be an object');
-    const out = this.scratch;
-    let at = this.writeMti(msg.mti, out);
+    return copyOf(this.scratch, this.encodeInto(this.scratch, 0, msg, fast, numbered, mask0, mask1));
+  }
+
+  private encodeInSlab(room: number, msg: IsoMessage, numbered: boolean, mask0: number, mask1: number): Buffer {
+    const slab = this.slab;
+    const out = slab.reserve(room + this.worstBytes);
+    const base = slab.offset + room;
+    try {
+      return slab.take(this.encodeInto(out, base, msg, true, numbered, mask0, mask1));
+    } catch (err) {
+      // Offsets count from the message's start, as encode's do.
+      if (err instanceof CodecError) throw new CodecError(err.field ?? 'message', err.offset - base, err.reason);
+      throw err;
+    }
+  }
+
+  /** Writes the message at out[base...]; returns where it ends. Error offsets count from 0 of `out`. */
+  private encodeInto(
+    out: Buffer,
+    base: number,
+    msg: IsoMessage,
+    fast: boolean,
+    numbered: boolean,
+    mask0: number,
+    mask1: number,
+  ): number {
+    if (msg === null || typeof msg !== 'object') throw new CodecError('message', base, 'message must be an object');
+    let at = this.writeMti(msg.mti, out, base);
     const fields = msg.fields ?? {};
     if (typeof fields !== 'object') throw new CodecError('message', at, 'fields must be an object');
     const count = numbered ? this.presentByNumber(fields, at, mask0, mask1) : this.presentByKey(fields, at);
@@ -161,7 +208,7 @@ export class Codec {
     }
     this.writeBitmap(out, bitmapAt, w0, w1);
     if (secondary) this.writeBitmap(out, bitmapAt + this.bitmapBytes, w2, w3);
-    return copyOf(out, at);
+    return at;
   }
 
   /** Collects the numbers of the fields present into presentNos, in bitmap order; returns how many. */
@@ -189,10 +236,29 @@ export class Codec {
 
   /** presentByKey for an object keyed by field numbers only (see encodeNumbered). */
   private presentByNumber(fields: object, at: number, mask0: number, mask1: number): number {
+    let count = this.presentInWord(fields, at, mask0, 1, 0);
+    count = this.presentInWord(fields, at, mask1, 33, count);
+    for (let no = 65; no <= this.spec.maxField; no++) {
+      const value = (fields as Record<number, unknown>)[no];
+      if (value === undefined) continue;
+      this.checkPresent(no, value, at);
+      this.presentNos[count++] = no;
+    }
+    return count;
+  }
+
+  /**
+   * presentByNumber for the slots of one bitmap word's set bits (fields first..first + 31), visited
+   * with Math.clz32: a response's mask has about ten bits of 64, so the clear ones cost nothing.
+   */
+  private presentInWord(fields: object, at: number, word: number, first: number, count: number): number {
     const max = this.spec.maxField;
-    let count = 0;
-    for (let no = 1; no <= max; no++) {
-      if (no <= 64 && ((no <= 32 ? mask0 : mask1) & (0x80000000 >>> ((no - 1) & 31))) === 0) continue;
+    let bits = word;
+    while (bits !== 0) {
+      const z = Math.clz32(bits);
+      bits &= ~(0x80000000 >>> z);
+      const no = first + z;
+      if (no > max) break;
       const value = (fields as Record<number, unknown>)[no];
       if (value === undefined) continue;
       this.checkPresent(no, value, at);
@@ -225,16 +291,17 @@ export class Codec {
     return latin1(buf, 0, MTI_CHARS);
   }
 
-  private writeMti(mti: unknown, out: Buffer): number {
-    if (typeof mti !== 'string' || mti.length !== 4) throw new CodecError('mti', 0, 'must be 4 digits');
+  /** Writes the MTI at out[base...]; returns where it ends. */
+  private writeMti(mti: unknown, out: Buffer, base: number): number {
+    if (typeof mti !== 'string' || mti.length !== 4) throw new CodecError('mti', base, 'must be 4 digits');
     for (let i = 0; i < 4; i++) {
       const c = mti.charCodeAt(i);
-      if (c < 0x30 || c > 0x39) throw new CodecError('mti', 0, `non-digit ${showChar(c)} in "${mti}"`);
+      if (c < 0x30 || c > 0x39) throw new CodecError('mti', base, `non-digit ${showChar(c)} in "${mti}"`);
     }
-    if (this.spec.mti === 'ascii') return out.write(mti, 0, 'latin1');
-    out[0] = ((mti.charCodeAt(0) - 0x30) << 4) | (mti.charCodeAt(1) - 0x30);
-    out[1] = ((mti.charCodeAt(2) - 0x30) << 4) | (mti.charCodeAt(3) - 0x30);
-    return MTI_BCD_BYTES;
+    if (this.spec.mti === 'ascii') return base + out.write(mti, base, 'latin1');
+    out[base] = ((mti.charCodeAt(0) - 0x30) << 4) | (mti.charCodeAt(1) - 0x30);
+    out[base + 1] = ((mti.charCodeAt(2) - 0x30) << 4) | (mti.charCodeAt(3) - 0x30);
+    return base + MTI_BCD_BYTES;
   }
 
   /** Reads one 64-bit bitmap at `at` as two 32-bit words into words[i], words[i + 1]. */

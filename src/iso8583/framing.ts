@@ -215,31 +215,55 @@ export function buildReplyFrame(
   requestHeader: Buffer | undefined,
   requirement: number,
 ): Buffer {
+  const head = replyHeadBytes(layout);
+  const out = Buffer.allocUnsafe(head + message.length);
+  message.copy(out, head);
+  return writeReplyHead(out, layout, requestTpdu, requestHeader, requirement);
+}
+
+/** Bytes in front of a reply's message: the length prefix, TPDU and header the layout has. */
+export function replyHeadBytes(layout: FrameLayout): number {
+  return prefixBytes(layout.length) + (layout.tpdu ? TPDU_BYTES : 0) + (layout.header ? HEADER_BYTES : 0);
+}
+
+/**
+ * Makes `frame` a reply frame: its message already follows replyHeadBytes(layout) bytes of room (as
+ * Codec.encodeAt leaves it), and the length prefix, the swapped TPDU and the header with the
+ * requirement nibble are written into that room. buildReplyFrame's checks and errors, in its order;
+ * nothing is written when one fails. Returns `frame`.
+ */
+export function writeReplyHead(
+  frame: Buffer,
+  layout: FrameLayout,
+  requestTpdu: Buffer | undefined,
+  requestHeader: Buffer | undefined,
+  requirement: number,
+): Buffer {
   if (layout.tpdu) requirePart(requestTpdu, TPDU_BYTES, 'TPDU');
   if (layout.header) {
     requirePart(requestHeader, HEADER_BYTES, 'header');
     checkRequirement(requirement);
   }
-  const payloadLen = (layout.tpdu ? TPDU_BYTES : 0) + (layout.header ? HEADER_BYTES : 0) + message.length;
-  const out = allocFrame(payloadLen, layout);
   let at = prefixBytes(layout.length);
+  const payloadLen = frame.length - at;
+  const limit = maxPayload(layout);
+  if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
+  writePrefix(frame, payloadLen, layout.length);
   if (layout.tpdu) {
     const t = requestTpdu as Buffer;
-    out[at] = t[0];
-    out[at + 1] = t[3];
-    out[at + 2] = t[4];
-    out[at + 3] = t[1];
-    out[at + 4] = t[2];
+    frame[at] = t[0];
+    frame[at + 1] = t[3];
+    frame[at + 2] = t[4];
+    frame[at + 3] = t[1];
+    frame[at + 4] = t[2];
     at += TPDU_BYTES;
   }
   if (layout.header) {
     const h = requestHeader as Buffer;
-    for (let i = 0; i < HEADER_BYTES; i++) out[at + i] = h[i];
-    out[at + 2] = (h[2] & 0xf0) | requirement;
-    at += HEADER_BYTES;
+    for (let i = 0; i < HEADER_BYTES; i++) frame[at + i] = h[i];
+    frame[at + 2] = (h[2] & 0xf0) | requirement;
   }
-  message.copy(out, at);
-  return out;
+  return frame;
 }
 
 /** The reply TPDU: `60 DDDD SSSS` → `60 SSSS DDDD` (a copy). */

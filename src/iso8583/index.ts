@@ -9,7 +9,7 @@ export { appendField59Item, buildField59, field59Item, parseField59 } from './fi
 export { buildField60, type Field60, parseField60 } from './fields/field60.js';
 export { buildField61, type Field61, parseField61 } from './fields/field61.js';
 export * from './framing.js';
-export { macBlock, macOf, setMac } from './mac.js';
+export { macBlock, macBlockAt, macOf, setMac, setMacAt } from './mac.js';
 export type { Encoding, FieldDef, Format, LengthType, LengthUnits, Padding, PrefixEncoding, Spec } from './spec.js';
 export { getSpec, isSpecName, SPEC_NAMES, type SpecName } from './specs/index.js';
 

@@ -158,7 +158,23 @@ export class RequestPipeline implements FrameHandler {
 
       let outcome: Outcome;
       try {
-        outcome = await this.process(conn, request, message, f60, receivedAt);
+        // The terminal's context is awaited in this frame; the rest is decided on this stack and only
+        // what must wait (a MAC from the pool, a bad MAC's count, a handler's promise) is a promise: an
+        // async `process` per request was a second suspended frame, promise and microtask hop.
+        const tid = request.fields[41];
+        let context: TerminalContext | undefined;
+        if (tid !== undefined) {
+          // The terminal, its working keys and its MAC-failure count in one store call (one round trip
+          // on Redis), counted in flight inline rather than through `track`.
+          this.storeInFlight++;
+          try {
+            context = await this.opts.store.getTerminalContext(tid);
+          } finally {
+            this.storeInFlight--;
+          }
+        }
+        const decided = this.decide(conn, request, message, f60, receivedAt, tid, context);
+        outcome = decided instanceof Promise ? await decided : decided;
       } catch (err) {
         this.log.error({ err, conn: conn.id, mti: request.mti, tid: request.fields[41] }, 'request failed');
         outcome = { type: 'error', result: { rc: RC.SYSTEM_MALFUNCTION } };
@@ -187,27 +203,23 @@ export class RequestPipeline implements FrameHandler {
     }
   }
 
-  private async process(
+  /**
+   * What to answer, given the terminal's context (undefined: not registered). An Outcome when it is
+   * known on this stack; a promise when it waits for a MAC made elsewhere, a bad MAC's count or the
+   * handler.
+   */
+  private decide(
     conn: BoxConnection,
     request: IsoMessage,
     encoded: Buffer,
     f60: Field60 | undefined,
     receivedAt: number,
-  ): Promise<Outcome> {
-    const { store, dispatcher } = this.opts;
-    const tid = request.fields[41];
-    const route = request.mti === '0630' ? undefined : dispatcher.resolve(request, f60);
+    tid: string | undefined,
+    context: TerminalContext | undefined,
+  ): Outcome | Promise<Outcome> {
+    const route = request.mti === '0630' ? undefined : this.opts.dispatcher.resolve(request, f60);
     const type = request.mti === '0630' ? 'push-reply' : (route?.name ?? 'unsupported');
     if (tid === undefined) return { type, result: { rc: RC.FORMAT_ERROR } };
-    // The terminal, its working keys and its MAC-failure count in one store call (one round trip on
-    // Redis), counted in flight inline rather than through `track`: one async frame fewer per request.
-    this.storeInFlight++;
-    let context: TerminalContext | undefined;
-    try {
-      context = await store.getTerminalContext(tid);
-    } finally {
-      this.storeInFlight--;
-    }
     if (context === undefined) return { type, result: { rc: RC.TERMINAL_NOT_REGISTERED } };
     const terminal = context.terminal;
     if (terminal.status !== 'active') return { type, terminal, result: { rc: RC.NOT_PERMITTED } };
@@ -223,33 +235,79 @@ export class RequestPipeline implements FrameHandler {
     if (terminal.keyMode !== 'session' && request.fields[59] !== undefined) {
       ksn = field59Item(request.fields[59], 'A5');
     }
+    if (!maced) return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
     // Outcomes are written out as literals of one shape: object spreads cost ~10× the allocation.
-    if (maced) {
-      const ref = macKeyRef(terminal, session, ksn, 'request');
-      if (ref === 'not-signed-on') {
-        const result = { rc: RC.SIGN_ON_AGAIN, requireSignOn: true };
-        return { type, route, terminal, session, ksn, identified: undefined, result };
-      }
-      let ok = typeof ref !== 'string' && request.fields[64] !== undefined;
-      if (ok) {
-        const verified = this.verify(terminal, ref as MacKeyRef, encoded);
-        ok = typeof verified === 'boolean' ? verified : await verified;
-      }
-      if (!ok) {
-        const result = await this.macFailed(terminal);
-        return { type, route, terminal, session, ksn, identified: undefined, result };
-      }
-      if (ksn !== undefined) conn.lastKsn = ksn;
-      // A good MAC ends a run of bad ones (there rarely is one: no store call otherwise). Not
-      // awaited: it is bookkeeping off the response path.
-      if (context.macFailures > 0) {
-        this.storeInFlight++;
-        store.resetMacFailures(tid).then(this.storeCallDone, (err: unknown) => {
-          this.storeCallDone();
-          this.log.warn({ err, tid }, 'MAC failure reset failed');
-        });
-      }
+    const ref = macKeyRef(terminal, session, ksn, 'request');
+    if (ref === 'not-signed-on') {
+      const result = { rc: RC.SIGN_ON_AGAIN, requireSignOn: true };
+      return { type, route, terminal, session, ksn, identified: undefined, result };
     }
+    if (typeof ref === 'string' || request.fields[64] === undefined)
+      return this.badMac(type, route, terminal, session, ksn);
+    const verified = this.verify(terminal, ref, encoded);
+    if (typeof verified !== 'boolean')
+      return this.afterVerify(verified, conn, request, f60, receivedAt, route, type, context, ksn);
+    if (!verified) return this.badMac(type, route, terminal, session, ksn);
+    this.macAccepted(conn, context, ksn);
+    return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
+  }
+
+  /** decide's tail when the request's MAC is verified elsewhere (the crypto pool). */
+  private async afterVerify(
+    verified: Promise<boolean>,
+    conn: BoxConnection,
+    request: IsoMessage,
+    f60: Field60 | undefined,
+    receivedAt: number,
+    route: Route | undefined,
+    type: string,
+    context: TerminalContext,
+    ksn: string | undefined,
+  ): Promise<Outcome> {
+    if (!(await verified)) return this.badMac(type, route, context.terminal, context.session, ksn);
+    this.macAccepted(conn, context, ksn);
+    return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
+  }
+
+  /** A good MAC: the box's KSN is kept for pushes, and a run of bad MACs ends. */
+  private macAccepted(conn: BoxConnection, context: TerminalContext, ksn: string | undefined): void {
+    if (ksn !== undefined) conn.lastKsn = ksn;
+    // There rarely is a run (no store call otherwise). Not awaited: it is bookkeeping off the
+    // response path.
+    if (context.macFailures > 0) {
+      const tid = context.terminal.tid;
+      this.storeInFlight++;
+      this.opts.store.resetMacFailures(tid).then(this.storeCallDone, (err: unknown) => {
+        this.storeCallDone();
+        this.log.warn({ err, tid }, 'MAC failure reset failed');
+      });
+    }
+  }
+
+  private async badMac(
+    type: string,
+    route: Route | undefined,
+    terminal: TerminalRecord,
+    session: SessionKeys | undefined,
+    ksn: string | undefined,
+  ): Promise<Outcome> {
+    const result = await this.macFailed(terminal);
+    return { type, route, terminal, session, ksn, identified: undefined, result };
+  }
+
+  /** The request is admitted (its MAC good where one is required): settle a 0630 or run the handler. */
+  private answer(
+    conn: BoxConnection,
+    request: IsoMessage,
+    f60: Field60 | undefined,
+    receivedAt: number,
+    route: Route | undefined,
+    type: string,
+    context: TerminalContext,
+    ksn: string | undefined,
+  ): Outcome | Promise<Outcome> {
+    const { terminal, session } = context;
+    const tid = terminal.tid;
     if (request.mti === '0630') {
       if (!this.opts.pushes.settle(tid, request)) this.log.info({ tid, stan: request.fields[11] }, 'unmatched 0630');
       return { type, route, terminal, session, ksn, identified: true, result: { rc: RC.APPROVED } };
@@ -273,10 +331,10 @@ export class RequestPipeline implements FrameHandler {
       receivedAt,
       log: this.log,
     });
-    // Awaited only when it is a promise: a result given at once costs no microtask.
-    const result = answer instanceof Promise ? await answer : answer;
-    if (requireSignOn && !result.requireSignOn) result.requireSignOn = true;
-    return { type, route, terminal, session, ksn, identified: true, result };
+    // A result given at once costs no microtask; a promise is followed by a closure of what the
+    // outcome needs (not a suspended frame holding the whole request).
+    if (!(answer instanceof Promise)) return answered(answer, requireSignOn, type, route, terminal, session, ksn);
+    return answer.then((result) => answered(result, requireSignOn, type, route, terminal, session, ksn));
   }
 
   /** A boolean when the MAC was checked on this stack (no promise hop), else its promise. */
@@ -501,6 +559,20 @@ export class RequestPipeline implements FrameHandler {
     if (typeof key === 'string') throw new Error(`cannot MAC a push to ${tid}: ${key}`);
     await this.writer.write(conn, message, { mac: { alg: macAlgorithmFor(terminal), key } });
   }
+}
+
+/** The outcome of a handler's result; keys that expired ask the box to sign on again. */
+function answered(
+  result: TransactionResult,
+  requireSignOn: boolean,
+  type: string,
+  route: Route,
+  terminal: TerminalRecord,
+  session: SessionKeys | undefined,
+  ksn: string | undefined,
+): Outcome {
+  if (requireSignOn && !result.requireSignOn) result.requireSignOn = true;
+  return { type, route, terminal, session, ksn, identified: true, result };
 }
 
 /** Requests and advices (x0xx, x2xx... third digit even) are answered; responses are not. */

@@ -175,6 +175,22 @@ for (const name of SPEC_NAMES) {
   });
 }
 
+for (const name of SPEC_NAMES) {
+  t.test(`${name}: encodeNumberedMasked with any more bits than the set fields' gives the same`, async () => {
+    const codec = new Codec(getSpec(name));
+    fc.assert(
+      fc.property(looseMessage(name), fc.integer(), fc.integer(), (msg, more0, more1) => {
+        const m = maskOf(msg.fields ?? {});
+        const exact = outcome(() => codec.encodeNumberedMasked(msg, m.w0, m.w1));
+        const wider = outcome(() => codec.encodeNumberedMasked(msg, m.w0 | more0, m.w1 | more1));
+        if (JSON.stringify(wider) !== JSON.stringify(exact))
+          throw new Error(`${JSON.stringify(msg)}: ${JSON.stringify(wider)} ≠ ${JSON.stringify(exact)}`);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+}
+
 t.test('encodeNumberedMasked reads only the slots of the mask (fields above 64 always)', async (t) => {
   const codec = new Codec(getSpec('cups-pos'));
   const fields = { 3: '000000', 11: '000001', 39: '00', 41: '12345678' };
