@@ -1,9 +1,11 @@
 // A generator is one process's share of the fleet: in this process (small fleets, tests) or in a
 // forked child (`worker.ts`) talking over IPC, so a large fleet spreads its descriptors and CPU over
 // several processes. Both expose the same three steps: connect, run (repeatable), close.
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pinnedCommand } from './affinity.js';
 import { type ConnectResult, type ConnectSpec, closeFleet, connectFleet, type LoadBox } from './fleet.js';
 import { type Progress, type RunResult, type RunSpec, runLoad } from './generator.js';
 
@@ -47,8 +49,18 @@ export class ChildGenerator implements Generator {
   private readonly child: ChildProcess;
   private exitError: Error | undefined;
 
-  constructor(nodeArgs: string[] = []) {
-    this.child = fork(WORKER, [], { execArgv: nodeArgs, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  constructor(nodeArgs: string[] = [], cpus?: string) {
+    // fork runs `execPath ...execArgv WORKER`: through taskset when pinned (it execs node, same pid).
+    const run = pinnedCommand(cpus, process.execPath, nodeArgs);
+    this.child = fork(WORKER, [], {
+      execPath: run.command,
+      execArgv: run.args,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.child.once('exit', (code, signal) => {
       this.exitError = new Error(`load generator process exited (${code ?? signal})`);
     });

@@ -1,5 +1,7 @@
 // `boxfep bench` flags → BenchOptions, validated with one clear message per mistake (BenchUsageError).
+
 import { parseArgs } from 'node:util';
+import { CpuListError, parseCpuList } from './affinity.js';
 import { DEFAULT_MIX, MixError, parseMix } from './mix.js';
 import type { ArrivalKind } from './schedule.js';
 import { WALLETS, type Wallet } from './transactions.js';
@@ -34,6 +36,10 @@ export interface BenchOptions {
   serverNodeArgs: string[];
   sandboxNodeArgs: string[];
   generatorNodeArgs: string[];
+  /** Pin boxfep (and the echo server of the baseline) to these CPUs (taskset list, e.g. "1"). */
+  serverCpus?: string;
+  /** Pin the load (generators, the wallet sandbox, this process) to these CPUs (e.g. "0"). */
+  loadCpus?: string;
   /** Target mode: sample this process's CPU and RSS. */
   pid?: number;
   baseline: 'echo' | undefined;
@@ -72,6 +78,8 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --server-node-arg ARG  extra node flag for the spawned serve (repeatable, e.g. --server-node-arg=--cpu-prof)
   --sandbox-node-arg ARG extra node flag for the spawned sandbox process (repeatable, e.g. --sandbox-node-arg=--trace-gc)
   --generator-node-arg ARG  node flag for the generator processes (repeatable; default --max-semi-space-size=32)
+  --server-cpus LIST     pin the spawned boxfep and the echo baseline to these CPUs (taskset list, e.g. 1)
+  --load-cpus LIST       pin the generators, the wallet sandbox and this process to these CPUs (e.g. 0)
   --target HOST:PORT     a running boxfep whose terminals match the fleet (see --out/terminals.json)
   --pid PID              with --target: sample this process's CPU and RSS
   --baseline echo        also run the same connections and rate against a frame-echo server, report ratios
@@ -108,6 +116,8 @@ const FLAGS = {
   'server-node-arg': { type: 'string', multiple: true },
   'sandbox-node-arg': { type: 'string', multiple: true },
   'generator-node-arg': { type: 'string', multiple: true },
+  'server-cpus': { type: 'string' },
+  'load-cpus': { type: 'string' },
   target: { type: 'string' },
   pid: { type: 'string' },
   baseline: { type: 'string' },
@@ -129,6 +139,18 @@ const FLAGS = {
   'keep-store-data': { type: 'boolean' },
   quiet: { type: 'boolean' },
 } as const;
+
+/** A checked CPU list for taskset, or undefined when the flag is absent. */
+function cpuList(value: string | undefined, flag: string): string | undefined {
+  if (value === undefined) return undefined;
+  try {
+    parseCpuList(value);
+  } catch (err) {
+    if (err instanceof CpuListError) throw new BenchUsageError(`--${flag}: ${err.message}`);
+    throw err;
+  }
+  return value;
+}
 
 function num(v: string | undefined, name: string, dflt: number, min: number, max: number, integer = true): number {
   if (v === undefined) return dflt;
@@ -205,6 +227,14 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
   if (pid !== undefined && spawn)
     throw new BenchUsageError('--pid is for --target (a spawned boxfep is sampled anyway)');
   const replyTimeoutMs = num(s('reply-timeout-ms'), 'reply-timeout-ms', 10_000, 100, 600_000);
+  const serverCpus = cpuList(s('server-cpus'), 'server-cpus');
+  const loadCpus = cpuList(s('load-cpus'), 'load-cpus');
+  if (serverCpus && !spawn) throw new BenchUsageError('--server-cpus is for --spawn (pin a running boxfep yourself)');
+  if (serverCpus && loadCpus) {
+    const load = new Set(parseCpuList(loadCpus));
+    const shared = parseCpuList(serverCpus).filter((c) => load.has(c));
+    if (shared.length > 0) throw new BenchUsageError(`--server-cpus and --load-cpus share CPU ${shared.join(',')}`);
+  }
   return {
     boxes,
     mode,
@@ -226,6 +256,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     // A larger young generation: fewer scavenges of the generator's short-lived request objects
     // (measured: generator lag p99 111 → 50 ms at 2,000/s on this machine).
     generatorNodeArgs: (values['generator-node-arg'] as string[] | undefined) ?? ['--max-semi-space-size=32'],
+    serverCpus,
+    loadCpus,
     pid,
     baseline: baseline as 'echo' | undefined,
     sweep,

@@ -1,11 +1,13 @@
 // One `boxfep bench` invocation: provision the fleet, start what is measured (the echo baseline, then
 // boxfep spawned or targeted), connect the fleet across the generator processes, run (once or as a
 // sweep), sample the server, and assemble the report. Every wait is bounded.
+
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { allowedCpus, pinnedCommand, pinProcess } from './affinity.js';
 import { type FleetTerminal, makeFleet, randomRunTag, writeFleetTerminalsFile } from './fleet.js';
 import type { Progress, RunSpec } from './generator.js';
 import { ChildGenerator, type ConnectSummary, type Generator, LocalGenerator } from './generators.js';
@@ -73,6 +75,11 @@ export interface BenchReport extends RunSummary {
     sandboxPid?: number;
   };
   options: Record<string, unknown>;
+  /**
+   * With --server-cpus / --load-cpus: the CPUs each process was allowed, as the kernel reported it
+   * (Cpus_allowed_list) once it ran: boxfep, the echo server, the sandbox, this process and its generators.
+   */
+  cpus?: { server?: string; echo?: string; sandbox?: string; load?: string; generators?: string[] };
   connection: ConnectionReport;
   slo: SloVerdict;
   baseline?: RunSummary & { connection: ConnectionReport };
@@ -102,12 +109,31 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   writeFleetTerminalsFile(terminalsFile, fleet);
   io.line(`fleet: ${o.boxes} boxes, run tag ${tag}, terminals file ${terminalsFile}`);
 
+  const pinned = o.serverCpus !== undefined || o.loadCpus !== undefined;
+  const cpus: NonNullable<BenchReport['cpus']> = {};
+  if (o.loadCpus !== undefined) pinProcess(process.pid, o.loadCpus);
+  if (pinned) cpus.load = allowedCpus(process.pid);
+  const seeGenerators = (pids: (number | undefined)[]) => {
+    if (pinned) cpus.generators = pids.map((pid) => (pid === undefined ? '?' : (allowedCpus(pid) ?? '?')));
+  };
+
   let baseline: PhaseOutcome | undefined;
   if (o.baseline === 'echo') {
-    const echo = await startEchoChild();
+    const echo = await startEchoChild(o.serverCpus);
+    if (pinned) cpus.echo = allowedCpus(echo.pid);
     try {
       io.line(`baseline: echo server pid ${echo.pid} on 127.0.0.1:${echo.port}`);
-      baseline = await phase(o, io, fleet, { host: '127.0.0.1', port: echo.port }, echo.pid, false, 'echo baseline');
+      baseline = await phase(
+        o,
+        io,
+        fleet,
+        { host: '127.0.0.1', port: echo.port },
+        echo.pid,
+        false,
+        'echo baseline',
+        [],
+        seeGenerators,
+      );
     } finally {
       await echo.stop();
     }
@@ -121,7 +147,8 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     const serveArgs = [...o.serveArgs];
     if (o.sandboxes === 'process') {
       // The wallets in their own process, so the sampled server CPU is boxfep's alone.
-      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs);
+      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs, undefined, o.loadCpus);
+      if (pinned) cpus.sandbox = allowedCpus(sandbox.pid);
       const walletsFile = join(workDir, 'wallets.json');
       writeFileSync(walletsFile, walletsFileFor(sandbox.endpoints), { mode: 0o600 });
       serveArgs.unshift('--sandbox=false', `--wallets=${walletsFile}`);
@@ -137,7 +164,9 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
         serveArgs,
         nodeArgs: o.serverNodeArgs,
         readyTimeoutMs: 180_000,
+        cpus: o.serverCpus,
       });
+      if (pinned) cpus.server = allowedCpus(server.pid);
     } catch (err) {
       await sandbox?.stop();
       throw err;
@@ -153,7 +182,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     if (sandbox) parties.push({ name: 'sandbox', pid: sandbox.pid });
     const redisPid = o.spawn ? await localRedisPid(o.store) : undefined;
     if (redisPid !== undefined) parties.push({ name: 'redis', pid: redisPid });
-    main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep', parties);
+    main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep', parties, seeGenerators);
   } finally {
     const code = await server?.stop();
     await sandbox?.stop();
@@ -191,6 +220,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
           ? { pid: o.pid }
           : {}),
     },
+    ...(pinned ? { cpus } : {}),
     options: {
       boxes: o.boxes,
       mode: o.mode,
@@ -234,10 +264,12 @@ async function phase(
   isBoxfep: boolean,
   label: string,
   parties: readonly Party[] = [],
+  /** Told the generator processes' pids once they run (to read where they may run). */
+  onGenerators?: (pids: (number | undefined)[]) => void,
 ): Promise<PhaseOutcome> {
   const slices = split(fleet, Math.max(1, o.generators));
-  const gens: Generator[] =
-    o.generators === 0 ? [new LocalGenerator()] : slices.map(() => new ChildGenerator(o.generatorNodeArgs));
+  const children = o.generators === 0 ? [] : slices.map(() => new ChildGenerator(o.generatorNodeArgs, o.loadCpus));
+  const gens: Generator[] = o.generators === 0 ? [new LocalGenerator()] : children;
   try {
     const before = trySample(pid);
     const started = performance.now();
@@ -255,6 +287,8 @@ async function phase(
         }),
       ),
     );
+    // They have answered: each runs node now (pinned by taskset first when asked).
+    onGenerators?.(children.map((c) => c.pid));
     // Let the server settle (GC, key caches), then read its idle memory and its idle CPU (timers,
     // background loops) over a quiet interval: that share is not the transactions' cost.
     await sleep(1000);
@@ -488,8 +522,13 @@ interface EchoChild {
   stop(): Promise<void>;
 }
 
-function startEchoChild(): Promise<EchoChild> {
-  const child: ChildProcess = fork(ECHO_MAIN, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+function startEchoChild(cpus: string | undefined): Promise<EchoChild> {
+  const run = pinnedCommand(cpus, process.execPath, []);
+  const child: ChildProcess = fork(ECHO_MAIN, [], {
+    execPath: run.command,
+    execArgv: run.args,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -1,6 +1,7 @@
 // `--spawn`: boxfep started as its own process (`node dist/src/cli/main.js serve …`) on loopback with
 // the fleet's terminals file and the chosen store, on a box port picked here; it is ready when that
 // port accepts. Its log goes to a file; its CPU time and RSS are sampled from /proc during the run.
+
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, createWriteStream, openSync, readFileSync } from 'node:fs';
@@ -8,6 +9,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SANDBOX_ACCOUNTS } from '../../src/runtime/wallets.js';
+import { pinnedCommand } from './affinity.js';
 
 /** dist/src/cli/main.js, found from dist/bench/load/. */
 export const CLI_PATH = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
@@ -22,6 +24,8 @@ export interface SpawnOptions {
   /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs: string[];
   readyTimeoutMs: number;
+  /** Run it on these CPUs only (taskset list); anywhere when undefined. */
+  cpus?: string;
 }
 
 export interface SpawnedServer {
@@ -88,7 +92,8 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
   const log = openSync(opts.logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, args, {
+    const run = pinnedCommand(opts.cpus, process.execPath, args);
+    child = spawn(run.command, run.args, {
       stdio: ['ignore', log, log],
       env: { BOXFEP_LOG_LEVEL: 'info', ...process.env, BOXFEP_LMK: randomBytes(32).toString('hex') },
     });
@@ -175,11 +180,13 @@ export async function spawnSandbox(
   logFile: string,
   nodeArgs: readonly string[] = [],
   readyTimeoutMs = 30_000,
+  cpus?: string,
 ): Promise<SpawnedSandbox> {
   const log = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...nodeArgs, CLI_PATH, 'sandbox', '--host', '127.0.0.1'], {
+    const run = pinnedCommand(cpus, process.execPath, [...nodeArgs, CLI_PATH, 'sandbox', '--host', '127.0.0.1']);
+    child = spawn(run.command, run.args, {
       stdio: ['ignore', 'pipe', log],
     });
   } finally {

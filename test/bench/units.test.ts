@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import t from 'tap';
+import { parseCpuList } from '../../bench/load/affinity.js';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
 import { makeFleet } from '../../bench/load/fleet.js';
@@ -301,6 +302,9 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
   t.same(parseBenchArgs(['--spawn'])!.sandboxNodeArgs, []);
   t.same(parseBenchArgs(['--target', '127.0.0.1:5800'])!.target, { host: '127.0.0.1', port: 5800 });
   t.equal(parseBenchArgs(['--help']), undefined);
+  const pinned = parseBenchArgs(['--spawn', '--server-cpus', '0'])!;
+  t.same([pinned.serverCpus, pinned.loadCpus, o.serverCpus], ['0', undefined, undefined], 'unpinned unless asked');
+  t.same(parseCpuList('0,2-3,2', 4), [0, 2, 3], 'a CPU list, each CPU once');
   const bad: Array<[string[], RegExp]> = [
     [[], /exactly one of --spawn or --target/],
     [['--spawn', '--target', 'h:1'], /exactly one/],
@@ -314,6 +318,11 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
     [['--spawn', '--frobnicate'], /frobnicate/],
     [['--spawn', '--sandboxes', 'elsewhere'], /--sandboxes must be/],
     [['--target', 'h:1', '--sandboxes', 'process'], /--sandboxes is for --spawn/],
+    [['--spawn', '--server-cpus', 'one'], /--server-cpus: 'one' is not a CPU list/],
+    [['--spawn', '--load-cpus', '0,9999'], /--load-cpus: CPU 9999 does not exist/],
+    [['--spawn', '--load-cpus', '3-1'], /runs backwards/],
+    [['--target', 'h:1', '--server-cpus', '0'], /--server-cpus is for --spawn/],
+    [['--spawn', '--server-cpus', '0', '--load-cpus', '0'], /share CPU 0/],
   ];
   for (const [argv, re] of bad) t.throws(() => parseBenchArgs(argv), { name: 'BenchUsageError', message: re });
   t.ok(new BenchUsageError('x') instanceof Error);

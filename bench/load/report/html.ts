@@ -1,11 +1,13 @@
 // The HTML report: one self-contained page (inline CSS and SVG, no scripts, no network) with the
 // verdict, the latency-by-percentile chart (boxfep per type and the echo baseline), latency and
 // throughput over time, and the tables of the JSON report.
+
 import { percentileCurve } from '../histograms.js';
 import { describeMachine } from '../machine.js';
 import type { RunSummary } from '../results.js';
 import type { BenchResult } from '../session.js';
 import { escapeXml, lineChart, type Series } from './svg.js';
+import { cpusLine } from './text.js';
 
 const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2'];
 
@@ -223,7 +225,7 @@ svg{background:#fff;border:1px solid #ddd;margin:8px 0}svg .t{font:bold 13px san
 <p>${escapeXml(rep.startedAt)} · ${escapeXml(describeMachine(rep.machine))} · load average ${rep.loadAverage.start[0]} → ${rep.loadAverage.end[0]}<br>
 target ${escapeXml(rep.target.kind)} ${escapeXml(rep.target.address)}${rep.target.store ? ` · store ${escapeXml(rep.target.store)}` : ''} ·
 ${c.connected}/${c.boxes} boxes connected and signed on in ${c.connectSeconds} s${c.bytesPerConnection !== undefined ? ` · server RSS +${(c.bytesPerConnection / 1024).toFixed(1)} KB per idle connection` : ''}<br>
-<code>${escapeXml(['boxfep', 'bench', ...rep.command].join(' '))}</code></p>
+${rep.cpus ? `${escapeXml(cpusLine(rep) ?? '')}<br>` : ''}<code>${escapeXml(['boxfep', 'bench', ...rep.command].join(' '))}</code></p>
 <p class="${rep.slo.pass ? 'pass' : 'fail'}"><b>SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${escapeXml(rep.slo.failures.join('; '))}`}</b></p>
 ${percentiles}
 ${overTime}

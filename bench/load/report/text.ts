@@ -86,6 +86,20 @@ function worstSeconds(r: RunSummary, n: number): string | undefined {
     .join('; ');
 }
 
+/** Where each process was allowed to run, as the kernel reported it (with --server-cpus / --load-cpus). */
+export function cpusLine(rep: BenchReport): string | undefined {
+  const c = rep.cpus;
+  if (!c) return undefined;
+  const parts = [
+    c.server !== undefined ? `boxfep ${c.server}` : '',
+    c.echo !== undefined ? `echo server ${c.echo}` : '',
+    c.sandbox !== undefined ? `sandbox ${c.sandbox}` : '',
+    c.generators?.length ? `generators ${c.generators.join(' ')}` : '',
+    c.load !== undefined ? `bench ${c.load}` : '',
+  ].filter((x) => x !== '');
+  return `pinned to CPUs: ${parts.join(', ')}`;
+}
+
 export function textReport(rep: BenchReport): string {
   const out: string[] = [];
   out.push(
@@ -99,6 +113,8 @@ export function textReport(rep: BenchReport): string {
         : '') +
       (rep.connection.idleCpuPercent !== undefined ? `; idle server CPU ${rep.connection.idleCpuPercent}%` : ''),
   );
+  const pinnedLine = cpusLine(rep);
+  if (pinnedLine) out.push(pinnedLine);
   out.push(
     `SLO (p99 ≤ ${rep.slo.p99Ms} ms, p99.9 ≤ ${rep.slo.p999Ms} ms, no errors): ${rep.slo.pass ? 'PASS' : `FAIL — ${rep.slo.failures.join('; ')}`}`,
   );

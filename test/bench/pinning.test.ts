@@ -1,0 +1,78 @@
+// --server-cpus / --load-cpus: boxfep and the echo server on one CPU, the load on another, as the
+// kernel reports it for each process once running. Its own file: it pins this test process too.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import t from 'tap';
+import { allowedCpus, pinnedCommand } from '../../bench/load/affinity.js';
+import { ChildGenerator } from '../../bench/load/generators.js';
+import { parseBenchArgs } from '../../bench/load/options.js';
+import { type BenchIO, runBench } from '../../bench/load/session.js';
+
+const quiet: BenchIO = { line: () => undefined, progress: () => undefined };
+
+t.test('a command is run through taskset only when CPUs are given', async (t) => {
+  t.same(pinnedCommand(undefined, '/bin/node', ['-e', '1']), { command: '/bin/node', args: ['-e', '1'] });
+  t.same(pinnedCommand('1', '/bin/node', ['-e', '1']), {
+    command: 'taskset',
+    args: ['-c', '1', '/bin/node', '-e', '1'],
+  });
+});
+
+t.test('a pinned generator process runs on its CPUs and still answers over IPC', async (t) => {
+  const gen = new ChildGenerator([], '0');
+  t.teardown(() => gen.close());
+  // A round trip first: once the generator answers, taskset has pinned it and exec'd node.
+  const summary = await gen.connect({
+    host: '127.0.0.1',
+    port: 9,
+    terminals: [],
+    rampPerSec: 1,
+    signOn: false,
+    replyTimeoutMs: 1000,
+    stanStart: 1,
+  });
+  t.equal(summary.connected, 0, 'an empty fleet: nothing to connect, but an answer');
+  t.equal(allowedCpus(gen.pid!), '0');
+});
+
+t.test('--server-cpus and --load-cpus put boxfep and the echo server on one CPU, the load on another', async (t) => {
+  if (availableParallelism() < 2) {
+    t.throws(() => parseBenchArgs(['--spawn', '--server-cpus', '1']), /CPU 1 does not exist/);
+    return;
+  }
+  const out = mkdtempSync(join(tmpdir(), 'bench-pinned-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  const o = parseBenchArgs([
+    '--spawn',
+    '--boxes',
+    '20',
+    '--rate',
+    '100',
+    '--duration',
+    '1',
+    '--warmup',
+    '0.5',
+    '--mix',
+    'echo=1,sale=1',
+    '--wallets',
+    'WX',
+    '--baseline',
+    'echo',
+    '--server-cpus',
+    '1',
+    '--load-cpus',
+    '0',
+    '--quiet',
+    '--out',
+    out,
+  ])!;
+  const { report } = await runBench(o, quiet);
+  t.equal(report.errors, 0);
+  t.same(
+    report.cpus,
+    { load: '0', echo: '1', generators: ['0'], sandbox: '0', server: '1' },
+    'each process where it was put, read from /proc',
+  );
+  t.ok(report.baseline && report.baseline.completed > 0, 'the pinned echo server answered');
+});
