@@ -204,12 +204,13 @@ export async function runLoad(
   }
   // The generator's own CPU over the measured window: is it a bottleneck on a shared machine?
   let cpuAtStart: NodeJS.CpuUsage | undefined;
-  let generatorCpuUs = 0;
-  const cpuStart = setTimeout(() => (cpuAtStart = process.cpuUsage()), windowStart);
-  const cpuEnd = setTimeout(() => {
+  let generatorCpuUs: number | undefined;
+  const readCpu = () => {
     const d = process.cpuUsage(cpuAtStart);
     generatorCpuUs = d.user + d.system;
-  }, windowEnd);
+  };
+  const cpuStart = setTimeout(() => (cpuAtStart = process.cpuUsage()), windowStart);
+  const cpuEnd = setTimeout(readCpu, windowEnd);
 
   const progressTimer = setInterval(() => {
     const p = {
@@ -238,6 +239,8 @@ export async function runLoad(
     clearInterval(progressTimer);
     clearTimeout(cpuStart);
     clearTimeout(cpuEnd);
+    // A run with nothing left to drain can end before the window's end timer has had its turn.
+    if (cpuAtStart !== undefined && generatorCpuUs === undefined) readCpu();
   }
   for (const lb of boxes) {
     for (const w of lb.awaitingPush.values()) if (w.measured) push.missing++;
@@ -281,7 +284,7 @@ export async function runLoad(
     push: { ...push, histogram: encode(pushHist) },
     abandoned,
     windowMs: spec.durationMs,
-    generatorCpuUs,
+    generatorCpuUs: generatorCpuUs ?? 0,
   };
 }
 

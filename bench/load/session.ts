@@ -4,7 +4,7 @@
 
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { allowedCpus, pinnedCommand, pinProcess } from './affinity.js';
@@ -110,17 +110,17 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   io.line(`fleet: ${o.boxes} boxes, run tag ${tag}, terminals file ${terminalsFile}`);
 
   const pinned = o.serverCpus !== undefined || o.loadCpus !== undefined;
-  const cpus: NonNullable<BenchReport['cpus']> = {};
+  const placement: NonNullable<BenchReport['cpus']> = {};
   if (o.loadCpus !== undefined) pinProcess(process.pid, o.loadCpus);
-  if (pinned) cpus.load = allowedCpus(process.pid);
+  if (pinned) placement.load = allowedCpus(process.pid);
   const seeGenerators = (pids: (number | undefined)[]) => {
-    if (pinned) cpus.generators = pids.map((pid) => (pid === undefined ? '?' : (allowedCpus(pid) ?? '?')));
+    if (pinned) placement.generators = pids.map((pid) => (pid === undefined ? '?' : (allowedCpus(pid) ?? '?')));
   };
 
   let baseline: PhaseOutcome | undefined;
   if (o.baseline === 'echo') {
     const echo = await startEchoChild(o.serverCpus);
-    if (pinned) cpus.echo = allowedCpus(echo.pid);
+    if (pinned) placement.echo = allowedCpus(echo.pid);
     try {
       io.line(`baseline: echo server pid ${echo.pid} on 127.0.0.1:${echo.port}`);
       baseline = await phase(
@@ -148,7 +148,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     if (o.sandboxes === 'process') {
       // The wallets in their own process, so the sampled server CPU is boxfep's alone.
       sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs, undefined, o.loadCpus);
-      if (pinned) cpus.sandbox = allowedCpus(sandbox.pid);
+      if (pinned) placement.sandbox = allowedCpus(sandbox.pid);
       const walletsFile = join(workDir, 'wallets.json');
       writeFileSync(walletsFile, walletsFileFor(sandbox.endpoints), { mode: 0o600 });
       serveArgs.unshift('--sandbox=false', `--wallets=${walletsFile}`);
@@ -166,7 +166,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
         readyTimeoutMs: 180_000,
         cpus: o.serverCpus,
       });
-      if (pinned) cpus.server = allowedCpus(server.pid);
+      if (pinned) placement.server = allowedCpus(server.pid);
     } catch (err) {
       await sandbox?.stop();
       throw err;
@@ -220,7 +220,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
           ? { pid: o.pid }
           : {}),
     },
-    ...(pinned ? { cpus } : {}),
+    ...(pinned ? { cpus: placement } : {}),
     options: {
       boxes: o.boxes,
       mode: o.mode,
@@ -459,7 +459,8 @@ function windowParties(start: WindowSample | undefined, end: WindowSample | unde
     const e = end.parties.get(name);
     if (e) parties.push({ name, start: s, end: e });
   }
-  return { parties, machine: { cores: availableParallelism(), start: start.machine, end: end.machine } };
+  // The machine's cores, not this process's share of them (--load-cpus pins this process).
+  return { parties, machine: { cores: cpus().length, start: start.machine, end: end.machine } };
 }
 
 /** Combines the generators' per-second progress into one line once all of them reported that second. */

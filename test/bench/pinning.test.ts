@@ -1,7 +1,7 @@
 // --server-cpus / --load-cpus: boxfep and the echo server on one CPU, the load on another, as the
 // kernel reports it for each process once running. Its own file: it pins this test process too.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import { allowedCpus, pinnedCommand } from '../../bench/load/affinity.js';
@@ -75,4 +75,7 @@ t.test('--server-cpus and --load-cpus put boxfep and the echo server on one CPU,
     'each process where it was put, read from /proc',
   );
   t.ok(report.baseline && report.baseline.completed > 0, 'the pinned echo server answered');
+  t.equal(report.cpuBudget?.cores, cpus().length, 'the budget counts the machine’s cores, not the pinned share');
+  t.ok(report.generatorCpuUsPerTx > 0, 'generator CPU measured');
+  t.ok(report.baseline!.generatorCpuUsPerTx > 0, 'generator CPU measured when nothing was left to drain');
 });
