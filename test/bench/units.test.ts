@@ -18,6 +18,7 @@ import { mergeResults } from '../../bench/load/results.js';
 import { sloVerdict, sweepRates } from '../../bench/load/session.js';
 import { walletsFileFor } from '../../bench/load/spawn.js';
 import { amountFen, approvingPaymentCode, WALLETS } from '../../bench/load/transactions.js';
+import { waitBands } from '../../bench/load/wait-seconds.js';
 import type { Reply } from '../../src/box/box.js';
 import { walletForPaymentCode } from '../../src/channels/routing.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
@@ -247,6 +248,33 @@ t.test('the run-queue wait is reported per window and per second of the timeline
   t.match(text, /its event loop waited for a core 15% of the time/);
   t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
   t.match(text, /waiting for a core: server 15%, sandbox 1%/);
+});
+
+t.test('wait bands: measured seconds grouped by the server’s wait for a core, with their p99s', async (t) => {
+  const sec = (t: number, wait: number | undefined, p99: number) => ({
+    t,
+    sent: 1,
+    done: 1,
+    errors: 0,
+    p50: 1,
+    p99,
+    max: p99,
+    serverCpuPercent: 50,
+    serverRunQueuePercent: wait,
+  });
+  const bands = waitBands([
+    { warmupS: 1, timeline: [sec(0, 90, 999), sec(1, 2, 10), sec(2, 4, 20), sec(3, 12, 40), sec(4, undefined, 5)] },
+    { warmupS: 0, timeline: [sec(0, 55, 300), sec(1, 3, 30)] },
+  ]);
+  t.same(
+    bands,
+    [
+      { fromPercent: 0, toPercent: 5, seconds: 3, p99Median: 20, p99P90: 30, p99Max: 30 },
+      { fromPercent: 10, toPercent: 20, seconds: 1, p99Median: 40, p99P90: 40, p99Max: 40 },
+      { fromPercent: 20, toPercent: 100, seconds: 1, p99Median: 300, p99P90: 300, p99Max: 300 },
+    ],
+    'warm-up seconds and seconds without the figure left out; empty bands not listed',
+  );
 });
 
 t.test('the wallets file for a spawned sandbox gives each wallet its default account', async (t) => {
