@@ -5,9 +5,9 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { pinnedCommand } from './affinity.js';
 import { type ConnectResult, type ConnectSpec, closeFleet, connectFleet, type LoadBox } from './fleet.js';
 import { type Progress, type RunResult, type RunSpec, runLoad } from './generator.js';
+import { type Placement, placedCommand } from './placement.js';
 
 export type ConnectSummary = Omit<ConnectResult, 'boxes'> & { connected: number };
 
@@ -53,9 +53,9 @@ export class ChildGenerator implements Generator {
     return this.child.pid;
   }
 
-  constructor(nodeArgs: string[] = [], cpus?: string) {
-    // fork runs `execPath ...execArgv WORKER`: through taskset when pinned (it execs node, same pid).
-    const run = pinnedCommand(cpus, process.execPath, nodeArgs);
+  constructor(nodeArgs: string[] = [], place: Placement = {}) {
+    // fork runs `execPath ...execArgv WORKER`: through taskset / nice when placed (each execs node, same pid).
+    const run = placedCommand(place, process.execPath, nodeArgs);
     this.child = fork(WORKER, [], {
       execPath: run.command,
       execArgv: run.args,

@@ -1,8 +1,8 @@
 // `boxfep bench` flags → BenchOptions, validated with one clear message per mistake (BenchUsageError).
 
 import { parseArgs } from 'node:util';
-import { CpuListError, parseCpuList } from './affinity.js';
 import { DEFAULT_MIX, MixError, parseMix } from './mix.js';
+import { CpuListError, parseCpuList } from './placement.js';
 import type { ArrivalKind } from './schedule.js';
 import { WALLETS, type Wallet } from './transactions.js';
 
@@ -40,6 +40,8 @@ export interface BenchOptions {
   serverCpus?: string;
   /** Pin the load (generators, the wallet sandbox, this process) to these CPUs (e.g. "0"). */
   loadCpus?: string;
+  /** Run the generators and the sandbox at this niceness (1–19): the server first when both want a core. */
+  loadNice?: number;
   /** Target mode: sample this process's CPU and RSS. */
   pid?: number;
   baseline: 'echo' | undefined;
@@ -80,6 +82,7 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --generator-node-arg ARG  node flag for the generator processes (repeatable; default --max-semi-space-size=32)
   --server-cpus LIST     pin the spawned boxfep and the echo baseline to these CPUs (taskset list, e.g. 1)
   --load-cpus LIST       pin the generators, the wallet sandbox and this process to these CPUs (e.g. 0)
+  --load-nice N          run the generators and the wallet sandbox at niceness N (1-19)
   --target HOST:PORT     a running boxfep whose terminals match the fleet (see --out/terminals.json)
   --pid PID              with --target: sample this process's CPU and RSS
   --baseline echo        also run the same connections and rate against a frame-echo server, report ratios
@@ -118,6 +121,7 @@ const FLAGS = {
   'generator-node-arg': { type: 'string', multiple: true },
   'server-cpus': { type: 'string' },
   'load-cpus': { type: 'string' },
+  'load-nice': { type: 'string' },
   target: { type: 'string' },
   pid: { type: 'string' },
   baseline: { type: 'string' },
@@ -258,6 +262,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions | undefined {
     generatorNodeArgs: (values['generator-node-arg'] as string[] | undefined) ?? ['--max-semi-space-size=32'],
     serverCpus,
     loadCpus,
+    loadNice: s('load-nice') === undefined ? undefined : num(s('load-nice'), 'load-nice', 0, 1, 19),
     pid,
     baseline: baseline as 'echo' | undefined,
     sweep,

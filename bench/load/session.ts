@@ -7,13 +7,13 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { allowedCpus, pinnedCommand, pinProcess } from './affinity.js';
 import { type FleetTerminal, makeFleet, randomRunTag, writeFleetTerminalsFile } from './fleet.js';
 import type { Progress, RunSpec } from './generator.js';
 import { ChildGenerator, type ConnectSummary, type Generator, LocalGenerator } from './generators.js';
 import { type MachineInfo, machineInfo } from './machine.js';
 import { formatMix, parseMix } from './mix.js';
 import type { BenchOptions } from './options.js';
+import { allowedCpus, niceOf, pinProcess, placedCommand } from './placement.js';
 import { type MachineSample, type ProcSample, trySample, trySampleMachine } from './proc-stat.js';
 import { localRedisPid } from './redis-pid.js';
 import { type MergeInput, mergeResults, type RunOutcome, type RunSummary } from './results.js';
@@ -80,6 +80,11 @@ export interface BenchReport extends RunSummary {
    * (Cpus_allowed_list) once it ran: boxfep, the echo server, the sandbox, this process and its generators.
    */
   cpus?: { server?: string; echo?: string; sandbox?: string; load?: string; generators?: string[] };
+  /**
+   * With --load-nice: the niceness of the load's processes as the kernel reported it once they ran
+   * (this process stays at its own: the servers it starts must not inherit the load's).
+   */
+  loadNice?: { sandbox?: number; generators?: (number | undefined)[] };
   connection: ConnectionReport;
   slo: SloVerdict;
   baseline?: RunSummary & { connection: ConnectionReport };
@@ -111,10 +116,13 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
 
   const pinned = o.serverCpus !== undefined || o.loadCpus !== undefined;
   const placement: NonNullable<BenchReport['cpus']> = {};
+  const niced: NonNullable<BenchReport['loadNice']> = {};
+  const loadPlace = { cpus: o.loadCpus, nice: o.loadNice };
   if (o.loadCpus !== undefined) pinProcess(process.pid, o.loadCpus);
   if (pinned) placement.load = allowedCpus(process.pid);
   const seeGenerators = (pids: (number | undefined)[]) => {
     if (pinned) placement.generators = pids.map((pid) => (pid === undefined ? '?' : (allowedCpus(pid) ?? '?')));
+    if (o.loadNice !== undefined) niced.generators = pids.map((pid) => (pid === undefined ? undefined : niceOf(pid)));
   };
 
   let baseline: PhaseOutcome | undefined;
@@ -147,8 +155,9 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     const serveArgs = [...o.serveArgs];
     if (o.sandboxes === 'process') {
       // The wallets in their own process, so the sampled server CPU is boxfep's alone.
-      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs, undefined, o.loadCpus);
+      sandbox = await spawnSandbox(join(workDir, 'sandbox.log'), o.sandboxNodeArgs, undefined, loadPlace);
       if (pinned) placement.sandbox = allowedCpus(sandbox.pid);
+      if (o.loadNice !== undefined) niced.sandbox = niceOf(sandbox.pid);
       const walletsFile = join(workDir, 'wallets.json');
       writeFileSync(walletsFile, walletsFileFor(sandbox.endpoints), { mode: 0o600 });
       serveArgs.unshift('--sandbox=false', `--wallets=${walletsFile}`);
@@ -221,6 +230,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
           : {}),
     },
     ...(pinned ? { cpus: placement } : {}),
+    ...(o.loadNice !== undefined ? { loadNice: niced } : {}),
     options: {
       boxes: o.boxes,
       mode: o.mode,
@@ -268,7 +278,10 @@ async function phase(
   onGenerators?: (pids: (number | undefined)[]) => void,
 ): Promise<PhaseOutcome> {
   const slices = split(fleet, Math.max(1, o.generators));
-  const children = o.generators === 0 ? [] : slices.map(() => new ChildGenerator(o.generatorNodeArgs, o.loadCpus));
+  const children =
+    o.generators === 0
+      ? []
+      : slices.map(() => new ChildGenerator(o.generatorNodeArgs, { cpus: o.loadCpus, nice: o.loadNice }));
   const gens: Generator[] = o.generators === 0 ? [new LocalGenerator()] : children;
   try {
     const before = trySample(pid);
@@ -524,7 +537,7 @@ interface EchoChild {
 }
 
 function startEchoChild(cpus: string | undefined): Promise<EchoChild> {
-  const run = pinnedCommand(cpus, process.execPath, []);
+  const run = placedCommand({ cpus }, process.execPath, []);
   const child: ChildProcess = fork(ECHO_MAIN, [], {
     execPath: run.command,
     execArgv: run.args,

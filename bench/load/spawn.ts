@@ -9,7 +9,7 @@ import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SANDBOX_ACCOUNTS } from '../../src/runtime/wallets.js';
-import { pinnedCommand } from './affinity.js';
+import { type Placement, placedCommand } from './placement.js';
 
 /** dist/src/cli/main.js, found from dist/bench/load/. */
 export const CLI_PATH = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
@@ -92,7 +92,7 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
   const log = openSync(opts.logFile, 'w');
   let child: ChildProcess;
   try {
-    const run = pinnedCommand(opts.cpus, process.execPath, args);
+    const run = placedCommand({ cpus: opts.cpus }, process.execPath, args);
     child = spawn(run.command, run.args, {
       stdio: ['ignore', log, log],
       env: { BOXFEP_LOG_LEVEL: 'info', ...process.env, BOXFEP_LMK: randomBytes(32).toString('hex') },
@@ -180,12 +180,12 @@ export async function spawnSandbox(
   logFile: string,
   nodeArgs: readonly string[] = [],
   readyTimeoutMs = 30_000,
-  cpus?: string,
+  place: Placement = {},
 ): Promise<SpawnedSandbox> {
   const log = openSync(logFile, 'w');
   let child: ChildProcess;
   try {
-    const run = pinnedCommand(cpus, process.execPath, [...nodeArgs, CLI_PATH, 'sandbox', '--host', '127.0.0.1']);
+    const run = placedCommand(place, process.execPath, [...nodeArgs, CLI_PATH, 'sandbox', '--host', '127.0.0.1']);
     child = spawn(run.command, run.args, {
       stdio: ['ignore', 'pipe', log],
     });

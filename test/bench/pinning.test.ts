@@ -4,23 +4,27 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
-import { allowedCpus, pinnedCommand } from '../../bench/load/affinity.js';
 import { ChildGenerator } from '../../bench/load/generators.js';
 import { parseBenchArgs } from '../../bench/load/options.js';
+import { allowedCpus, niceOf, placedCommand } from '../../bench/load/placement.js';
 import { type BenchIO, runBench } from '../../bench/load/session.js';
 
 const quiet: BenchIO = { line: () => undefined, progress: () => undefined };
 
 t.test('a command is run through taskset only when CPUs are given', async (t) => {
-  t.same(pinnedCommand(undefined, '/bin/node', ['-e', '1']), { command: '/bin/node', args: ['-e', '1'] });
-  t.same(pinnedCommand('1', '/bin/node', ['-e', '1']), {
+  t.same(placedCommand({}, '/bin/node', ['-e', '1']), { command: '/bin/node', args: ['-e', '1'] });
+  t.same(placedCommand({ nice: 5, cpus: '0' }, '/bin/node', ['-e', '1']), {
+    command: 'nice',
+    args: ['-n', '5', 'taskset', '-c', '0', '/bin/node', '-e', '1'],
+  });
+  t.same(placedCommand({ cpus: '1' }, '/bin/node', ['-e', '1']), {
     command: 'taskset',
     args: ['-c', '1', '/bin/node', '-e', '1'],
   });
 });
 
-t.test('a pinned generator process runs on its CPUs and still answers over IPC', async (t) => {
-  const gen = new ChildGenerator([], '0');
+t.test('a placed generator process runs on its CPUs at its niceness and still answers over IPC', async (t) => {
+  const gen = new ChildGenerator([], { cpus: '0', nice: 7 });
   t.teardown(() => gen.close());
   // A round trip first: once the generator answers, taskset has pinned it and exec'd node.
   const summary = await gen.connect({
@@ -34,48 +38,55 @@ t.test('a pinned generator process runs on its CPUs and still answers over IPC',
   });
   t.equal(summary.connected, 0, 'an empty fleet: nothing to connect, but an answer');
   t.equal(allowedCpus(gen.pid!), '0');
+  t.equal(niceOf(gen.pid!), 7, 'and at its niceness');
 });
 
-t.test('--server-cpus and --load-cpus put boxfep and the echo server on one CPU, the load on another', async (t) => {
-  if (availableParallelism() < 2) {
-    t.throws(() => parseBenchArgs(['--spawn', '--server-cpus', '1']), /CPU 1 does not exist/);
-    return;
-  }
-  const out = mkdtempSync(join(tmpdir(), 'bench-pinned-'));
-  t.teardown(() => rmSync(out, { recursive: true, force: true }));
-  const o = parseBenchArgs([
-    '--spawn',
-    '--boxes',
-    '20',
-    '--rate',
-    '100',
-    '--duration',
-    '1',
-    '--warmup',
-    '0.5',
-    '--mix',
-    'echo=1,sale=1',
-    '--wallets',
-    'WX',
-    '--baseline',
-    'echo',
-    '--server-cpus',
-    '1',
-    '--load-cpus',
-    '0',
-    '--quiet',
-    '--out',
-    out,
-  ])!;
-  const { report } = await runBench(o, quiet);
-  t.equal(report.errors, 0);
-  t.same(
-    report.cpus,
-    { load: '0', echo: '1', generators: ['0'], sandbox: '0', server: '1' },
-    'each process where it was put, read from /proc',
-  );
-  t.ok(report.baseline && report.baseline.completed > 0, 'the pinned echo server answered');
-  t.equal(report.cpuBudget?.cores, cpus().length, 'the budget counts the machine’s cores, not the pinned share');
-  t.ok(report.generatorCpuUsPerTx > 0, 'generator CPU measured');
-  t.ok(report.baseline!.generatorCpuUsPerTx > 0, 'generator CPU measured when nothing was left to drain');
-});
+t.test(
+  '--server-cpus, --load-cpus and --load-nice: boxfep and the echo server on one CPU, the load on another and behind them',
+  async (t) => {
+    if (availableParallelism() < 2) {
+      t.throws(() => parseBenchArgs(['--spawn', '--server-cpus', '1']), /CPU 1 does not exist/);
+      return;
+    }
+    const out = mkdtempSync(join(tmpdir(), 'bench-pinned-'));
+    t.teardown(() => rmSync(out, { recursive: true, force: true }));
+    const o = parseBenchArgs([
+      '--spawn',
+      '--boxes',
+      '20',
+      '--rate',
+      '100',
+      '--duration',
+      '1',
+      '--warmup',
+      '0.5',
+      '--mix',
+      'echo=1,sale=1',
+      '--wallets',
+      'WX',
+      '--baseline',
+      'echo',
+      '--server-cpus',
+      '1',
+      '--load-cpus',
+      '0',
+      '--load-nice',
+      '5',
+      '--quiet',
+      '--out',
+      out,
+    ])!;
+    const { report } = await runBench(o, quiet);
+    t.equal(report.errors, 0);
+    t.same(
+      report.cpus,
+      { load: '0', echo: '1', generators: ['0'], sandbox: '0', server: '1' },
+      'each process where it was put, read from /proc',
+    );
+    t.same(report.loadNice, { sandbox: 5, generators: [5] }, 'the load at niceness 5, read from /proc');
+    t.ok(report.baseline && report.baseline.completed > 0, 'the pinned echo server answered');
+    t.equal(report.cpuBudget?.cores, cpus().length, 'the budget counts the machine’s cores, not the pinned share');
+    t.ok(report.generatorCpuUsPerTx > 0, 'generator CPU measured');
+    t.ok(report.baseline!.generatorCpuUsPerTx > 0, 'generator CPU measured when nothing was left to drain');
+  },
+);

@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import t from 'tap';
-import { parseCpuList } from '../../bench/load/affinity.js';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
 import { makeFleet } from '../../bench/load/fleet.js';
 import { encode, newHistogram, recordMs } from '../../bench/load/histograms.js';
 import { BenchUsageError, parseBenchArgs } from '../../bench/load/options.js';
+import { parseCpuList } from '../../bench/load/placement.js';
 import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
 import { seededRng } from '../../bench/load/random.js';
 import { runLines } from '../../bench/load/report/text.js';
@@ -332,6 +332,7 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
   t.equal(parseBenchArgs(['--help']), undefined);
   const pinned = parseBenchArgs(['--spawn', '--server-cpus', '0'])!;
   t.same([pinned.serverCpus, pinned.loadCpus, o.serverCpus], ['0', undefined, undefined], 'unpinned unless asked');
+  t.same([parseBenchArgs(['--spawn', '--load-nice', '10'])!.loadNice, o.loadNice], [10, undefined]);
   t.same(parseCpuList('0,2-3,2', 4), [0, 2, 3], 'a CPU list, each CPU once');
   const bad: Array<[string[], RegExp]> = [
     [[], /exactly one of --spawn or --target/],
@@ -351,6 +352,8 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
     [['--spawn', '--load-cpus', '3-1'], /runs backwards/],
     [['--target', 'h:1', '--server-cpus', '0'], /--server-cpus is for --spawn/],
     [['--spawn', '--server-cpus', '0', '--load-cpus', '0'], /share CPU 0/],
+    [['--spawn', '--load-nice', '0'], /--load-nice must be between 1 and 19/],
+    [['--spawn', '--load-nice', '20'], /--load-nice must be between 1 and 19/],
   ];
   for (const [argv, re] of bad) t.throws(() => parseBenchArgs(argv), { name: 'BenchUsageError', message: re });
   t.ok(new BenchUsageError('x') instanceof Error);

@@ -88,8 +88,12 @@ function worstSeconds(r: RunSummary, n: number): string | undefined {
 
 /** Where each process was allowed to run, as the kernel reported it (with --server-cpus / --load-cpus). */
 export function cpusLine(rep: BenchReport): string | undefined {
+  const n = rep.loadNice;
+  const niceText = n
+    ? `load at niceness ${[n.sandbox !== undefined ? `sandbox ${n.sandbox}` : '', n.generators?.length ? `generators ${n.generators.join(' ')}` : ''].filter((x) => x !== '').join(', ')}`
+    : undefined;
   const c = rep.cpus;
-  if (!c) return undefined;
+  if (!c) return niceText;
   const parts = [
     c.server !== undefined ? `boxfep ${c.server}` : '',
     c.echo !== undefined ? `echo server ${c.echo}` : '',
@@ -97,7 +101,7 @@ export function cpusLine(rep: BenchReport): string | undefined {
     c.generators?.length ? `generators ${c.generators.join(' ')}` : '',
     c.load !== undefined ? `bench ${c.load}` : '',
   ].filter((x) => x !== '');
-  return `pinned to CPUs: ${parts.join(', ')}`;
+  return `pinned to CPUs: ${parts.join(', ')}${niceText ? `; ${niceText}` : ''}`;
 }
 
 export function textReport(rep: BenchReport): string {
