@@ -46,9 +46,12 @@ export class MessageWriter {
     this.immediate = immediateMacsOf(crypto);
   }
 
-  /** Encodes (and MACs) a message; the encoded bytes come back for replay or logging. */
+  /**
+   * Encodes (and MACs) a message; the encoded bytes come back for replay or logging, as a buffer of
+   * the caller's own (a copy: a view would keep the codec's whole 16 KB slab alive while it is held).
+   */
   async encode(message: IsoMessage, mac?: WriteOptions['mac']): Promise<Buffer> {
-    return this.encodeSoon(message, mac, 0, false, false, ALL_FIELDS);
+    return Buffer.from(await this.encodeSoon(message, mac, 0, false, false, ALL_FIELDS));
   }
 
   /**
@@ -69,7 +72,7 @@ export class MessageWriter {
       if (message.fields[64] !== undefined) return codec.encodeAt(room, withoutField64(message));
       return numbered ? codec.encodeNumberedMaskedAt(room, message, mask.w0, mask.w1) : codec.encodeAt(room, message);
     }
-    // The codec returns a buffer of our own (it encodes in a scratch buffer and copies out), so the
+    // The codec returns a region no other message shares (a view of its slab, see slab.ts), so the
     // MAC can be written into it in place, after an await if need be.
     let toEncode = message;
     if (handedOver) message.fields[64] = MAC_PLACEHOLDER;

@@ -128,6 +128,19 @@ t.test('handed over or copied: the same bytes and MAC; a kept object is left alo
   t.equal(codec.decode(messageOf(withoutMac as Buffer)).fields[64], undefined, 'no field 64 without a MAC');
 });
 
+t.test('encode: the MACed message as a buffer of the caller’s own, not a view of the reply slab', async (t) => {
+  const crypto = createCryptoService({ mode: 'inline', lmk: LMK });
+  t.teardown(() => crypto.close());
+  const mak = await crypto.importKey('0123456789ABCDEF');
+  const mac = { alg: 'cups-ecb' as const, key: { kind: 'session' as const, mak } };
+  const writer = new MessageWriter(crypto);
+  const bytes = await writer.encode(response(), mac);
+  const sent = writer.send(fakeConnection().conn, response(), { mac }) as Buffer;
+  t.same(bytes, messageOf(sent), 'the bytes a reply frame carries');
+  t.not(bytes.buffer, sent.buffer, 'not in the slab the frames are written into');
+  t.ok(bytes.buffer.byteLength < 16 * 1024, `held alone it keeps ${bytes.buffer.byteLength} B alive, not a slab`);
+});
+
 t.test('the frame is the old composition’s, byte for byte: no MAC, a MAC made at once, a MAC awaited', async (t) => {
   const crypto = createCryptoService({ mode: 'inline', lmk: LMK });
   t.teardown(() => crypto.close());
