@@ -184,11 +184,16 @@ function requirePart(part: Buffer | undefined, size: number, name: string): Buff
 
 /** A frame's buffer for `payloadLen` bytes, its length prefix written; the payload is the caller's. */
 function allocFrame(payloadLen: number, layout: FrameLayout): Buffer {
+  const out = Buffer.allocUnsafe(prefixBytes(layout.length) + payloadLen);
+  writeCheckedPrefix(out, payloadLen, layout);
+  return out;
+}
+
+/** Writes the length prefix of a payload of `payloadLen` bytes, refused when over the layout's maximum. */
+function writeCheckedPrefix(out: Buffer, payloadLen: number, layout: FrameLayout): void {
   const limit = maxPayload(layout);
   if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
-  const out = Buffer.allocUnsafe(prefixBytes(layout.length) + payloadLen);
   writePrefix(out, payloadLen, layout.length);
-  return out;
 }
 
 /** Length prefix + TPDU + header + message, as one buffer. */
@@ -245,10 +250,7 @@ export function writeReplyHead(
     checkRequirement(requirement);
   }
   let at = prefixBytes(layout.length);
-  const payloadLen = frame.length - at;
-  const limit = maxPayload(layout);
-  if (payloadLen > limit) throw new FrameError('too-long', `frame length ${payloadLen} exceeds max ${limit}`);
-  writePrefix(frame, payloadLen, layout.length);
+  writeCheckedPrefix(frame, frame.length - at, layout);
   if (layout.tpdu) {
     const t = requestTpdu as Buffer;
     frame[at] = t[0];
