@@ -245,16 +245,15 @@ export class RequestPipeline implements FrameHandler {
     if (typeof ref === 'string' || request.fields[64] === undefined)
       return this.badMac(type, route, terminal, session, ksn);
     const verified = this.verify(terminal, ref, encoded);
-    if (typeof verified !== 'boolean')
+    if (typeof verified === 'boolean')
       return this.afterVerify(verified, conn, request, f60, receivedAt, route, type, context, ksn);
-    if (!verified) return this.badMac(type, route, terminal, session, ksn);
-    this.macAccepted(conn, context, ksn);
-    return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
+    // Verified elsewhere (the crypto pool): the same tail once the answer is in.
+    return verified.then((ok) => this.afterVerify(ok, conn, request, f60, receivedAt, route, type, context, ksn));
   }
 
-  /** decide's tail when the request's MAC is verified elsewhere (the crypto pool). */
-  private async afterVerify(
-    verified: Promise<boolean>,
+  /** decide's tail once the request's MAC was checked: a bad one is counted, a good one admitted. */
+  private afterVerify(
+    verified: boolean,
     conn: BoxConnection,
     request: IsoMessage,
     f60: Field60 | undefined,
@@ -263,8 +262,8 @@ export class RequestPipeline implements FrameHandler {
     type: string,
     context: TerminalContext,
     ksn: string | undefined,
-  ): Promise<Outcome> {
-    if (!(await verified)) return this.badMac(type, route, context.terminal, context.session, ksn);
+  ): Outcome | Promise<Outcome> {
+    if (!verified) return this.badMac(type, route, context.terminal, context.session, ksn);
     this.macAccepted(conn, context, ksn);
     return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
   }
