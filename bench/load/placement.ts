@@ -7,6 +7,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { statFields } from './proc-stat.js';
 
 /** A CPU list as taskset takes it: "1", "0,2", "2-3". */
 const CPU_LIST = /^\d+(-\d+)?(,\d+(-\d+)?)*$/;
@@ -52,8 +53,7 @@ export function placedCommand(
 /** A process's niceness, from field 19 of /proc/<pid>/stat (undefined when it cannot be read). */
 export function niceOf(pid: number): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    const nice = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    const nice = Number(statFields(pid)[16]);
     return Number.isInteger(nice) ? nice : undefined;
   } catch {
     return undefined;

@@ -23,7 +23,7 @@ const CLK_TCK = 100;
 const PAGE_BYTES = 4096;
 
 /** Fields of /proc/<pid>/stat after the command name: rest[0] is field 3 (state). */
-function statFields(pid: number): string[] {
+export function statFields(pid: number): string[] {
   const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name (field 2) may hold spaces and parentheses: split after its closing parenthesis.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
