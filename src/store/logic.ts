@@ -2,6 +2,7 @@
 // (redis-scripts.ts) implement the same rules line for line, and the shared test suite holds both to them.
 import { type ByteSlab, spanOf } from './byte-slab.js';
 import { makeOutTradeNo } from './ids.js';
+import { ownString } from './own-string.js';
 import type {
   DailyCounters,
   DuplicateResult,
@@ -37,7 +38,7 @@ export interface RequestRecord {
  * days), where constructed objects are always copied by two scavenges first.
  */
 export function newRequestRecord(fp: string, rrn?: string): RequestRecord {
-  return { fp, rrn, slab: undefined, span: 0 };
+  return { fp: ownString(fp), rrn, slab: undefined, span: 0 };
 }
 
 /** Stores a copy of the response in `slabs`: the request is done. */

@@ -21,6 +21,7 @@ import {
   type RequestRecord,
   transitionEffects,
 } from './logic.js';
+import { ownString } from './own-string.js';
 import { PushBook } from './push-book.js';
 import type { Store, TerminalContext } from './store.js';
 import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
@@ -329,7 +330,7 @@ export class MemoryStore implements Store {
 
     order.state = change.to;
     if (change.patch?.wallet) order.wallet = change.patch.wallet;
-    if (change.patch?.channelOrderId) order.channelOrderId = change.patch.channelOrderId;
+    if (change.patch?.channelOrderId) order.channelOrderId = ownString(change.patch.channelOrderId);
     changedAt(order, now);
     pushEvent(order, change.to, now, change.note);
 

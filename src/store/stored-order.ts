@@ -11,6 +11,7 @@
 // scavenges first.
 import { outTradeNoYear } from './ids.js';
 import type { NewOrderFields } from './logic.js';
+import { ownString } from './own-string.js';
 import { EPOCH } from './process-epoch.js';
 import {
   ORDER_EVENT_CAP,
@@ -68,7 +69,7 @@ function storedOrder(r: RequestKey, f: NewOrderFields, at: number | null): Store
     amountFen: f.amountFen,
     wallet: f.wallet || undefined,
     channelOrderId: undefined,
-    paymentCodeMasked: f.paymentCodeMasked || undefined,
+    paymentCodeMasked: f.paymentCodeMasked ? ownString(f.paymentCodeMasked) : undefined,
     yy: outTradeNoYear(f.now),
     state: f.state,
     refundedFen: 0,
@@ -101,15 +102,16 @@ export function changedAt(o: StoredOrder, now: number): void {
 export function pushEvent(o: StoredOrder, state: OrderState, now: number, note?: string): void {
   const old = o.events;
   const at = now - EPOCH;
+  const kept = note ? ownString(note) : undefined;
   if (old.length === SLOTS) {
-    o.events = [old[0], old[1], old[2], at, state, note || undefined];
+    o.events = [old[0], old[1], old[2], at, state, kept];
   } else {
     const keep = Math.min(old.length / SLOTS, ORDER_EVENT_CAP - 1) * SLOTS;
     const events = new Array<number | string | null | undefined>(keep + SLOTS);
     for (let i = 0; i < keep; i++) events[i] = old[old.length - keep + i];
     events[keep] = at;
     events[keep + 1] = state;
-    events[keep + 2] = note || undefined;
+    events[keep + 2] = kept;
     o.events = events;
   }
   o.state = state;

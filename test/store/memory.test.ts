@@ -113,3 +113,53 @@ t.test('memory store: pushes are listed per box, and expire from the listings an
     'a push put again after expiry is listed once',
   );
 });
+
+t.test('memory store: what it keeps per sale does not pin the strings it was cut from', async (t) => {
+  const v8 = await import('node:v8');
+  const vm = await import('node:vm');
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  v8.setFlagsFromString('--expose-gc');
+  const gc = vm.runInNewContext('gc') as () => void;
+  // Each sale's fingerprint, masked code, wallet order id and event note are cut from a 256 KB text of
+  // its own, as a decoded reply's fields are views of the reply: if any were kept as a view, the
+  // store would hold 64 × 4 × 256 KB = 64 MB.
+  const SALES = 64;
+  const text = (i: number, what: string) =>
+    `${what}-${String(i).padStart(24, '0')}|${'0123456789abcdef'.repeat(16_384)}`;
+  /** The text's first 30 or so characters: a sliced string, a view of the whole text. */
+  const cut = (s: string) => s.slice(0, s.indexOf('|'));
+  const s = new MemoryStore();
+  t.teardown(() => s.close());
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 1; i <= SALES; i++) {
+    const begun = await s.beginPayment({
+      request: req(i),
+      fingerprint: cut(text(i, 'fp')),
+      kind: 'sale',
+      amountFen: 1,
+      paymentCodeMasked: cut(text(i, 'code')),
+    });
+    if (begun.status !== 'started') throw new Error(begun.status);
+    await s.transition(begun.order, {
+      from: ['paying'],
+      to: 'paid',
+      patch: { channelOrderId: cut(text(i, 'order')) },
+      note: cut(text(i, 'note')),
+    });
+  }
+  gc();
+  const kept = process.memoryUsage().heapUsed - before;
+  t.ok(kept < 4 * 1024 * 1024, `${SALES} sales keep ${(kept / 1024).toFixed(0)} KB (64 MB if their texts were kept)`);
+  const order = await s.getOrderByRequest(TID, req(SALES).mid, req(SALES).batch, req(SALES).stan);
+  t.equal(order?.channelOrderId, cut(text(SALES, 'order')), 'the copies read back as given');
+  t.equal(order?.paymentCodeMasked, cut(text(SALES, 'code')));
+  t.equal(order?.events.at(-1)?.note, cut(text(SALES, 'note')));
+  const again = await s.beginPayment({
+    request: req(SALES),
+    fingerprint: cut(text(SALES, 'fp')),
+    kind: 'sale',
+    amountFen: 1,
+  });
+  t.equal(again.status, 'in-progress', 'the fingerprint still matches its request (no mismatch)');
+});

@@ -236,3 +236,18 @@ t.test('TtlMap with shards: the same map to its callers, swept across every shar
   m.clear();
   t.equal(m.size, 0);
 });
+
+t.test('ownString: a flat copy with the same characters, or the string itself where no copy is needed', async (t) => {
+  const { ownString } = await import('../../src/store/own-string.js');
+  const long = `wx${'4200001234202612061234567890'.repeat(3)}`;
+  const view = long.slice(2, 30);
+  t.equal(ownString(view), view, 'a 28-character view copies to the same characters');
+  t.equal(ownString('12345678'), '12345678', 'short strings come back as they are');
+  const wide = `订单号${'0'.repeat(20)}`;
+  t.equal(ownString(wide), wide, 'characters beyond U+00FF come back unchanged');
+  const latin1 = `café-${'é'.repeat(20)}`;
+  t.equal(ownString(latin1), latin1, 'Latin-1 characters survive the copy');
+  const huge = 'x'.repeat(5000);
+  t.equal(ownString(huge), huge, 'strings over the copy limit come back as they are');
+  t.equal(ownString(''), '');
+});
