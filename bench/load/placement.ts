@@ -74,3 +74,17 @@ export function allowedCpus(pid: number): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * The node flags a running node process was started with: the arguments of /proc/<pid>/cmdline
+ * between the executable and `script` (undefined when it cannot be read or `script` is not there).
+ */
+export function nodeFlagsOf(pid: number, script: string): string[] | undefined {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    const at = argv.indexOf(script);
+    return at > 0 ? argv.slice(1, at) : undefined;
+  } catch {
+    return undefined;
+  }
+}

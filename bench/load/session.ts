@@ -13,12 +13,19 @@ import { ChildGenerator, type ConnectSummary, type Generator, LocalGenerator } f
 import { type MachineInfo, machineInfo } from './machine.js';
 import { formatMix, parseMix } from './mix.js';
 import type { BenchOptions } from './options.js';
-import { allowedCpus, niceOf, pinProcess, placedCommand } from './placement.js';
+import { allowedCpus, niceOf, nodeFlagsOf, pinProcess, placedCommand } from './placement.js';
 import { type MachineSample, type ProcSample, trySample, trySampleMachine } from './proc-stat.js';
 import { localRedisPid } from './redis-pid.js';
 import { type MergeInput, mergeResults, type RunOutcome, type RunSummary } from './results.js';
 import { sampleEverySecond } from './server-seconds.js';
-import { type SpawnedSandbox, type SpawnedServer, spawnBoxfep, spawnSandbox, walletsFileFor } from './spawn.js';
+import {
+  CLI_PATH,
+  type SpawnedSandbox,
+  type SpawnedServer,
+  spawnBoxfep,
+  spawnSandbox,
+  walletsFileFor,
+} from './spawn.js';
 import { deleteRunKeys } from './store-cleanup.js';
 
 export interface BenchIO {
@@ -118,6 +125,8 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   const placement: NonNullable<BenchReport['cpus']> = {};
   const niced: NonNullable<BenchReport['loadNice']> = {};
   const loadPlace = { cpus: o.loadCpus, nice: o.loadNice };
+  /** The node flags each server ran with, read back from /proc. */
+  const nodeFlags: { server?: string[]; echo?: string[] } = {};
   if (o.loadCpus !== undefined) pinProcess(process.pid, o.loadCpus);
   if (pinned) placement.load = allowedCpus(process.pid);
   const seeGenerators = (pids: (number | undefined)[]) => {
@@ -129,6 +138,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
   if (o.baseline === 'echo') {
     const echo = await startEchoChild(o.serverCpus);
     if (pinned) placement.echo = allowedCpus(echo.pid);
+    nodeFlags.echo = nodeFlagsOf(echo.pid, ECHO_MAIN);
     try {
       io.line(`baseline: echo server pid ${echo.pid} on 127.0.0.1:${echo.port}`);
       baseline = await phase(
@@ -176,6 +186,7 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
         cpus: o.serverCpus,
       });
       if (pinned) placement.server = allowedCpus(server.pid);
+      nodeFlags.server = nodeFlagsOf(server.pid, CLI_PATH);
     } catch (err) {
       await sandbox?.stop();
       throw err;
@@ -245,6 +256,8 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
       generators: o.generators,
       seed: o.seed,
       serveArgs: o.serveArgs,
+      serverNodeArgs: nodeFlags.server,
+      echoNodeArgs: nodeFlags.echo,
       sandboxes: o.spawn ? o.sandboxes : undefined,
       serverCpus: o.serverCpus,
       loadCpus: o.loadCpus,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import { ChildGenerator } from '../../bench/load/generators.js';
 import { parseBenchArgs } from '../../bench/load/options.js';
-import { allowedCpus, niceOf, placedCommand } from '../../bench/load/placement.js';
+import { allowedCpus, niceOf, nodeFlagsOf, placedCommand } from '../../bench/load/placement.js';
 import { type BenchIO, runBench } from '../../bench/load/session.js';
 
 const quiet: BenchIO = { line: () => undefined, progress: () => undefined };
@@ -21,6 +21,12 @@ t.test('a command is run through taskset only when CPUs are given', async (t) =>
     command: 'taskset',
     args: ['-c', '1', '/bin/node', '-e', '1'],
   });
+});
+
+t.test('nodeFlagsOf reads a process’s node flags from /proc, up to its script', async (t) => {
+  t.same(nodeFlagsOf(process.pid, process.argv[1]!), process.execArgv, 'this test process');
+  t.equal(nodeFlagsOf(process.pid, '/no/such/script.js'), undefined);
+  t.equal(nodeFlagsOf(2 ** 22 + 1, 'x'), undefined, 'no such process');
 });
 
 t.test('a placed generator process runs on its CPUs at its niceness and still answers over IPC', async (t) => {
@@ -72,6 +78,7 @@ t.test(
       '0',
       '--load-nice',
       '5',
+      '--server-node-arg=--max-semi-space-size=16',
       '--quiet',
       '--out',
       out,
@@ -88,5 +95,7 @@ t.test(
     t.equal(report.cpuBudget?.cores, cpus().length, 'the budget counts the machine’s cores, not the pinned share');
     t.ok(report.generatorCpuUsPerTx > 0, 'generator CPU measured');
     t.ok(report.baseline!.generatorCpuUsPerTx > 0, 'generator CPU measured when nothing was left to drain');
+    t.same(report.options.serverNodeArgs, ['--max-semi-space-size=16'], 'boxfep ran with the size asked for (/proc)');
+    t.same(report.options.echoNodeArgs, [], 'the echo server ran with no node flags (/proc)');
   },
 );
