@@ -11,18 +11,8 @@
 // 64⌉ measures queued calls too (e.g. WX 150 5 400).
 //
 //   node --expose-gc dist/bench/profile/held-inprocess.js [UP|WX|AL] [boxes] [rounds] [latencyMs]
-import { alCode, startRig, upCode, wxCode } from '../../test/flows/rig.js';
-
-const CODES = { UP: upCode, WX: wxCode, AL: alCode } as const;
-type Wallet = keyof typeof CODES;
-
-function heap(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with node --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
+import { startRig } from '../../test/flows/rig.js';
+import { CODES, heapAfterFullGc, type Wallet } from './rig-sales.js';
 
 async function main(): Promise<void> {
   const wallet = (process.argv[2] ?? 'UP') as Wallet;
@@ -54,9 +44,9 @@ async function main(): Promise<void> {
     const round = async (): Promise<number> => {
       const replies = boxes.map((b) => b.sale(100 + (seq % 1000), CODES[wallet](String(seq++ % 80).padStart(2, '0'))));
       await new Promise((r) => setTimeout(r, LATENCY_MS / 2));
-      const during = heap();
+      const during = heapAfterFullGc();
       for (const r of await Promise.all(replies)) if (r.rc !== '00') throw new Error(`sale answered ${r.rc}`);
-      const after = heap();
+      const after = heapAfterFullGc();
       return (during - after) / n;
     };
     await round(); // warm-up: code compiled, maps and slabs grown

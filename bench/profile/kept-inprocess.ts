@@ -7,20 +7,11 @@
 //
 //   node --expose-gc dist/bench/profile/kept-inprocess.js [UP|WX|AL] [sales] [snapshotFile]
 import { writeHeapSnapshot } from 'node:v8';
-import { alCode, startRig, upCode, wxCode } from '../../test/flows/rig.js';
+import { startRig } from '../../test/flows/rig.js';
+import { CODES, heapAfterFullGc, type Wallet } from './rig-sales.js';
 
-const CODES = { UP: upCode, WX: wxCode, AL: alCode } as const;
-type Wallet = keyof typeof CODES;
 const BOXES = 20;
 const WARMUP_SALES = 2_000;
-
-function heap(): number {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) throw new Error('run with node --expose-gc');
-  gc();
-  gc();
-  return process.memoryUsage().heapUsed;
-}
 
 async function main(): Promise<void> {
   const wallet = (process.argv[2] ?? 'UP') as Wallet;
@@ -49,10 +40,10 @@ async function main(): Promise<void> {
       );
     };
     await run(WARMUP_SALES);
-    const before = heap();
+    const before = heapAfterFullGc();
     const from = sales;
     await run(n);
-    const after = heap();
+    const after = heapAfterFullGc();
     const done = sales - from;
     console.log(
       `${wallet}: ${((after - before) / done).toFixed(0)} B kept per sale ` +

@@ -9,14 +9,12 @@
 //
 // Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
 // .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
-import { alCode, startRig, upCode, wxCode } from '../../test/flows/rig.js';
+import { startRig } from '../../test/flows/rig.js';
+import { CODES, type Wallet } from './rig-sales.js';
 import { type ProfileMode, WindowProfile } from './window-profile.js';
 
 const BOXES = 20;
 const WARMUP_MS = 2_000;
-
-type Wallet = 'UP' | 'WX' | 'AL';
-const CODES: Record<Wallet, (last2: string) => string> = { UP: upCode, WX: wxCode, AL: alCode };
 
 async function main(): Promise<void> {
   const wallet = (process.argv[2] ?? 'UP') as Wallet;
