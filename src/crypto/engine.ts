@@ -62,6 +62,9 @@ export function immediateMacsOf(service: object): ImmediateMacs | undefined {
 export const asBuffer = (u: Uint8Array): Buffer =>
   Buffer.isBuffer(u) ? u : Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
+/** What `warmMacKey` MACs: one block of zeros (16 bytes: an AES block, two DES blocks). */
+const WARM_BLOCK = new Uint8Array(16);
+
 export class CryptoEngine {
   private readonly vault: KeyVault;
   /** IPEK / AES initial key per BDK blob and KSN prefix, and intermediate keys per counter prefix. */
@@ -81,6 +84,14 @@ export class CryptoEngine {
   /** The opened-key cache's size and hit counts. */
   keyCacheStats(): KeyCacheStats {
     return this.vault.cacheStats();
+  }
+
+  /**
+   * Opens a session key and makes its ciphers for `alg`: a MAC over one zero block, thrown away,
+   * builds exactly what that algorithm's MACs use.
+   */
+  warmMacKey(alg: MacAlgorithm, ref: MacKeyRef & { kind: 'session' }): void {
+    field64Mac(alg, this.macKey(ref), WARM_BLOCK);
   }
 
   /** Whether a job is a session-key MAC: a few microseconds, cheaper inline than a thread hop. */

@@ -89,6 +89,11 @@ export class InlineCryptoService implements CryptoService, ImmediateMacs {
     return this.engine.keyCacheStats();
   }
 
+  warmMacKey(alg: MacAlgorithm, key: MacKeyRef): void {
+    if (this.closed || key.kind !== 'session') return;
+    this.engine.warmMacKey(alg, key);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
   }

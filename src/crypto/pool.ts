@@ -235,6 +235,12 @@ export class PoolCryptoService implements CryptoService, ImmediateMacs {
     return this.local?.keyCacheStats();
   }
 
+  /** On the event loop's engine only (not a job: the crypto job metrics count requests' work). */
+  warmMacKey(alg: MacAlgorithm, key: MacKeyRef): void {
+    if (this.local === undefined || key.kind !== 'session' || this.closed) return;
+    this.local.warmMacKey(alg, key);
+  }
+
   /** Finishes every accepted job, then stops the workers. */
   async close(): Promise<void> {
     if (this.closed) return;

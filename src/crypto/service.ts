@@ -75,6 +75,12 @@ export interface CryptoService {
    * the one every request's MAC goes through; undefined when no engine runs there.
    */
   keyCacheStats(): KeyCacheStats | undefined;
+  /**
+   * Opens a session MAK in the engine on the event loop, where that terminal's MACs are checked, and
+   * makes the ciphers `alg` uses: the terminal's first request then finds them ready. Nothing to do
+   * (and nothing done) where session MACs run in the pool, or for DUKPT keys.
+   */
+  warmMacKey(alg: MacAlgorithm, key: MacKeyRef): void;
   close(): Promise<void>;
 }
 

@@ -72,3 +72,28 @@ t.test('/metrics reads every tracked key cache at scrape time, until it is untra
   t.equal(await value('boxfep_crypto_key_cache_keys'), 0);
   t.equal(await value('boxfep_crypto_key_cache_lookups_total', '{result="miss"}'), 0);
 });
+
+t.test('warmMacKey opens a session MAK in the event loop’s engine, and does nothing where there is none', async (t) => {
+  const inline = new InlineCryptoService({ lmk: LMK, keyCacheSize: 10 });
+  const mak = await inline.importKey('0123456789ABCDEFFEDCBA9876543210');
+  const key = { kind: 'session', mak } as const;
+  inline.warmMacKey('x9.19', key);
+  t.same(inline.keyCacheStats(), { keys: 1, capacity: 10, hits: 0, misses: 1 }, 'opened once');
+  const data = Buffer.from('a message to MAC');
+  inline.generateMacNow('x9.19', key, data);
+  t.same(inline.keyCacheStats(), { keys: 1, capacity: 10, hits: 1, misses: 1 }, 'the MAC found it open');
+  inline.warmMacKey('cups-ecb', { kind: 'dukpt-tdes', bdk: mak, ksn: 'FFFF9876543210E00001', direction: 'request' });
+  t.same(inline.keyCacheStats(), { keys: 1, capacity: 10, hits: 1, misses: 1 }, 'a DUKPT key: nothing done');
+
+  const pool = createCryptoService({ mode: 'pool', lmk: LMK, threads: 1 });
+  t.teardown(() => pool.close());
+  pool.warmMacKey('cups-ecb', key);
+  t.equal(pool.keyCacheStats()?.misses, 1, 'the pool opens it in its engine on the event loop');
+  t.equal(pool.stats().queueDepth, 0, 'not a job for the workers');
+  const offLoop = createCryptoService({ mode: 'pool', lmk: LMK, threads: 1, sessionMacs: 'pool' });
+  t.teardown(() => offLoop.close());
+  t.doesNotThrow(() => offLoop.warmMacKey('cups-ecb', key), 'session MACs in the pool: nothing to warm');
+  await inline.close();
+  t.doesNotThrow(() => inline.warmMacKey('cups-ecb', key), 'a closed service: nothing done');
+  t.equal(inline.keyCacheStats().misses, 1);
+});

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import t from 'tap';
 import { Box, type PushEvent } from '../../src/box/box.js';
+import { createCryptoService } from '../../src/crypto/service.js';
 import { RC } from '../../src/flows/response-codes.js';
 import {
   BOX_LAYOUT,
@@ -14,7 +15,7 @@ import {
 } from '../../src/iso8583/index.js';
 import { createLogger } from '../../src/log/logger.js';
 import { BoxConnection } from '../../src/server/connection.js';
-import { AES_BDK, BDK, MID, sessionTerminal, startHarness, TMK } from './helpers/harness.js';
+import { AES_BDK, BDK, MID, sessionTerminal, startHarness, TEST_LMK, TMK } from './helpers/harness.js';
 
 const ASCII_PLAIN = { length: 'ascii4' as const, tpdu: false, header: false, maxFrameBytes: 4096 };
 
@@ -92,6 +93,36 @@ t.test('a MACed exchange is verified, and the approved reply carries a MAC the b
     const sale = await box.sale(100, '134567890123456789');
     t.equal(sale.rc, RC.FUNCTION_NOT_SUPPORTED, 'unregistered transaction: 40');
     t.equal(sale.macValid, undefined, 'a refusal carries no MAC');
+  }
+});
+
+t.test('a sign-on opens the new MAK where MACs are checked: the first MACed request finds it open', async (t) => {
+  for (const mode of ['inline', 'pool'] as const) {
+    const crypto = createCryptoService({ mode, lmk: TEST_LMK, threads: 1 });
+    const h = await startHarness(
+      [sessionTerminal('10000013'), sessionTerminal('10000014', { mac: 'x9.19' })],
+      {},
+      { ...queryRoute, crypto },
+    );
+    t.teardown(async () => {
+      await h.stop();
+      await crypto.close();
+    });
+    for (const [tid, mac] of [
+      ['10000013', 'cups-ecb'],
+      ['10000014', 'x9.19'],
+    ] as const) {
+      const box = await Box.connect({ port: h.port, tid, mid: MID, tmk: TMK, mac });
+      t.teardown(() => box.close());
+      await box.signOn();
+      const signedOn = crypto.keyCacheStats()!;
+      const r = await box.query({ batch: box.batch, stan: '000001' });
+      t.equal(r.rc, '00');
+      t.equal(r.macValid, true);
+      const after = crypto.keyCacheStats()!;
+      t.equal(after.misses, signedOn.misses, `${mode} ${tid}: the request's MACs opened nothing under the LMK`);
+      t.equal(after.hits, signedOn.hits + 2, `${mode} ${tid}: verify and reply MAC found the key open`);
+    }
   }
 });
 
