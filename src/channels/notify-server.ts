@@ -13,6 +13,8 @@ export interface NotifyServerOptions {
   handlers: NotifyHandler[];
   port?: number;
   host?: string;
+  /** In a cluster worker, a port of this process's own rather than one shared by the workers. */
+  exclusive?: boolean;
   /** Orders remembered for de-duplication (oldest forgotten first). */
   memory?: number;
   /** Largest accepted body, bytes. */
@@ -52,7 +54,8 @@ export class NotifyServer extends EventEmitter<NotifyServerEvents> {
   async start(): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      const { port = 0, host = '127.0.0.1', exclusive } = this.options;
+      this.server.listen({ port, host, exclusive }, () => resolve());
     });
     return this.server.address() as AddressInfo;
   }

@@ -28,6 +28,8 @@ export interface BoxfepOptions {
   crypto?: CryptoService;
   /** Start the admin HTTP endpoint (default true). */
   admin?: boolean;
+  /** Box and notify listeners of this process's own even in a cluster worker (the warm-up's scratch FEP). */
+  exclusiveListeners?: boolean;
   /** Timing beyond what the config sets (cancel budget, C2B polling, push resend...). */
   timing?: Partial<FlowTiming>;
   /** Real wallet endpoints; a wallet without one uses its sandbox when `config.sandbox` is on. */
@@ -102,6 +104,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
       handlers: wallets.notifyHandlers,
       port: config.notifyPort,
       host: config.host,
+      exclusive: opts.exclusiveListeners,
       logger,
       onEvent: (event) => {
         if (!deps) throw new Error('flows not ready');
@@ -119,6 +122,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
       crypto,
       logger,
       admin: opts.admin,
+      exclusiveListeners: opts.exclusiveListeners,
       routes: (services) => {
         deps = flowDeps({
           store: services.store,

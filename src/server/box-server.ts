@@ -24,6 +24,11 @@ export interface ListenerConfig {
   port: number;
   host?: string;
   layout?: Partial<FrameLayout>;
+  /**
+   * In a cluster worker, listen on a port of this process's own instead of one the primary shares
+   * among the workers (the warm-up's scratch listener on port 0).
+   */
+  exclusive?: boolean;
 }
 
 export interface FrameHandler {
@@ -124,7 +129,8 @@ export class BoxServer implements ConnectionOwner {
       );
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
-        server.listen({ port: cfg.port, host: cfg.host ?? '0.0.0.0', backlog: 4096 }, () => {
+        const options = { port: cfg.port, host: cfg.host ?? '0.0.0.0', backlog: 4096, exclusive: cfg.exclusive };
+        server.listen(options, () => {
           server.off('error', reject);
           resolve();
         });

@@ -35,6 +35,8 @@ export interface FepOptions {
   routes?: (services: FepServices) => void | Promise<void>;
   /** Start the admin HTTP endpoint (default true). */
   admin?: boolean;
+  /** Box listeners of this process's own even in a cluster worker (the warm-up's scratch FEP). */
+  exclusiveListeners?: boolean;
 }
 
 export function listenerConfigs(config: ServeConfig): ListenerConfig[] {
@@ -93,7 +95,7 @@ export class Fep implements FepServices {
       logger,
     });
     const server = new BoxServer({
-      listeners: listenerConfigs(config),
+      listeners: listenerConfigs(config).map((l) => ({ ...l, exclusive: opts.exclusiveListeners })),
       handler: pipeline,
       idleTimeoutMs: config.idleTimeoutMs,
       maxConnections: config.maxConnections,

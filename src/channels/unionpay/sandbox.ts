@@ -88,7 +88,10 @@ export class UnionPaySandbox {
   async start(): Promise<AddressInfo> {
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () => resolve());
+      // Exclusive: a sandbox is one ledger, even when started in a cluster worker (a port the primary
+      // shared among workers would spread one caller's calls over several ledgers).
+      const { port = 0, host = '127.0.0.1' } = this.options;
+      this.server.listen({ port, host, exclusive: true }, () => resolve());
     });
     return this.server.address() as AddressInfo;
   }
