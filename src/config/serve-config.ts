@@ -59,6 +59,10 @@ export interface ServeConfig {
   acquirerId: string;
   /** Provision and print one demo terminal when the store has none (the embedded default). */
   demo: boolean;
+  /** Synthetic transactions through a scratch copy before the box listener opens (0: none). */
+  warmUp: number;
+  /** The longest the warm-up may take. */
+  warmUpMs: number;
 }
 
 type Kind = 'int' | 'string' | 'bool' | 'listeners';
@@ -160,6 +164,15 @@ export const SETTINGS: readonly Setting[] = [
   { key: 'drainMs', flag: 'drain-ms', kind: 'int', min: 0, help: 'graceful shutdown: time to finish in-flight' },
   { key: 'acquirerId', flag: 'acquirer-id', kind: 'string', help: 'field 32 in 0810' },
   { key: 'demo', flag: 'demo', kind: 'bool', help: 'provision a demo terminal when the store has none' },
+  {
+    key: 'warmUp',
+    flag: 'warm-up',
+    kind: 'int',
+    min: 0,
+    max: 1_000_000,
+    help: 'synthetic transactions through a scratch copy before the box listener opens (0: none)',
+  },
+  { key: 'warmUpMs', flag: 'warm-up-ms', kind: 'int', min: 1, help: 'the longest the warm-up may take' },
 ];
 
 export const DEFAULTS: ServeConfig = {
@@ -191,6 +204,8 @@ export const DEFAULTS: ServeConfig = {
   drainMs: 10_000,
   acquirerId: '00000000',
   demo: true,
+  warmUp: 2_000,
+  warmUpMs: 5_000,
 };
 
 export class ConfigError extends Error {

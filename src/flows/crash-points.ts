@@ -20,6 +20,11 @@ export function parseCrashAt(value: string | undefined): { point: CrashPoint; nt
 const armed = parseCrashAt(process.env.BOXFEP_CRASH_AT);
 let hits = 0;
 
+/** Is a crash point armed in this process? (The start-up warm-up must not reach it first.) */
+export function crashPointArmed(): boolean {
+  return armed !== undefined;
+}
+
 /** Dies here (SIGKILL, no cleanup, no flush) when BOXFEP_CRASH_AT names this point and its count is reached. */
 export function crashPoint(point: CrashPoint): void {
   if (armed === undefined || armed.point !== point) return;

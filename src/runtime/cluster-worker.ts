@@ -11,6 +11,7 @@ import { registry } from '../metrics/registry.js';
 import { type Boxfep, startBoxfep } from './boxfep.js';
 import { type FromWorker, isBoxfepMessage, type ToWorker } from './cluster-messages.js';
 import { parseWalletsFile } from './wallets-file.js';
+import { warmUpBeforeServing } from './warm-up.js';
 
 let app: Boxfep | undefined;
 let starting: Promise<void> | undefined;
@@ -28,6 +29,7 @@ async function start(slot: number, shared: ServeConfig, wallets: string | undefi
   const config: ServeConfig = { ...shared, workers: 1, sandbox: false, wallets: undefined };
   // Same LMK source as the primary, which already warned about a development LMK.
   const { lmk } = loadLmk({ file: config.lmkFile, logger: silentLogger });
+  await warmUpBeforeServing(config, logger);
   const crypto = createCryptoService(cryptoOptionsFrom(config, lmk, logger));
   app = await startBoxfep(config, {
     crypto,

@@ -34,6 +34,8 @@ interface Line {
   pids?: number[];
   pid?: number;
   worker?: number;
+  transactions?: number;
+  unexpected?: number;
 }
 
 const args = [
@@ -139,6 +141,19 @@ t.test('the memory store refuses more than one worker (exit 2, says to use Redis
   t.match(r.stderr, /--workers 2 needs a shared store/);
   t.match(r.stderr, /--store redis:\/\//);
   t.equal(r.stderr.trim().split('\n').length, 1, 'one line');
+});
+
+t.test('each worker warms up before it serves, on listeners of its own, and counts none of it', async (t) => {
+  // Scratch listeners on port 0 in a worker are exclusive: shared through the primary, one worker's
+  // warm-up boxes and wallet calls would land on the other's scratch copy and be refused.
+  const warmed = lines.filter((l) => l.msg === 'warmed up');
+  t.same(warmed.map((l) => l.worker).sort(), [1, 2], 'both workers');
+  // 2,000 transactions by default, fewer when the 5 s bound comes first (both workers share 2 cores).
+  for (const l of warmed)
+    t.ok(l.transactions! > 0 && l.unexpected === 0, `worker ${l.worker}: ${l.transactions} answered`);
+  const m = await metrics();
+  t.equal(value(m, 'boxfep_server_transactions_total'), 0, 'no warm-up transaction on /metrics');
+  t.equal(value(m, 'boxfep_server_connections_accepted_total'), 0, 'nor its connections');
 });
 
 t.test('two workers, one box port, terminals provisioned once', async (t) => {

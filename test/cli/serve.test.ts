@@ -116,6 +116,15 @@ t.test('embedded defaults: demo terminal, box CLI sign-on and echo, admin endpoi
   t.match(metrics, /boxfep_server_connections_accepted_total 4/);
   t.equal((await fetch(`http://127.0.0.1:${s.adminPort}/healthz`)).status, 200);
 
+  // The warm-up ran first (2,000 synthetic transactions by default, fewer if its 5 s bound came
+  // first) and left nothing on /metrics: the counts above are the box CLI's alone.
+  const warmed = s
+    .out()
+    .split('\n')
+    .find((l) => l.includes('"warmed up"'));
+  const report = JSON.parse(warmed ?? '{}') as { transactions?: number; unexpected?: number };
+  t.ok(report.transactions! > 0 && report.unexpected === 0, `warmed up before serving: ${warmed}`);
+
   s.child.kill('SIGTERM');
   t.equal(await exited(s.child, 5000), 0, 'clean exit on SIGTERM');
   t.match(s.out(), /"draining"/);
@@ -136,8 +145,12 @@ t.test('--terminals FILE upserts terminals at start; config file and env are rea
     ]),
   );
   writeFileSync(`${dir}/boxfep.json`, JSON.stringify({ terminals: `${dir}/terminals.json` }));
-  const s = await startServe([...base, '--config', `${dir}/boxfep.json`], { BOXFEP_DRAIN_MS: '500' });
+  const s = await startServe([...base, '--config', `${dir}/boxfep.json`], {
+    BOXFEP_DRAIN_MS: '500',
+    BOXFEP_WARM_UP: '0',
+  });
   t.teardown(() => s.child.kill('SIGKILL'));
+  t.notMatch(s.out(), /"warmed up"/, 'BOXFEP_WARM_UP=0: no warm-up');
   t.notMatch(s.out(), /demo terminal/, 'no demo terminal when terminals are given');
   t.match(s.out(), /"terminals upserted"/);
   const r = await run(process.execPath, [

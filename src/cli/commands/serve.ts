@@ -15,6 +15,7 @@ import { CryptoError, type CryptoService, createCryptoService, loadLmk } from '.
 import { createLogger } from '../../log/logger.js';
 import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
+import { warmUpBeforeServing } from '../../runtime/warm-up.js';
 import { createStore, type Store, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
@@ -65,6 +66,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     return runPrimary(config, { logger });
   }
+  // Before anything is provisioned or counted: the warm-up's counts are reset when it ends.
+  await warmUpBeforeServing(config, logger);
   const crypto = createCryptoService(cryptoOptionsFrom(config, lmk, logger));
   try {
     await provisionAtStart(config, store, crypto);
