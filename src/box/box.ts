@@ -26,6 +26,8 @@ import { type Deadline, type DeadlineQueue, deadlineQueue } from './reply-deadli
 
 const codec = codecFor('cups-pos');
 const MAC_PLACEHOLDER = '0000000000000000';
+/** KSNs a DUKPT box remembers to check pushes against (requests in flight at once, and some). */
+const RECENT_KSNS = 8;
 
 export interface BoxOptions extends BoxKeyOptions {
   host?: string;
@@ -125,6 +127,8 @@ export class Box {
   private readonly replyTimeoutMs: number;
   private readonly deadlines: DeadlineQueue;
   private pushWaiters: Array<(p: PushEvent) => void> = [];
+  /** A DUKPT box's latest KSNs, newest first: the one a push is MACed under is among them. */
+  private readonly recentKsns: string[] = [];
   private closedError: Error | undefined;
 
   private constructor(
@@ -266,6 +270,8 @@ export class Box {
     let ksn: string | undefined;
     if (mac && this.keys.keyMode !== 'session') {
       ksn = this.keys.nextKsn();
+      this.recentKsns.unshift(ksn);
+      if (this.recentKsns.length > RECENT_KSNS) this.recentKsns.pop();
       const items = fields[59] ? [...parseField59(fields[59])].filter(([t]) => t !== 'A5') : [];
       items.push(['A5', ksn]);
       fields[59] = buildField59(items);
@@ -340,9 +346,18 @@ export class Box {
   private checkMac(encoded: Buffer, message: IsoMessage, request: IsoMessage | undefined): boolean | undefined {
     if (message.fields[64] === undefined) return undefined;
     if (!this.keys.signedOn) return false;
-    // DUKPT replies are MACed under the response key of the request's KSN (session keys need none).
-    const ksn =
-      this.keys.keyMode !== 'session' && request?.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
+    if (this.keys.keyMode === 'session') return this.macMatches(encoded, undefined);
+    // DUKPT replies are MACed under the response key of the request's KSN; a push (no request) under
+    // the KSN of the last request boxfep accepted — one of ours sent lately, as a request may still be
+    // on its way when the push is made.
+    if (request !== undefined) {
+      const ksn = request.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
+      return ksn !== undefined && this.macMatches(encoded, ksn);
+    }
+    return this.recentKsns.some((ksn) => this.macMatches(encoded, ksn));
+  }
+
+  private macMatches(encoded: Buffer, ksn: string | undefined): boolean {
     try {
       return this.keys.mac64(macBlock(encoded), 'response', ksn).equals(macOf(encoded));
     } catch {

@@ -3,11 +3,15 @@
 // "crashed" process (written straight into the store) is finished by the resolver; stop() releases
 // everything so the process can exit.
 import t from 'tap';
-import { saleRequest } from '../../src/box/messages.js';
+import { Box } from '../../src/box/box.js';
+import { queryRequest, saleRequest } from '../../src/box/messages.js';
 import { Resolver } from '../../src/flows/recovery.js';
 import { maskPaymentCode } from '../../src/log/mask.js';
 import { c2bResults } from '../../src/metrics/flows.js';
-import { eventually, MID, startRig, wxCode } from '../flows/rig.js';
+import { provisionTerminals } from '../../src/terminals/provisioning.js';
+import type { KeyMode } from '../../src/terminals/types.js';
+import { eventually, MID, nextTid, startRig, wxCode } from '../flows/rig.js';
+import { AES_BDK, BDK } from '../server/helpers/harness.js';
 
 const counted = async (source: string, state: string) =>
   (await c2bResults.get()).values.find((v) => v.labels.source === source && v.labels.state === state)?.value ?? 0;
@@ -95,3 +99,35 @@ t.test('one resolver pass works every due order, not one batch of them', async (
     `all 23 due orders worked in one pass of 5-order batches: ${[...new Set(states)].join(', ')}`,
   );
 });
+
+t.test(
+  'DUKPT boxes: the C2B push is MACed under the KSN of the last request boxfep accepted; the box finds it',
+  async (t) => {
+    const rig = await startRig('memory');
+    t.teardown(() => rig.stop());
+    const kinds: Array<[KeyMode, string, string]> = [
+      ['dukpt-tdes', BDK, 'FFFF9876543210E00000'],
+      ['dukpt-aes', AES_BDK, '123456789012345600000000'],
+    ];
+    for (const [keyMode, bdk, ksn] of kinds) {
+      const tid = nextTid();
+      await provisionTerminals(rig.store, rig.app.fep.crypto, [{ tid, mid: MID, keyMode, bdk }]);
+      const box = await Box.connect({ port: rig.port, tid, mid: MID, keyMode, bdk, ksn, replyTimeoutMs: 10_000 });
+      t.teardown(() => box.close());
+      t.equal((await box.signOn()).rc, '00');
+      const precreate = await box.precreate(250, 'WX');
+      t.equal(precreate.rc, '09');
+      // Then a request garbled on the way (bad MAC, refused A0): the box has used a newer KSN than the
+      // one boxfep holds for it, so the push's KSN is not the box's latest.
+      const original = { batch: box.batch, stan: precreate.request.fields[11]! };
+      const query = queryRequest({ tid, mid: MID, batch: box.batch }, box.nextStan(), original);
+      t.equal((await box.exchange(query, { corruptMac: true })).rc, 'A0');
+      const push = await box.nextPush(5_000);
+      t.equal(push.message.fields[39], '00', `${keyMode}: paid`);
+      t.equal(push.macValid, true, `${keyMode}: the push's MAC verified by the box`);
+      // The box acknowledged it (an unverified push is not acked): nothing left pending for it.
+      const settled = await eventually(async () => (await rig.store.listPushesForTerminal(MID, tid)).length === 0);
+      t.ok(settled, `${keyMode}: the 0630 settled the push`);
+    }
+  },
+);
