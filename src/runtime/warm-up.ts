@@ -12,12 +12,16 @@
 // per function, not per instance, so the real one starts with it. Nothing else of the copy stays:
 // it has its own memory store, crypto service, random LMK and TMKs, in-process wallet sandboxes,
 // box and notify listeners on loopback (ports of this process's own, even in a cluster worker), a
-// logger that writes nowhere, and its counts are taken off /metrics afterwards.
+// logger that writes nowhere, and its counts are taken off /metrics afterwards. Its boxes hold each
+// kind of keys a fleet may have (session keys with either MAC, DUKPT TDES, DUKPT AES); in pool mode
+// the DUKPT derivations run in the scratch copy's own worker thread, so the real pool's threads still
+// compile theirs under the first real traffic (off the event loop).
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Box, type Reply } from '../box/box.js';
+import type { BoxKeyOptions } from '../box/keys.js';
 import { cryptoOptionsFrom } from '../config/crypto-options.js';
 import type { ServeConfig } from '../config/serve-config.js';
 import { createCryptoService } from '../crypto/service.js';
@@ -141,16 +145,15 @@ export async function warmUp(config: ServeConfig, opts: WarmUpOptions): Promise<
   try {
     const port = app.fep.boxPorts[0] as number;
     const count = Math.max(1, Math.min(opts.boxes ?? 16, opts.transactions));
-    const tmk = randomBytes(16).toString('hex').toUpperCase();
-    const tids = Array.from({ length: count }, (_, i) => String(90_000_001 + i));
+    const fleet = Array.from({ length: count }, (_, i) => scratchBox(String(90_000_001 + i), i));
     await provisionTerminals(
       store,
       crypto,
-      tids.map((tid) => ({ tid, mid: MID, tmk })),
+      fleet.map((b) => ({ tid: b.tid, mid: MID, keyMode: b.keyMode, mac: b.mac, tmk: b.tmk, bdk: b.bdk })),
     );
     const replyTimeoutMs = Math.max(1_000, opts.maxMs);
-    for (const tid of tids) {
-      const box = await Box.connect({ port, tid, mid: MID, tmk, replyTimeoutMs });
+    for (const keys of fleet) {
+      const box = await Box.connect({ port, mid: MID, replyTimeoutMs, ...keys });
       boxes.push(box);
       box.pushListener = (push) => {
         pushes++;
@@ -189,6 +192,24 @@ export async function warmUp(config: ServeConfig, opts: WarmUpOptions): Promise<
     await forgetTraffic();
   }
   return { transactions, pushes, unexpected, ms: Math.round(performance.now() - started) };
+}
+
+/**
+ * A scratch box's terminal and keys, in turn each kind a fleet may have: session keys under a TMK
+ * with either MAC, DUKPT TDES and DUKPT AES (X9.24-3). The keys are random, the KSNs' counters zero.
+ */
+function scratchBox(tid: string, i: number): BoxKeyOptions & { tid: string } {
+  const key = () => randomBytes(16).toString('hex').toUpperCase();
+  switch (i % 4) {
+    case 0:
+      return { tid, keyMode: 'session', mac: 'cups-ecb', tmk: key() };
+    case 1:
+      return { tid, keyMode: 'session', mac: 'x9.19', tmk: key() };
+    case 2:
+      return { tid, keyMode: 'dukpt-tdes', bdk: key(), ksn: `FFFF${tid}00E00000` };
+    default:
+      return { tid, keyMode: 'dukpt-aes', bdk: key(), ksn: `${tid}${tid}00000000` };
+  }
 }
 
 function send(box: Box, step: Step, lastSale: IsoMessage | undefined): Promise<Reply> {
