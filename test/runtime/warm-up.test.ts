@@ -67,11 +67,12 @@ for (const crypto of ['inline', 'pool'] as const) {
 }
 
 t.test('bounded in time: a count it cannot reach stops at maxMs', async (t) => {
-  const result = await warmUp(config, { transactions: 1_000_000, maxMs: 600 });
-  t.ok(result.transactions > 0 && result.transactions < 1_000_000, `${result.transactions} transactions`);
+  const result = await warmUp(config, { transactions: 1_000_000, maxMs: 1_000 });
+  // The bound counts from the start, the scratch copy's own start included (on a loaded machine that
+  // can take most of it); stopping the copy comes on top.
+  t.ok(result.transactions < 1_000_000, `${result.transactions} transactions`);
   t.equal(result.unexpected, 0);
-  // The bound covers the traffic; starting and stopping the scratch copy comes on top.
-  t.ok(result.ms < 600 + 3_000, `${result.ms} ms`);
+  t.ok(result.ms < 1_000 + 3_000, `${result.ms} ms`);
 });
 
 t.test('its counts are taken off /metrics; the process metrics stay', async (t) => {
