@@ -96,6 +96,9 @@ const CODES = {
 /** The scratch copy's timing: the customer pays a C2B order at once, a paying sale is queried soon. */
 const SCRATCH_TIMING = { queryIntervalMs: 5, payDelayMs: 5 } as const;
 
+/** Connections the scratch copy accepts (its boxes: 16 by default). */
+const SCRATCH_CONNECTIONS = 1_024;
+
 export async function warmUp(config: ServeConfig, opts: WarmUpOptions): Promise<WarmUpResult> {
   const started = performance.now();
   if (opts.transactions <= 0) return { transactions: 0, pushes: 0, unexpected: 0, ms: 0 };
@@ -113,6 +116,9 @@ export async function warmUp(config: ServeConfig, opts: WarmUpOptions): Promise<
     wallets: undefined,
     terminals: undefined,
     demo: false,
+    // The deployment's connection caps are for its boxes: the scratch boxes all come from 127.0.0.1.
+    maxConnections: SCRATCH_CONNECTIONS,
+    maxConnectionsPerAddress: SCRATCH_CONNECTIONS,
     cryptoThreads: 1,
     keyCacheSize: 1_024,
     queryIntervalMs: SCRATCH_TIMING.queryIntervalMs,
@@ -188,8 +194,11 @@ export async function warmUp(config: ServeConfig, opts: WarmUpOptions): Promise<
     while (pushes < precreates && performance.now() < deadline) await sleep(5);
   } finally {
     for (const box of boxes) box.close();
-    await app.stop();
-    await forgetTraffic();
+    try {
+      await app.stop();
+    } finally {
+      await forgetTraffic();
+    }
   }
   return { transactions, pushes, unexpected, ms: Math.round(performance.now() - started) };
 }

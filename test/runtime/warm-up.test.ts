@@ -88,6 +88,15 @@ t.test('its counts are taken off /metrics; the process metrics stay', async (t) 
   t.equal(await seriesTotal('boxfep_server_transactions_total'), 1);
 });
 
+t.test("the deployment's connection caps do not apply to the scratch boxes", async (t) => {
+  // 16 boxes from 127.0.0.1 against a cap of 2 per address (and 4 in all).
+  const result = await warmUp(
+    { ...config, maxConnections: 4, maxConnectionsPerAddress: 2 },
+    { transactions: 100, maxMs: 30_000 },
+  );
+  t.match(result, { transactions: 100, unexpected: 0 });
+});
+
 t.test('no warm-up asked: nothing runs', async (t) => {
   await netHandlesLeft();
   t.same(await warmUp(config, { transactions: 0, maxMs: 1_000 }), { transactions: 0, pushes: 0, unexpected: 0, ms: 0 });
@@ -119,10 +128,11 @@ t.test('unexpected answers: a warning, and serving goes on', async (t) => {
 });
 
 t.test('a warm-up that cannot run: a warning, not a failed start', async (t) => {
-  // One box connection in all: the second box is turned away before it can sign on.
+  // Frames of at most 20 bytes (below what serve accepts): the box server closes each box's connection
+  // at its sign-on, which then fails.
   const { logger, lines } = capturedLogger();
   await netHandlesLeft();
-  await warmUpBeforeServing({ ...config, maxConnections: 1, warmUp: 40, warmUpMs: 5_000 }, logger);
+  await warmUpBeforeServing({ ...config, maxFrameBytes: 20, warmUp: 40, warmUpMs: 5_000 }, logger);
   const line = lines.find((l) => l.level === 40);
   t.match(line, { msg: 'warm-up failed: serving cold', err: { message: /./ } }, 'warned, with the reason');
   t.same(await netHandlesLeft(), {}, 'what it started is closed');
