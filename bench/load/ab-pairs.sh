@@ -15,7 +15,7 @@ run() { # label checkout bench-args...
   shift 2
   echo "== $label $(date +%T) load $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/log"
   (cd "$dir" && node dist/src/cli/main.js bench --spawn --quiet --json "$OUT/$label.json" "$@" 2>&1 |
-    grep -E "machine:|server pid|worst seconds|ratios|all  |SLO|pushes|warm-up errors" | tee -a "$OUT/log")
+    grep -E "machine:|server pid|worst seconds|start of load|ratios|all  |SLO|pushes|warm-up errors" | tee -a "$OUT/log")
 }
 SALE=(--boxes 1000 --rate 1000 --warmup 5 --duration 15 --mix sale=1 --generators 1 --baseline echo)
 for i in $(seq 1 "$PAIRS"); do

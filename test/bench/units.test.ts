@@ -248,6 +248,23 @@ t.test('the run-queue wait is reported per window and per second of the timeline
   t.match(text, /its event loop waited for a core 15% of the time/);
   t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
   t.match(text, /waiting for a core: server 15%, sandbox 1%/);
+  t.notMatch(text, /start of load/, 'no warm-up: no start-of-load line');
+  const warmedUp = mergeResults({
+    label: 'boxfep',
+    mode: 'open',
+    arrivals: 'constant',
+    targetRate: 10,
+    warmupMs: 1000,
+    durationMs: 1000,
+    results: [result],
+    server: { pid: 1, start: proc(0, 0, 0), end: proc(600_000, 300_000, 2000) },
+    serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
+  }).summary;
+  t.match(
+    runLines(warmedUp).join('\n'),
+    /start of load \(warm-up, not in the figures\): p99 by second 1\.00 ms, p50 1\.00 ms; server CPU 50 %, waited for a core 25 %\n/,
+    'the warm-up second only, with what the server did in it',
+  );
 });
 
 t.test('wait bands: measured seconds grouped by the server’s wait for a core, with their p99s', async (t) => {

@@ -35,6 +35,8 @@ export function runLines(r: RunSummary): string[] {
   const reasons = Object.entries(r.errorReasons).sort((a, b) => b[1] - a[1]);
   for (const [reason, n] of reasons.slice(0, 8)) out.push(`  error: ${n} × ${reason}`);
   if (r.warmupErrors > 0) out.push(`  warm-up errors (not in the figures): ${r.warmupErrors}`);
+  const start = startOfLoad(r, 3);
+  if (start) out.push(`  start of load (warm-up, not in the figures): ${start}`);
   out.push(
     `  generator: lag (send − intended) p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms; own CPU ${f(r.generatorCpuUsPerTx)} µs per transaction`,
   );
@@ -84,6 +86,24 @@ function worstSeconds(r: RunSummary, n: number): string | undefined {
         ')',
     )
     .join('; ');
+}
+
+/**
+ * The first seconds of load, second by second: a server started just before the load shows its cold
+ * start here (V8 compiling while it serves), which the warm-up window keeps out of the figures.
+ */
+function startOfLoad(r: RunSummary, n: number): string | undefined {
+  const first = r.timeline.filter((s) => s.t < Math.min(n, r.warmupS));
+  if (first.length === 0) return undefined;
+  const series = (pick: (s: (typeof first)[number]) => number | undefined) =>
+    first.map((s) => pick(s) ?? '–').join(' / ');
+  let text = `p99 by second ${first.map((s) => f(s.p99)).join(' / ')} ms, p50 ${first.map((s) => f(s.p50)).join(' / ')} ms`;
+  if (first.some((s) => s.serverCpuPercent !== undefined))
+    text += `; server CPU ${series((s) => s.serverCpuPercent)} %`;
+  if (first.some((s) => s.serverRunQueuePercent !== undefined)) {
+    text += `, waited for a core ${series((s) => s.serverRunQueuePercent)} %`;
+  }
+  return text;
 }
 
 /** Where each process was allowed to run, as the kernel reported it (with --server-cpus / --load-cpus). */
