@@ -351,8 +351,9 @@ export class Box {
     // the KSN of the last request boxfep accepted — one of ours sent lately, as a request may still be
     // on its way when the push is made.
     if (request !== undefined) {
+      // (A request without one: the box's current KSN, as before.)
       const ksn = request.fields[59] ? parseField59(request.fields[59]).get('A5') : undefined;
-      return ksn !== undefined && this.macMatches(encoded, ksn);
+      return this.macMatches(encoded, ksn);
     }
     return this.recentKsns.some((ksn) => this.macMatches(encoded, ksn));
   }
