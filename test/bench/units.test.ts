@@ -216,16 +216,20 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     generatorCpuUs: 1000,
   };
   const proc = (cpuUs: number, runQueueUs: number | undefined, at: number) => ({ cpuUs, rssBytes: 1, runQueueUs, at });
-  const { summary } = mergeResults({
+  /** The run's two seconds, the first `warmupMs` of them warm-up. */
+  const run = (warmupMs: number) => ({
     label: 'boxfep',
-    mode: 'open',
-    arrivals: 'constant',
+    mode: 'open' as const,
+    arrivals: 'constant' as const,
     targetRate: 10,
-    warmupMs: 0,
-    durationMs: 2000,
+    warmupMs,
+    durationMs: 2000 - warmupMs,
     results: [result],
     server: { pid: 1, start: proc(0, 0, 0), end: proc(600_000, 300_000, 2000) },
     serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
+  });
+  const { summary } = mergeResults({
+    ...run(0),
     parties: [
       { name: 'sandbox', start: proc(0, 1000, 0), end: proc(10_000, 21_000, 2000) },
       { name: 'redis', start: proc(0, undefined, 0), end: proc(10_000, undefined, 2000) },
@@ -249,17 +253,7 @@ t.test('the run-queue wait is reported per window and per second of the timeline
   t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
   t.match(text, /waiting for a core: server 15%, sandbox 1%/);
   t.notMatch(text, /start of load/, 'no warm-up: no start-of-load line');
-  const warmedUp = mergeResults({
-    label: 'boxfep',
-    mode: 'open',
-    arrivals: 'constant',
-    targetRate: 10,
-    warmupMs: 1000,
-    durationMs: 1000,
-    results: [result],
-    server: { pid: 1, start: proc(0, 0, 0), end: proc(600_000, 300_000, 2000) },
-    serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
-  }).summary;
+  const warmedUp = mergeResults(run(1000)).summary;
   t.match(
     runLines(warmedUp).join('\n'),
     /start of load \(warm-up, not in the figures\): p99 by second 1\.00 ms, p50 1\.00 ms; server CPU 50 %, waited for a core 25 %\n/,
