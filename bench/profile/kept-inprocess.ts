@@ -7,10 +7,8 @@
 //
 //   node --expose-gc dist/bench/profile/kept-inprocess.js [UP|WX|AL] [sales] [snapshotFile]
 import { writeHeapSnapshot } from 'node:v8';
-import { startRig } from '../../test/flows/rig.js';
-import { CODES, heapAfterFullGc, type Wallet } from './rig-sales.js';
+import { approvedSale, CODES, heapAfterFullGc, startSalesRig, type Wallet } from './rig-sales.js';
 
-const BOXES = 20;
 const WARMUP_SALES = 2_000;
 
 async function main(): Promise<void> {
@@ -21,20 +19,16 @@ async function main(): Promise<void> {
     console.error('usage: kept-inprocess.js [UP|WX|AL] [sales ≤ 1,000,000] [snapshotFile]');
     process.exit(2);
   }
-  const rig = await startRig('memory', { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
+  const { rig, boxes } = await startSalesRig();
   try {
-    const boxes = await Promise.all(Array.from({ length: BOXES }, () => rig.box()));
     let sales = 0;
-    // Approving test codes (last two digits 00–79); every reply must be 00 or the run stops.
     const run = async (count: number) => {
       const goal = sales + count;
       await Promise.all(
         boxes.map(async (box) => {
           while (sales < goal) {
             sales++;
-            const code = CODES[wallet](String(sales % 80).padStart(2, '0'));
-            const reply = await box.sale(100 + (sales % 1000), code);
-            if (reply.rc !== '00') throw new Error(`sale answered ${reply.rc}`);
+            await approvedSale(box, wallet, sales);
           }
         }),
       );

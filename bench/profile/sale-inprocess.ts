@@ -9,11 +9,9 @@
 //
 // Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
 // .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
-import { startRig } from '../../test/flows/rig.js';
-import { CODES, type Wallet } from './rig-sales.js';
+import { approvedSale, CODES, startSalesRig, type Wallet } from './rig-sales.js';
 import { type ProfileMode, WindowProfile } from './window-profile.js';
 
-const BOXES = 20;
 const WARMUP_MS = 2_000;
 
 async function main(): Promise<void> {
@@ -25,16 +23,13 @@ async function main(): Promise<void> {
     console.error('usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds ≤ 120] [outDir]');
     process.exit(2);
   }
-  const rig = await startRig('memory', { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
+  const { rig, boxes } = await startSalesRig();
   try {
-    const boxes = await Promise.all(Array.from({ length: BOXES }, () => rig.box()));
     let sales = 0;
     let until = 0;
-    // Approving test codes (last two digits 00–79); every reply must be 00 or the run stops.
     const loop = async (box: (typeof boxes)[number]) => {
       while (performance.now() < until) {
-        const reply = await box.sale(100 + (sales % 1000), CODES[wallet](String(sales % 80).padStart(2, '0')));
-        if (reply.rc !== '00') throw new Error(`sale answered ${reply.rc}`);
+        await approvedSale(box, wallet, sales);
         sales++;
       }
     };
