@@ -45,7 +45,7 @@ export interface WarmUpOptions {
 }
 
 export interface WarmUpResult {
-  /** Transactions answered. */
+  /** Transactions sent (one whose exchange failed counts too, and in `unexpected`). */
   transactions: number;
   /** C2B result pushes the boxes received (one per precreate, when it came within the bound). */
   pushes: number;
