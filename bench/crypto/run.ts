@@ -2,8 +2,9 @@
 // pooled micro-batched, at 1 and 2 worker threads, under light (1 outstanding call) and heavy
 // (128 outstanding) load; then DUKPT derivations inline, pooled, and with the npm `dukpt` package
 // as the TDES baseline. Latency percentiles via hdr-histogram-js; main-thread CPU per operation
-// from event-loop utilisation; then the UnionPay ECB MAC itself per call, JS key schedule vs OpenSSL.
-// Run: npm run build && npm run bench:crypto [-- mac|dukpt|transport|cups ...]
+// from event-loop utilisation; then the UnionPay ECB MAC itself per call, JS key schedule vs OpenSSL;
+// then what a fresh pool thread's first DUKPT MACs cost before V8 has optimised them (`cold`).
+// Run: npm run build && npm run bench:crypto [-- mac|dukpt|transport|cups|cold ...]
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { performance } from 'node:perf_hooks';
@@ -245,7 +246,50 @@ function cupsBench(): void {
   }
 }
 
-// Sections to run: all by default, or those named on the command line (mac, dukpt, transport).
+/**
+ * A pool thread starts cold: its DUKPT derivations run unoptimised until V8 has seen enough of them.
+ * The warm-up (src/runtime/warm-up.ts) runs in a scratch copy's own pool, so the real pool's threads
+ * meet their first DUKPT boxes cold. What that costs: one DUKPT MAC at a time on a fresh one-thread
+ * pool, each with a new KSN (a derivation per call, as a box's consecutive requests), the first calls
+ * against the same thread's calls 500–550; several fresh pools, medians.
+ */
+async function coldBench(): Promise<void> {
+  const POOLS = 5;
+  const CALLS = 550;
+  console.log(`\nA fresh pool thread's first DUKPT MACs (one outstanding, a new KSN each), ${POOLS} fresh pools`);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  for (const scheme of ['tdes', 'aes'] as const) {
+    const first: number[] = [];
+    const first50: number[] = [];
+    const warm50: number[] = [];
+    for (let p = 0; p < POOLS; p++) {
+      await withService({ mode: 'pool', threads: 1 }, async (s) => {
+        const bdk = await s.importKey(randomBytes(16).toString('hex'), scheme === 'aes' ? 'aes' : undefined);
+        // importKey runs in the thread too: the thread exists and has loaded the engine before the first MAC.
+        const mac = randomBytes(8);
+        const ms: number[] = [];
+        for (let i = 1; i <= CALLS; i++) {
+          const ksn =
+            scheme === 'aes' ? `0123456789ABCDEF${sequential[i]!.toString(16).padStart(8, '0')}` : seqKsnFor(i);
+          const key = { kind: `dukpt-${scheme}`, bdk, ksn, direction: 'request' } as const;
+          const t0 = performance.now();
+          await s.verifyMac(scheme === 'aes' ? 'aes-cmac' : 'x9.19', key, data, mac);
+          ms.push(performance.now() - t0);
+        }
+        const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+        first.push(ms[0]!);
+        first50.push(sum(ms.slice(0, 50)));
+        warm50.push(sum(ms.slice(CALLS - 50)));
+      });
+    }
+    console.log(
+      `${scheme.toUpperCase()}: first MAC ${median(first).toFixed(2)} ms; first 50 ${median(first50).toFixed(1)} ms ` +
+        `against 50 warm ones ${median(warm50).toFixed(1)} ms (×${(median(first50) / median(warm50)).toFixed(1)})`,
+    );
+  }
+}
+
+// Sections to run: all by default, or those named on the command line (mac, dukpt, transport, cups, cold).
 const only = new Set(process.argv.slice(2));
 const wanted = (name: string) => only.size === 0 || only.has(name);
 console.log(`node ${process.version}, ${SECONDS}s per row`);
@@ -253,3 +297,4 @@ if (wanted('mac')) await macBench();
 if (wanted('dukpt')) await dukptBench();
 if (wanted('transport')) transportBench();
 if (wanted('cups')) cupsBench();
+if (wanted('cold')) await coldBench();

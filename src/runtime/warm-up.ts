@@ -15,7 +15,9 @@
 // logger that writes nowhere, and its counts are taken off /metrics afterwards. Its boxes hold each
 // kind of keys a fleet may have (session keys with either MAC, DUKPT TDES, DUKPT AES); in pool mode
 // the DUKPT derivations run in the scratch copy's own worker thread, so the real pool's threads still
-// compile theirs under the first real traffic (off the event loop).
+// compile theirs under the first real traffic (off the event loop): measured, a fresh thread's first 50
+// DUKPT MACs take 16–17 ms more than 50 warm ones, once per thread (`npm run bench:crypto -- cold`),
+// too little to warm the real pool for.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
