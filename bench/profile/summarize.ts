@@ -1,8 +1,10 @@
 // Reads a .cpuprofile (self time by file and by function, as shares of the busy samples) or a
 // .heapprofile (bytes allocated by function) and prints the top entries: enough to compare two builds
-// without opening a profiler UI.
+// without opening a profiler UI. A CPU profile can be cut to a window of seconds from its start (a
+// spawned server's profile covers its whole life: start, warm-up, sign-ons, then the load), and
+// `timeline` prints the busy share of each second, to find the window.
 //
-//   node dist/bench/profile/summarize.js FILE [top=30]
+//   node dist/bench/profile/summarize.js FILE [top=30] [fromS toS | timeline]
 import { readFileSync } from 'node:fs';
 
 interface CallFrame {
@@ -44,10 +46,48 @@ function add(m: Map<string, number>, k: string, v: number): void {
   m.set(k, (m.get(k) ?? 0) + v);
 }
 
-function cpu(profile: { nodes: CpuNode[]; samples: number[] }, n: number): void {
+interface CpuProfile {
+  nodes: CpuNode[];
+  samples: number[];
+  /** µs since the previous sample (the first: since the profile's start). */
+  timeDeltas: number[];
+}
+
+/** Each sample's time from the profile's start, in seconds. */
+function sampleSeconds(profile: CpuProfile): number[] {
+  let t = 0;
+  return profile.timeDeltas.map((d) => {
+    t += d;
+    return t / 1e6;
+  });
+}
+
+/** Busy share of each whole second of the profile. */
+function timeline(profile: CpuProfile): void {
+  const idle = new Set(profile.nodes.filter((n) => n.callFrame.functionName === '(idle)').map((n) => n.id));
+  const at = sampleSeconds(profile);
+  const perSecond: Array<{ all: number; busy: number }> = [];
+  profile.samples.forEach((id, i) => {
+    const s = Math.floor(at[i] as number);
+    perSecond[s] ??= { all: 0, busy: 0 };
+    perSecond[s].all++;
+    if (!idle.has(id)) perSecond[s].busy++;
+  });
+  perSecond.forEach((v, s) => {
+    if (v) console.log(`${String(s).padStart(4)} s  busy ${((100 * v.busy) / v.all).toFixed(0).padStart(3)}%`);
+  });
+}
+
+function cpu(profile: CpuProfile, n: number, window?: { from: number; to: number }): void {
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const counts = new Map<number, number>();
-  for (const id of profile.samples) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const at = window ? sampleSeconds(profile) : [];
+  let inWindow = 0;
+  profile.samples.forEach((id, i) => {
+    if (window && !((at[i] as number) >= window.from && (at[i] as number) < window.to)) return;
+    inWindow++;
+    counts.set(id, (counts.get(id) ?? 0) + 1);
+  });
   const byFile = new Map<string, number>();
   const byFunction = new Map<string, number>();
   let busy = 0;
@@ -59,9 +99,8 @@ function cpu(profile: { nodes: CpuNode[]; samples: number[] }, n: number): void 
     add(byFunction, frameName(f), c);
   }
   const share = (v: number) => `${((100 * v) / busy).toFixed(1).padStart(5)}%`;
-  console.log(
-    `samples ${profile.samples.length}, busy ${busy} (${((100 * busy) / profile.samples.length).toFixed(1)}%)`,
-  );
+  const where = window ? ` in ${window.from}–${window.to} s` : '';
+  console.log(`samples${where} ${inWindow}, busy ${busy} (${((100 * busy) / inWindow).toFixed(1)}%)`);
   top('self time by file', byFile, n, share);
   top('self time by function', byFunction, n, share);
 }
@@ -79,13 +118,15 @@ function heap(profile: { head: HeapNode }, n: number): void {
   top('bytes allocated by function', byFunction, n, (v) => `${(v / 1e6).toFixed(2).padStart(8)} MB`);
 }
 
-const [file, count] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: summarize.js FILE.cpuprofile|FILE.heapprofile [top=30]');
+const [file, count, from, to] = process.argv.slice(2);
+const window = from !== undefined && to !== undefined ? { from: Number(from), to: Number(to) } : undefined;
+if (!file || (window && !(window.from < window.to)) || (from !== undefined && from !== 'timeline' && !window)) {
+  console.error('usage: summarize.js FILE.cpuprofile|FILE.heapprofile [top=30] [fromS toS | timeline]');
   process.exit(2);
 }
 const profile = JSON.parse(readFileSync(file, 'utf8'));
 const n = Number(count ?? 30);
 // A heap profile has a tree under `head`; a CPU profile a flat node list.
 if ('head' in profile) heap(profile, n);
-else cpu(profile, n);
+else if (from === 'timeline') timeline(profile);
+else cpu(profile, n, window);
