@@ -86,3 +86,18 @@ t.test('lines of several loggers share one stream and never interleave', async (
   t.equal(lines.length, 600, 'every line is whole JSON');
   t.equal(lines.filter((l) => l.who === 'b').length, 300);
 });
+
+t.test('multi-byte text survives the byte batches, across many writes', async (t) => {
+  // The stream is written in batches of bytes (16–64 KB): a line's UTF-8 bytes, not its characters,
+  // must be counted, or a batch boundary would cut a character. 3,000 lines of ~300 bytes: ~60 writes.
+  const { out, code } = await run(
+    `const l = createLogger(); for (let i = 0; i < 3000; i++) l.info({ i, merchant: '深圳市福田区商户🧾'.repeat(8) }, 'tx');`,
+  );
+  t.equal(code, 0);
+  const lines = parsed(out) as Array<{ i?: number; merchant?: string }>;
+  t.equal(lines.length, 3000, 'all 3,000 lines, each whole JSON');
+  t.ok(
+    lines.every((l, i) => l.i === i && l.merchant === '深圳市福田区商户🧾'.repeat(8)),
+    'in order, every character intact',
+  );
+});
