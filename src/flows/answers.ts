@@ -6,8 +6,8 @@ import type { TransactionResult } from '../server/dispatcher.js';
 import type { Order, RequestKey, TransitionInput } from '../store/store.js';
 import type { FlowDeps } from './context.js';
 import { QUERY_STATE_CODES } from './outcome-codes.js';
-import { encodeResult } from './request.js';
 import { RC } from './response-codes.js';
+import { encodeResult } from './stored-answer.js';
 import { authId, WALLET_OPERATOR, walletTags } from './wallet.js';
 
 /** 00 for a payment: 37, 38, 59.A7/A8, 63.1 (§4 B2C sale). */

@@ -6,8 +6,9 @@ import { duplicates } from '../metrics/flows.js';
 import type { TransactionResult } from '../server/dispatcher.js';
 import type { DuplicateResult, RequestKey } from '../store/store.js';
 import type { FlowDeps } from './context.js';
-import { decodeResult, keyString } from './request.js';
+import { keyString } from './request.js';
 import { RC } from './response-codes.js';
+import { decodeResult } from './stored-answer.js';
 
 export async function answerDuplicate(
   deps: FlowDeps,

@@ -22,7 +22,7 @@ import type { FlowDeps } from './context.js';
 import { closeDueAt, expireC2b } from './expiry.js';
 import { walletRefund } from './money-back.js';
 import { cancelled, cancelWithin, within } from './pending.js';
-import { encodeResult } from './request.js';
+import { encodeResult } from './stored-answer.js';
 import { orderRoute } from './wallet.js';
 
 export const RECOVERY_LEASE = 'flows:recovery';

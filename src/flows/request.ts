@@ -1,9 +1,8 @@
 // Reading a box request the way every flow needs it: its duplicate-detection key and content
 // fingerprint, its amount and field-59 tags, and the stored form of its answer for replays.
 import { hash } from 'node:crypto';
-import { pack, unpack } from 'msgpackr';
 import { type IsoMessage, parseField59 } from '../iso8583/index.js';
-import type { TransactionContext, TransactionResult } from '../server/dispatcher.js';
+import type { TransactionContext } from '../server/dispatcher.js';
 import type { RequestKey } from '../store/store.js';
 
 /** TID + MID + batch (60.2) + STAN + MTI: what makes two requests the same request (§4). */
@@ -149,15 +148,3 @@ export function amountOf(request: IsoMessage): number | undefined {
 }
 
 export const amount12 = (fen: number) => String(fen).padStart(12, '0');
-
-/** The stored answer of a finished request: what the handler returned, replayed as is on a duplicate. */
-export function encodeResult(result: TransactionResult): Uint8Array {
-  return pack({ rc: result.rc, fields: result.fields ?? {}, omit: result.omit ?? [] });
-}
-
-export function decodeResult(bytes: Uint8Array): TransactionResult {
-  const r = unpack(bytes) as { rc: string; fields: Record<number, string>; omit: number[] };
-  const out: TransactionResult = { rc: r.rc, fields: r.fields };
-  if (r.omit.length > 0) out.omit = r.omit;
-  return out;
-}
