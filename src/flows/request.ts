@@ -1,5 +1,5 @@
 // Reading a box request the way every flow needs it: its duplicate-detection key and content
-// fingerprint, its amount and field-59 tags, and the stored form of its answer for replays.
+// fingerprint, its amount and field-59 tags (the stored form of its answer: stored-answer.ts).
 import { hash } from 'node:crypto';
 import { type IsoMessage, parseField59 } from '../iso8583/index.js';
 import type { TransactionContext } from '../server/dispatcher.js';
