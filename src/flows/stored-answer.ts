@@ -28,6 +28,8 @@ const FIELDS = [0xa6, 0x66, 0x69, 0x65, 0x6c, 0x64, 0x73];
 const OMIT = [0xa4, 0x6f, 0x6d, 0x69, 0x74];
 /** Map 16 header (3) + the three keys + the fields' map 16 header (3) + omit's fixarray header (1). */
 const FIXED = 3 + RC.length + FIELDS.length + OMIT.length + 3 + 1;
+/** Answers larger than this (a long field 62 or 63) are left to msgpackr. */
+const MAX_DIRECT = 4096;
 
 /**
  * The msgpack bytes of `{ rc, fields, omit }` when every value has the usual type (ASCII strings; a
@@ -74,9 +76,6 @@ function writeResult(rc: string, fields: Record<number, string>, omit: number[])
   }
   return at === size ? out : undefined; // every byte written, none past: else msgpackr's
 }
-
-/** Answers larger than this (a long field 62 or 63) are left to msgpackr. */
-const MAX_DIRECT = 4096;
 
 function mapHeader(out: Uint8Array, at: number, n: number): number {
   out[at] = 0xde;
