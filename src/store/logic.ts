@@ -3,6 +3,7 @@
 import { type ByteSlab, spanOf } from './byte-slab.js';
 import { makeOutTradeNo } from './ids.js';
 import { ownString } from './own-string.js';
+import type { Expiring } from './record-map.js';
 import type {
   DailyCounters,
   DuplicateResult,
@@ -16,12 +17,12 @@ import type {
 
 /**
  * The idempotency record of one box request, as the memory store keeps it for `requestMs` (48 h):
- * one object of fixed shape (made by `newRequestRecord`). The stored response is a span of a shared
- * slab (byte-slab.ts), not a view object of its own, and finishing fills fields the record already
- * has rather than adding one (which would give it a second, out-of-object property store): 56 bytes
- * instead of 184.
+ * one object of fixed shape (made by `newRequestRecord`) that carries its own expiry (record-map.ts:
+ * no entry object around it). The stored response is a span of a shared slab (byte-slab.ts), not a
+ * view object of its own, and finishing fills fields the record already has rather than adding one
+ * (which would give it a second, out-of-object property store).
  */
-export interface RequestRecord {
+export interface RequestRecord extends Expiring {
   /** Fingerprint of the request content. */
   readonly fp: string;
   /** The order the request created, if any. */
@@ -33,13 +34,16 @@ export interface RequestRecord {
 }
 
 /**
- * An executing request's record. One object literal, not a class: V8 allocates a literal site's
- * objects in the old generation directly once most of them outlive a scavenge (records are kept for
- * days), where constructed objects are always copied by two scavenges first.
+ * An executing request's record, expiring at `expires` (ms after EPOCH: ttl-map.ts `expiresAt`). One
+ * object literal, not a class: V8 allocates a literal site's objects in the old generation directly
+ * once most of them outlive a scavenge (records are kept for days), where constructed objects are
+ * always copied by two scavenges first.
  */
-export function newRequestRecord(fp: string, rrn?: string): RequestRecord {
-  return { fp: ownString(fp), rrn, slab: undefined, span: 0 };
+export function newRequestRecord(fp: string, expires: number | null, rrn?: string): RequestRecord {
+  return { fp: ownString(fp), rrn, slab: undefined, span: 0, expires };
 }
+// One record with a null expiry first: the field is then typed "any value" (record-map.ts `Expiring`).
+newRequestRecord('', null);
 
 /** Stores a copy of the response in `slabs`: the request is done. */
 export function finishRequest(rec: RequestRecord, slabs: ByteSlab, response: Uint8Array): void {

@@ -22,10 +22,12 @@ import {
   transitionEffects,
 } from './logic.js';
 import { ownString } from './own-string.js';
+import { privateMark } from './private-mark.js';
 import { PushBook } from './push-book.js';
+import { live, RecordMap } from './record-map.js';
 import type { Store, TerminalContext } from './store.js';
 import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
-import { TtlMap } from './ttl-map.js';
+import { expiresAt, TtlMap } from './ttl-map.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,
@@ -74,16 +76,24 @@ export class MemoryStore implements Store {
   /** Deeply frozen, as the terminals. */
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
-  // One entry per request or order, kept for days: spread over shards (see ttl-map.ts).
-  // Requests by MTI, each map keyed by the tombstone key (MID|TID|batch|STAN): a begun order's request
-  // and its #byRequest entry then share one key string (three kept per sale were 170 B).
-  readonly #requests = new Map<string, TtlMap<RequestRecord>>();
+  // One record per request or order, kept for days: records that carry their own expiry, spread
+  // over shards (record-map.ts). Requests by MTI, each map keyed by the tombstone key
+  // (MID|TID|batch|STAN): a begun order's request and its #byRequest entry then share one key string
+  // (three kept per sale were 170 B). #byRequest holds the order itself (same expiry as #orders).
+  readonly #requests = new Map<string, RecordMap<RequestRecord>>();
   readonly #tombstones = new TtlMap<true>();
-  readonly #orders = new TtlMap<StoredOrder>({ shards: BIG_MAP_SHARDS });
-  readonly #byRequest = new TtlMap<string>({ shards: BIG_MAP_SHARDS });
+  readonly #orders = new RecordMap<StoredOrder>(BIG_MAP_SHARDS);
+  readonly #byRequest = new RecordMap<StoredOrder>(BIG_MAP_SHARDS);
   readonly #daily = new TtlMap<DailyCounters>();
   readonly #batches = new TtlMap<BatchTotals>();
-  readonly #recovery = new Map<string, number>();
+  /** Unfinished orders, by the stored order itself, and when recovery next looks at each. */
+  readonly #recovery = new Map<StoredOrder, number>();
+  /**
+   * The stored form of each order a begin step handed out, as a private mark on the caller's copy:
+   * the sale's transition finds its order without building its key and looking it up among every
+   * order kept (private-mark.ts).
+   */
+  readonly #handedOut = privateMark<Order, StoredOrder>();
   readonly #leases = new TtlMap<string>();
   readonly #pushes = new PushBook();
   readonly #rrnSequence = new TtlMap<RrnCounter>();
@@ -198,7 +208,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs, wall);
+        requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -211,19 +221,25 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order = newStoredOrder(r, {
-      rrn,
-      kind: input.kind,
-      amountFen: input.amountFen,
-      state,
-      now,
-      wallet: input.wallet,
-      paymentCodeMasked: input.paymentCodeMasked,
-      limitDay: limited ? day : undefined,
-    });
-    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
-    this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: toOrder(order) };
+    const request = newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall), rrn);
+    requests.set(tomb, request);
+    const order = newStoredOrder(
+      r,
+      {
+        rrn,
+        kind: input.kind,
+        amountFen: input.amountFen,
+        state,
+        now,
+        wallet: input.wallet,
+        paymentCodeMasked: input.paymentCodeMasked,
+        limitDay: limited ? day : undefined,
+      },
+      expiresAt(this.ttls.orderMs, wall),
+      request,
+    );
+    this.#writeNewOrder(order, tomb, now);
+    return { status: 'started', order: this.#handOut(order) };
   }
 
   async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
@@ -243,7 +259,9 @@ export class MemoryStore implements Store {
 
     const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
-    if (!original || !check?.ok) requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
+    if (!original || !check?.ok) {
+      requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
+    }
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
       return check.status === 'exceeds'
@@ -254,18 +272,24 @@ export class MemoryStore implements Store {
     original.refundPendingFen += input.amountFen;
     changedAt(original, now);
     const rrn = this.#nextRrn(now, wall);
-    const order = newStoredOrder(r, {
-      rrn,
-      kind: input.kind,
-      amountFen: input.amountFen,
-      state: 'paying',
-      now,
-      wallet: original.wallet,
-      parentRrn: original.rrn,
-    });
-    requests.set(tomb, newRequestRecord(input.fingerprint, rrn), this.ttls.requestMs, wall);
-    this.#writeNewOrder(order, tomb, now, wall);
-    return { status: 'started', order: toOrder(order), original: toOrder(original) };
+    const request = newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall), rrn);
+    requests.set(tomb, request);
+    const order = newStoredOrder(
+      r,
+      {
+        rrn,
+        kind: input.kind,
+        amountFen: input.amountFen,
+        state: 'paying',
+        now,
+        wallet: original.wallet,
+        parentRrn: original.rrn,
+      },
+      expiresAt(this.ttls.orderMs, wall),
+      request,
+    );
+    this.#writeNewOrder(order, tomb, now);
+    return { status: 'started', order: this.#handOut(order), original: toOrder(original) };
   }
 
   async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
@@ -275,11 +299,11 @@ export class MemoryStore implements Store {
 
     const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
     const requests = this.#requestsOf(r.mti);
-    const seen = requests.get(tomb);
+    const wall = Date.now();
+    const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    requests.set(tomb, newRequestRecord(input.fingerprint), this.ttls.requestMs);
-    const rrn = this.#byRequest.get(tomb);
-    const original = rrn === undefined ? undefined : this.#orders.get(orderKey(r.mid, rrn));
+    requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
+    const original = this.#byRequest.get(tomb, wall);
     if (original) return { status: 'started', original: toOrder(original) };
     this.#tombstones.set(tomb, true, this.ttls.tombstoneMs);
     return { status: 'started' };
@@ -292,8 +316,7 @@ export class MemoryStore implements Store {
     checkId('MID', current.mid, 15);
     const wall = Date.now();
     const now = change.now ?? wall;
-    const key = orderKey(current.mid, current.rrn);
-    const order = this.#orders.get(key, wall);
+    const order = this.#storedFormOf(current, wall);
     if (!order) return { status: 'not-found' };
     if (!change.from.includes(order.state)) return { status: 'conflict', order: toOrder(order) };
 
@@ -334,13 +357,14 @@ export class MemoryStore implements Store {
     changedAt(order, now);
     pushEvent(order, change.to, now, change.note);
 
-    if (change.response) this.#complete(change.response.request, change.response.bytes, wall);
+    if (change.response) this.#complete(change.response.request, change.response.bytes, wall, order);
     if (change.push) {
       this.#putPush(order.mid, order.tid, order.rrn, change.push.payload, change.push.nextAttemptAt ?? now, now);
     }
-    // The order's key is also its recovery key (the same string object: hashed once).
-    if (FINAL_STATES.includes(change.to)) this.#recovery.delete(key);
-    else if (change.nextCheckAt !== undefined) this.#recovery.set(key, change.nextCheckAt);
+    if (FINAL_STATES.includes(change.to)) {
+      this.#recovery.delete(order);
+      order.openRequest = undefined;
+    } else if (change.nextCheckAt !== undefined) this.#recovery.set(order, change.nextCheckAt);
     return change.statusOnly ? { status: 'ok' } : { status: 'ok', order: toOrder(order) };
   }
 
@@ -353,7 +377,7 @@ export class MemoryStore implements Store {
     const seen = requests.get(tomb, wall);
     if (seen) return duplicateOf(seen, fingerprint);
     if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    requests.set(tomb, newRequestRecord(fingerprint), this.ttls.requestMs, wall);
+    requests.set(tomb, newRequestRecord(fingerprint, expiresAt(this.ttls.requestMs, wall)));
     return { status: 'claimed' };
   }
 
@@ -371,8 +395,8 @@ export class MemoryStore implements Store {
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
     this.#open();
-    const rrn = this.#byRequest.get(tombKey(mid, tid, batch, stan));
-    return rrn === undefined ? undefined : this.getOrder(mid, rrn);
+    const o = this.#byRequest.get(tombKey(mid, tid, batch, stan));
+    return o && toOrder(o);
   }
 
   async getOrderByOutTradeNo(outTradeNo: string): Promise<Order | undefined> {
@@ -400,14 +424,14 @@ export class MemoryStore implements Store {
   async listRecoverable(now: number, limit: number): Promise<Order[]> {
     this.#open();
     // One pass over the index, copying only what is due (the index holds every unfinished order).
-    const due: [string, number][] = [];
+    const due: [StoredOrder, number][] = [];
     for (const entry of this.#recovery) if (entry[1] <= now) due.push(entry);
     due.sort((a, b) => a[1] - b[1]);
     const out: Order[] = [];
-    for (const [rk] of due) {
+    const wall = Date.now();
+    for (const [o] of due) {
       if (out.length >= limit) break;
-      const o = this.#orders.get(rk);
-      if (!o || FINAL_STATES.includes(o.state)) this.#recovery.delete(rk);
+      if (!live(o, wall) || FINAL_STATES.includes(o.state)) this.#recovery.delete(o);
       else out.push(toOrder(o));
     }
     return out;
@@ -415,7 +439,8 @@ export class MemoryStore implements Store {
 
   async scheduleCheck(order: Order, at: number): Promise<void> {
     this.#open();
-    this.#recovery.set(`${order.mid}|${order.rrn}`, at);
+    const stored = this.#storedFormOf(order, Date.now());
+    if (stored) this.#recovery.set(stored, at);
   }
 
   async acquireLease(name: string, owner: string, ttlMs: number): Promise<boolean> {
@@ -519,27 +544,49 @@ export class MemoryStore implements Store {
   }
 
   /** The requests of one MTI (a handful of MTIs reach the store: the flows' requests). */
-  #requestsOf(mti: string): TtlMap<RequestRecord> {
+  #requestsOf(mti: string): RecordMap<RequestRecord> {
     let m = this.#requests.get(mti);
     if (m === undefined) {
-      m = new TtlMap<RequestRecord>({ shards: BIG_MAP_SHARDS });
+      m = new RecordMap<RequestRecord>(BIG_MAP_SHARDS);
       this.#requests.set(mti, m);
     }
     return m;
   }
 
-  #writeNewOrder(order: StoredOrder, tomb: string, now: number, wall: number): void {
-    // One key string for the order and its recovery entry: built and hashed once.
-    const key = orderKey(order.mid, order.rrn);
-    this.#orders.set(key, order, this.ttls.orderMs, wall);
-    this.#byRequest.set(tomb, order.rrn, this.ttls.orderMs, wall);
-    this.#recovery.set(key, now + this.#recoveryDelayMs);
+  #writeNewOrder(order: StoredOrder, tomb: string, now: number): void {
+    this.#orders.set(orderKey(order.mid, order.rrn), order);
+    this.#byRequest.set(tomb, order);
+    this.#recovery.set(order, now + this.#recoveryDelayMs);
   }
 
-  #complete(request: RequestKey, response: Uint8Array, wall: number): void {
-    const rec = this.#requests
-      .get(request.mti)
-      ?.get(tombKey(request.mid, request.tid, request.batch, request.stan), wall);
+  /** The caller's copy of a new order, remembered as the copy of `order` (#handedOut). */
+  #handOut(order: StoredOrder): Order {
+    const copy = toOrder(order);
+    this.#handedOut.set(copy, order);
+    return copy;
+  }
+
+  /** The live stored order `current` is a copy of: the one it was handed out as, or by its key. */
+  #storedFormOf(current: Order, wall: number): StoredOrder | undefined {
+    const o = this.#handedOut.get(current);
+    // The caller may have changed its copy's identity (a test, a spread with another RRN): check.
+    if (o !== undefined && o.rrn === current.rrn && o.mid === current.mid && live(o, wall)) return o;
+    return this.#orders.get(orderKey(current.mid, current.rrn), wall);
+  }
+
+  /**
+   * Stores the response of `request`, if it is still executing. `order`, the order a transition
+   * changes, holds the record of the request that began it until then: no lookup for a sale's answer.
+   */
+  #complete(request: RequestKey, response: Uint8Array, wall: number, order?: StoredOrder): void {
+    let rec: RequestRecord | undefined;
+    const open = order?.openRequest;
+    if (open !== undefined && beganBy(order as StoredOrder, request)) {
+      (order as StoredOrder).openRequest = undefined;
+      // Expired: a record under the same key now, if any, is a later request's (looked up below).
+      if (live(open, wall)) rec = open;
+    }
+    rec ??= this.#requests.get(request.mti)?.get(tombKey(request.mid, request.tid, request.batch, request.stan), wall);
     if (rec === undefined || !executing(rec)) return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
     finishRequest(rec, this.#responses, response);
@@ -590,7 +637,7 @@ export class MemoryStore implements Store {
         return;
       }
       // The recovery index holds unfinished orders only: small, done in one go.
-      for (const rk of this.#recovery.keys()) if (!this.#orders.has(rk, now)) this.#recovery.delete(rk);
+      for (const o of this.#recovery.keys()) if (!live(o, now)) this.#recovery.delete(o);
       this.#swept?.();
     };
     this.#sweeping = setImmediate(slice).unref();
@@ -620,6 +667,17 @@ const RRN_DAY_TTL_MS = 48 * 3600_000;
 /** A request's key within its MTI's map, a reversal tombstone's key, a begun order's #byRequest key. */
 function tombKey(mid: string, tid: string, batch: string, stan: string): string {
   return [mid, tid, batch, stan].join('|');
+}
+
+/** Did `request` begin `order`? (The flows pass the same strings: mostly identity compares.) */
+function beganBy(order: StoredOrder, request: RequestKey): boolean {
+  return (
+    order.stan === request.stan &&
+    order.tid === request.tid &&
+    order.mid === request.mid &&
+    order.batch === request.batch &&
+    order.mti === request.mti
+  );
 }
 
 function orderKey(mid: string, rrn: string): string {

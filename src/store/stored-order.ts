@@ -6,13 +6,16 @@
 // finished sale: 9 objects, ~430 bytes → 3 objects, ~280 bytes). Callers only ever get an `Order`
 // made by `toOrder`.
 //
+// It carries its own expiry (record-map.ts): the maps by RRN and by request hold it directly.
+//
 // Made by object literals, not a class: V8 allocates a literal site's objects in the old generation
 // directly once most of them outlive a scavenge, where constructed objects are always copied by two
 // scavenges first.
 import { outTradeNoYear } from './ids.js';
-import type { NewOrderFields } from './logic.js';
+import type { NewOrderFields, RequestRecord } from './logic.js';
 import { ownString } from './own-string.js';
 import { EPOCH } from './process-epoch.js';
+import type { Expiring } from './record-map.js';
 import {
   ORDER_EVENT_CAP,
   type Order,
@@ -26,7 +29,7 @@ import {
 /** Slots per event in `StoredOrder.events`: at (ms after EPOCH), state, note (undefined when none). */
 const SLOTS = 3;
 
-export interface StoredOrder {
+export interface StoredOrder extends Expiring {
   readonly rrn: string;
   readonly tid: string;
   readonly mid: string;
@@ -50,14 +53,34 @@ export interface StoredOrder {
   updated: number | null;
   /** The last ORDER_EVENT_CAP events, oldest first, SLOTS slots each. */
   events: (number | string | null | undefined)[];
+  /**
+   * The record of the request that began the order, until its response is stored or the order is
+   * final: the sale's last store step finishes it without looking it up again (memory.ts `transition`).
+   * Dropped then, so that an order kept for days does not keep a request record and its slab alive.
+   */
+  openRequest: RequestRecord | undefined;
 }
 
-/** The order a begun sale, precreate, refund or void writes (the fields of logic.ts `newOrder`). */
-export function newStoredOrder(r: RequestKey, f: NewOrderFields): StoredOrder {
-  return storedOrder(r, f, f.now - EPOCH);
+/**
+ * The order a begun sale, precreate, refund or void writes (the fields of logic.ts `newOrder`),
+ * expiring at `expires` (ms after EPOCH), begun by the request whose record is `request`.
+ */
+export function newStoredOrder(
+  r: RequestKey,
+  f: NewOrderFields,
+  expires: number,
+  request: RequestRecord | undefined,
+): StoredOrder {
+  return storedOrder(r, f, f.now - EPOCH, expires, request);
 }
 
-function storedOrder(r: RequestKey, f: NewOrderFields, at: number | null): StoredOrder {
+function storedOrder(
+  r: RequestKey,
+  f: NewOrderFields,
+  at: number | null,
+  expires: number | null,
+  openRequest: RequestRecord | undefined,
+): StoredOrder {
   return {
     rrn: f.rrn,
     tid: r.tid,
@@ -79,6 +102,8 @@ function storedOrder(r: RequestKey, f: NewOrderFields, at: number | null): Store
     created: at,
     updated: at,
     events: [at, f.state, undefined],
+    expires,
+    openRequest,
   };
 }
 // One order with null times first: the time fields are then typed "any value", so a time outside the
@@ -87,6 +112,8 @@ storedOrder(
   { tid: '', mid: '', batch: '', stan: '', mti: '' },
   { rrn: '', kind: 'sale', amountFen: 0, state: 'created', now: EPOCH },
   null,
+  null,
+  undefined,
 );
 
 /** Sets `updatedAt` (epoch ms). */

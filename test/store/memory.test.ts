@@ -163,3 +163,155 @@ t.test('memory store: what it keeps per sale does not pin the strings it was cut
   });
   t.equal(again.status, 'in-progress', 'the fingerprint still matches its request (no mismatch)');
 });
+
+t.test(
+  "memory store: a transition's response finishes the request that began the order, or the request it names",
+  async (t) => {
+    const { MemoryStore } = await import('../../src/store/memory.js');
+    const s = new MemoryStore();
+    t.teardown(() => s.close());
+    const begun = await s.beginPayment({ request: req(1), fingerprint: 'fp1', kind: 'sale', amountFen: 1 });
+    if (begun.status !== 'started') throw new Error(begun.status);
+    // Another request's answer stored by a transition of this order (as a query or recovery would).
+    t.equal((await s.claimRequest(req(2, { mti: '0100' }), 'fp2')).status, 'claimed');
+    await s.transition(begun.order, {
+      from: ['paying'],
+      to: 'unknown',
+      response: { request: req(2, { mti: '0100' }), bytes: Buffer.from('Q') },
+    });
+    t.same(await s.claimRequest(req(2, { mti: '0100' }), 'fp2'), { status: 'replay', response: Buffer.from('Q') });
+    t.same(await s.beginPayment({ request: req(1), fingerprint: 'fp1', kind: 'sale', amountFen: 1 }), {
+      status: 'in-progress',
+      rrn: begun.order.rrn,
+    });
+    // The order's own answer, given in copies of its request key (not the objects it began with).
+    await s.transition(begun.order, {
+      from: ['unknown'],
+      to: 'paid',
+      response: { request: { ...req(1) }, bytes: Buffer.from('S') },
+    });
+    t.same(await s.beginPayment({ request: req(1), fingerprint: 'fp1', kind: 'sale', amountFen: 1 }), {
+      status: 'replay',
+      response: Buffer.from('S'),
+    });
+    // Stored once: a second answer for the same request does not replace the first.
+    await s.transition(begun.order, {
+      from: ['paid'],
+      to: 'paid',
+      response: { request: req(1), bytes: Buffer.from('X') },
+    });
+    t.same(await s.beginPayment({ request: req(1), fingerprint: 'fp1', kind: 'sale', amountFen: 1 }), {
+      status: 'replay',
+      response: Buffer.from('S'),
+    });
+  },
+);
+
+t.test('memory store: an order finished without its answer still stores it later, by its request key', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const s = new MemoryStore();
+  t.teardown(() => s.close());
+  const begun = await s.beginPayment({ request: req(3), fingerprint: 'fp', kind: 'sale', amountFen: 1 });
+  if (begun.status !== 'started') throw new Error(begun.status);
+  await s.transition(begun.order, { from: ['paying'], to: 'failed' });
+  await s.completeRequest(req(3), Buffer.from('F'));
+  t.same(await s.beginPayment({ request: req(3), fingerprint: 'fp', kind: 'sale', amountFen: 1 }), {
+    status: 'replay',
+    response: Buffer.from('F'),
+  });
+});
+
+t.test(
+  "memory store: once the request's record has expired, the answer goes to a later request under its key",
+  async (t) => {
+    const { MemoryStore } = await import('../../src/store/memory.js');
+    const s = new MemoryStore({ ttls: { requestMs: 30 } });
+    t.teardown(() => s.close());
+    const begun = await s.beginPayment({ request: req(4), fingerprint: 'old', kind: 'sale', amountFen: 1 });
+    if (begun.status !== 'started') throw new Error(begun.status);
+    await new Promise((r) => setTimeout(r, 60));
+    t.equal((await s.claimRequest(req(4), 'new')).status, 'claimed', 'the key is new again');
+    await s.transition(begun.order, {
+      from: ['paying'],
+      to: 'paid',
+      response: { request: req(4), bytes: Buffer.from('A') },
+    });
+    t.same(
+      await s.claimRequest(req(4), 'new'),
+      { status: 'replay', response: Buffer.from('A') },
+      'as the lookup by key always did: the live record under the key is finished',
+    );
+  },
+);
+
+t.test(
+  "memory store: a transition finds the order from the caller's copy, a copy of it, or its key alone",
+  async (t) => {
+    const { MemoryStore } = await import('../../src/store/memory.js');
+    const s = new MemoryStore();
+    const other = new MemoryStore();
+    t.teardown(() => Promise.all([s.close(), other.close()]));
+    const begin = async (stan: number) => {
+      const r = await s.beginPayment({ request: req(stan), fingerprint: 'fp', kind: 'sale', amountFen: 1 });
+      if (r.status !== 'started') throw new Error(r.status);
+      return r.order;
+    };
+    const handed = await begin(5);
+    t.equal((await s.transition(handed, { from: ['paying'], to: 'unknown' })).status, 'ok', 'the copy handed out');
+    t.equal((await s.transition({ ...handed }, { from: ['unknown'], to: 'paying' })).status, 'ok', 'a spread copy');
+    const byKey = (await s.getOrder(handed.mid, handed.rrn)) as typeof handed;
+    t.equal((await s.transition(byKey, { from: ['paying'], to: 'paid' })).status, 'ok', 'a copy read by key');
+    t.equal((await s.getOrder(handed.mid, handed.rrn))?.state, 'paid');
+
+    // The handed-out copy relabelled with another order's RRN changes that order, not its own.
+    const second = await begin(6);
+    const relabelled = Object.assign(handed, { rrn: second.rrn });
+    t.equal((await s.transition(relabelled, { from: ['paying'], to: 'failed' })).status, 'ok');
+    t.equal((await s.getOrder(second.mid, second.rrn))?.state, 'failed');
+    t.equal((await s.getOrder(handed.mid, byKey.rrn))?.state, 'paid', 'the first order untouched');
+
+    // Another store's copy is not this store's order, whatever its mark (its third sale, as here).
+    for (const stan of [5, 6])
+      await other.beginPayment({ request: req(stan), fingerprint: 'fp', kind: 'sale', amountFen: 1 });
+    const foreign = await other.beginPayment({ request: req(7), fingerprint: 'fp', kind: 'sale', amountFen: 1 });
+    if (foreign.status !== 'started') throw new Error(foreign.status);
+    const mine = await begin(7);
+    t.equal(mine.rrn, foreign.order.rrn, 'the same RRN in both stores');
+    t.equal(
+      (await s.transition(foreign.order, { from: ['paying'], to: 'paid' })).status,
+      'ok',
+      'found by its key here',
+    );
+    t.equal(
+      (await other.getOrder(foreign.order.mid, foreign.order.rrn))?.state,
+      'paying',
+      "the other store's order untouched",
+    );
+    t.equal((await s.getOrder(mine.mid, mine.rrn))?.state, 'paid');
+  },
+);
+
+t.test('memory store: recovery lists unfinished orders when due and forgets finished and expired ones', async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const s = new MemoryStore({ recoveryDelayMs: 0, ttls: { orderMs: 40 } });
+  t.teardown(() => s.close());
+  const orders = [];
+  for (const stan of [11, 12, 13]) {
+    const r = await s.beginPayment({ request: req(stan), fingerprint: 'fp', kind: 'sale', amountFen: 1 });
+    if (r.status !== 'started') throw new Error(r.status);
+    orders.push(r.order);
+  }
+  await s.transition(orders[0], { from: ['paying'], to: 'paid' });
+  await s.scheduleCheck(orders[2], Date.now() + 3600_000);
+  t.same(
+    (await s.listRecoverable(Date.now(), 10)).map((o) => o.rrn),
+    [orders[1].rrn],
+    'the paid one gone, the rescheduled one not yet due',
+  );
+  t.same(
+    (await s.listRecoverable(Date.now() + 7200_000, 10)).map((o) => o.rrn),
+    [orders[1].rrn, orders[2].rrn],
+  );
+  await new Promise((r) => setTimeout(r, 60));
+  t.same(await s.listRecoverable(Date.now() + 7200_000, 10), [], 'expired orders are not recovered');
+});

@@ -1,0 +1,81 @@
+// The memory store's big maps (orders, the request records, orders by request): records kept for
+// days, one or more per transaction. Each record carries its own expiry, so the map holds it
+// directly, where a TtlMap wraps every value in an entry object: one object fewer per record to
+// allocate, to copy in scavenges and to mark, and one pointer fewer to follow on every lookup (a
+// cache miss in maps of hundreds of thousands of records). Several maps may hold the same record
+// (an order is found by its RRN and by its request): it expires from all of them at once.
+// Lazy expiry on read plus a sliced sweep, as TtlMap; spread over shards (shards.ts).
+
+import { EPOCH } from './process-epoch.js';
+import { Shards } from './shards.js';
+
+/** A record that knows when it expires. */
+export interface Expiring {
+  /**
+   * ms after EPOCH (ttl-map.ts `expiresAt`), Infinity = never. A small integer stored in the record;
+   * the field starts as null in each record kind's first literal, so V8 types it "any value" and an
+   * expiry beyond the small-integer range is boxed in its own record only (process-epoch.ts).
+   */
+  readonly expires: number | null;
+}
+
+export class RecordMap<V extends Expiring> {
+  readonly #shards: Shards<V>;
+
+  /** `shards`: Maps the records are spread over (a power of two). */
+  constructor(shards = 1) {
+    this.#shards = new Shards(shards);
+  }
+
+  /** The live record for `key`; an expired one is dropped on the way (lazy expiry). */
+  get(key: string, now = Date.now()): V | undefined {
+    const m = this.#shards.of(key);
+    const v = m.get(key);
+    if (v === undefined || live(v, now)) return v;
+    m.delete(key);
+    return undefined;
+  }
+
+  has(key: string, now = Date.now()): boolean {
+    return this.get(key, now) !== undefined;
+  }
+
+  /** Holds `record` under `key` until the record's own expiry. */
+  set(key: string, record: V): void {
+    this.#shards.of(key).set(key, record);
+  }
+
+  delete(key: string): boolean {
+    return this.#shards.of(key).delete(key);
+  }
+
+  /** Live records, shard by shard (in insertion order within a shard). */
+  *entries(now = Date.now()): IterableIterator<[string, V]> {
+    const t = now - EPOCH;
+    for (const kv of this.#shards.entries()) if ((kv[1].expires as number) > t) yield kv;
+  }
+
+  /** Removes expired records among the next `limit` ones, resuming where the last call stopped (shards.ts). */
+  sweepSome(limit: number, now = Date.now()): boolean {
+    const t = now - EPOCH;
+    return this.#shards.sweepSome(limit, (v) => (v.expires as number) <= t);
+  }
+
+  sweep(now = Date.now()): number {
+    const t = now - EPOCH;
+    return this.#shards.sweep((v) => (v.expires as number) <= t);
+  }
+
+  get size(): number {
+    return this.#shards.size;
+  }
+
+  clear(): void {
+    this.#shards.clear();
+  }
+}
+
+/** A record still live at `now` (for a record held outside its map, e.g. by another record). */
+export function live(record: Expiring, now: number): boolean {
+  return (record.expires as number) > now - EPOCH;
+}
