@@ -164,7 +164,11 @@ export class DecodePlan {
       values[i] = text.substring(start, ends[i]);
       start = ends[i];
     }
-    return { mti: text.substring(0, MTI_CHARS), fields: this.objects.build(this.bitmap, nos, values, count) };
+    const fields = this.objects.build(this.bitmap, nos, values, count);
+    // The scratch slots let go of this message's values (a PAN, a payment code, and through the
+    // substrings the whole text), which would otherwise stay until a message with as many fields.
+    for (let i = 0; i < count; i++) values[i] = '';
+    return { mti: text.substring(0, MTI_CHARS), fields };
   }
 
   /** Writes the MTI's digits to the image; returns the offset after it, or -1. */

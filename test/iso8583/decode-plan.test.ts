@@ -127,3 +127,23 @@ t.test(
     t.same(reference(wire), msg);
   },
 );
+
+t.test('the fast plan keeps none of a decoded message’s values in its scratch slots', async (t) => {
+  const codec = new Codec(getSpec('cups-pos'));
+  const pan = '6225880123456789';
+  const long: IsoMessage = {
+    mti: '0200',
+    fields: { 2: pan, 3: '000000', 4: '000000000100', 11: '000123', 41: 'T0000001' },
+  };
+  const short: IsoMessage = { mti: '0820', fields: { 11: '000124', 41: 'T0000001' } };
+  t.same(codec.decode(codec.encode(long)).fields[2], pan);
+  t.same(codec.decode(codec.encode(short)).fields[11], '000124');
+  // The plan is the codec's own (not part of its API): looked at here only for what it holds.
+  const scratch = (codec as unknown as { plan: { values: string[] } }).plan.values;
+  t.ok(Array.isArray(scratch) && scratch.length > 0, 'the scratch slots are where the test looks');
+  t.same(
+    scratch.filter((v) => v !== ''),
+    [],
+    'no value of either message held, the longer earlier one included',
+  );
+});
