@@ -16,6 +16,7 @@ import {
   finishRequest,
   hasLimits,
   limitBreach,
+  type NewOrderFields,
   newRequestRecord,
   parentStateAfterRefunds,
   type RequestRecord,
@@ -222,25 +223,17 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const request = newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall), rrn);
-    requests.set(tomb, request);
-    const order = newStoredOrder(
-      r,
-      {
-        rrn,
-        kind: input.kind,
-        amountFen: input.amountFen,
-        state,
-        now,
-        wallet: input.wallet,
-        paymentCodeMasked: input.paymentCodeMasked,
-        limitDay: limited ? day : undefined,
-      },
-      expiresAt(this.ttls.orderMs, wall),
-      request,
-    );
-    this.#writeNewOrder(order, tomb, now);
-    return { status: 'started', order: this.#handOut(order) };
+    const order = this.#startOrder(r, tomb, requests, input.fingerprint, wall, {
+      rrn,
+      kind: input.kind,
+      amountFen: input.amountFen,
+      state,
+      now,
+      wallet: input.wallet,
+      paymentCodeMasked: input.paymentCodeMasked,
+      limitDay: limited ? day : undefined,
+    });
+    return { status: 'started', order };
   }
 
   async beginRefund(input: BeginRefundInput): Promise<BeginRefundResult> {
@@ -273,24 +266,16 @@ export class MemoryStore implements Store {
     original.refundPendingFen += input.amountFen;
     changedAt(original, now);
     const rrn = this.#nextRrn(now, wall);
-    const request = newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall), rrn);
-    requests.set(tomb, request);
-    const order = newStoredOrder(
-      r,
-      {
-        rrn,
-        kind: input.kind,
-        amountFen: input.amountFen,
-        state: 'paying',
-        now,
-        wallet: original.wallet,
-        parentRrn: original.rrn,
-      },
-      expiresAt(this.ttls.orderMs, wall),
-      request,
-    );
-    this.#writeNewOrder(order, tomb, now);
-    return { status: 'started', order: this.#handOut(order), original: toOrder(original) };
+    const order = this.#startOrder(r, tomb, requests, input.fingerprint, wall, {
+      rrn,
+      kind: input.kind,
+      amountFen: input.amountFen,
+      state: 'paying',
+      now,
+      wallet: original.wallet,
+      parentRrn: original.rrn,
+    });
+    return { status: 'started', order, original: toOrder(original) };
   }
 
   async beginReversal(input: BeginReversalInput): Promise<BeginReversalResult> {
@@ -554,14 +539,24 @@ export class MemoryStore implements Store {
     return m;
   }
 
-  #writeNewOrder(order: StoredOrder, tomb: string, now: number): void {
+  /**
+   * A started request's record and the order it begins, written together; returns the caller's copy
+   * of the order, marked as a copy of the stored one (#handedOut).
+   */
+  #startOrder(
+    r: RequestKey,
+    tomb: string,
+    requests: RecordMap<RequestRecord>,
+    fingerprint: string,
+    wall: number,
+    fields: NewOrderFields,
+  ): Order {
+    const request = newRequestRecord(fingerprint, expiresAt(this.ttls.requestMs, wall), fields.rrn);
+    requests.set(tomb, request);
+    const order = newStoredOrder(r, fields, expiresAt(this.ttls.orderMs, wall), request);
     this.#orders.set(orderKey(order.mid, order.rrn), order);
     this.#byRequest.set(tomb, order);
-    this.#recovery.set(order, now + this.#recoveryDelayMs);
-  }
-
-  /** The caller's copy of a new order, remembered as the copy of `order` (#handedOut). */
-  #handOut(order: StoredOrder): Order {
+    this.#recovery.set(order, fields.now + this.#recoveryDelayMs);
     const copy = toOrder(order);
     this.#handedOut.set(copy, order);
     return copy;
@@ -570,7 +565,7 @@ export class MemoryStore implements Store {
   /** The live stored order `current` is a copy of: the one it was handed out as, or by its key. */
   #storedFormOf(current: Order, wall: number): StoredOrder | undefined {
     const o = this.#handedOut.get(current);
-    // The caller may have changed its copy's identity (a test, a spread with another RRN): check.
+    // The copy may have been relabelled since (a test does): the mark counts only for the same order.
     if (o !== undefined && o.rrn === current.rrn && o.mid === current.mid && live(o, wall)) return o;
     return this.#orders.get(orderKey(current.mid, current.rrn), wall);
   }
