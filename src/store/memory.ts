@@ -577,8 +577,8 @@ export class MemoryStore implements Store {
   #complete(request: RequestKey, response: Uint8Array, wall: number, order?: StoredOrder): void {
     let rec: RequestRecord | undefined;
     const open = order?.openRequest;
-    if (open !== undefined && beganBy(order as StoredOrder, request)) {
-      (order as StoredOrder).openRequest = undefined;
+    if (order !== undefined && open !== undefined && beganBy(order, request)) {
+      order.openRequest = undefined;
       // Expired: a record under the same key now, if any, is a later request's (looked up below).
       if (live(open, wall)) rec = open;
     }
