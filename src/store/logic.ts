@@ -34,7 +34,7 @@ export interface RequestRecord extends Expiring {
 }
 
 /**
- * An executing request's record, expiring at `expires` (ms after EPOCH: ttl-map.ts `expiresAt`). One
+ * An executing request's record, expiring at `expires` (ms after EPOCH: record-map.ts `expiresAt`). One
  * object literal, not a class: V8 allocates a literal site's objects in the old generation directly
  * once most of them outlive a scavenge (records are kept for days), where constructed objects are
  * always copied by two scavenges first.

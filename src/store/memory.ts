@@ -25,10 +25,10 @@ import {
 import { ownString } from './own-string.js';
 import { privateMark } from './private-mark.js';
 import { PushBook } from './push-book.js';
-import { live, RecordMap } from './record-map.js';
+import { expiresAt, live, RecordMap } from './record-map.js';
 import type { Store, TerminalContext } from './store.js';
 import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
-import { expiresAt, TtlMap } from './ttl-map.js';
+import { TtlMap } from './ttl-map.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,

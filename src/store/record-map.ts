@@ -1,10 +1,10 @@
 // The memory store's big maps (orders, the request records, orders by request): records kept for
 // days, one or more per transaction. Each record carries its own expiry, so the map holds it
-// directly, where a TtlMap wraps every value in an entry object: one object fewer per record to
+// directly, where a TtlMap (the small maps) wraps every value in an entry object: one object fewer per record to
 // allocate, to copy in scavenges and to mark, and one pointer fewer to follow on every lookup (a
 // cache miss in maps of hundreds of thousands of records). Several maps may hold the same record
 // (an order is found by its RRN and by its request): it expires from all of them at once.
-// Lazy expiry on read plus a sliced sweep, as TtlMap; spread over shards (shards.ts).
+// Lazy expiry on read plus a sliced sweep; spread over shards (shards.ts).
 
 import { EPOCH } from './process-epoch.js';
 import { Shards } from './shards.js';
@@ -12,7 +12,7 @@ import { Shards } from './shards.js';
 /** A record that knows when it expires. */
 export interface Expiring {
   /**
-   * ms after EPOCH (ttl-map.ts `expiresAt`), Infinity = never. A small integer stored in the record;
+   * ms after EPOCH (`expiresAt`), Infinity = never. A small integer stored in the record;
    * the field starts as null in each record kind's first literal, so V8 types it "any value" and an
    * expiry beyond the small-integer range is boxed in its own record only (process-epoch.ts).
    */
@@ -73,6 +73,11 @@ export class RecordMap<V extends Expiring> {
   clear(): void {
     this.#shards.clear();
   }
+}
+
+/** The expiry of a record written at `now` to live `ttlMs`, in ms after EPOCH (Infinity: never). */
+export function expiresAt(ttlMs: number, now: number): number {
+  return ttlMs === Number.POSITIVE_INFINITY ? ttlMs : now - EPOCH + ttlMs;
 }
 
 /** A record still live at `now` (for a record held outside its map, e.g. by another record). */

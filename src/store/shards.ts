@@ -1,5 +1,5 @@
-// A string-keyed map spread over n Maps by a hash of the key, with a sweep that goes in slices: the
-// common ground of the memory store's expiring maps (ttl-map.ts, record-map.ts).
+// A string-keyed map spread over n Maps by a hash of the key, with a sweep that goes in slices: what
+// the memory store's expiring maps are built on (record-map.ts, and ttl-map.ts over it).
 //
 // The memory store keeps every request and order for days, so its big maps reach millions of
 // entries. A JavaScript Map doubles its table when full and copies every entry while doing so, in

@@ -1,8 +1,7 @@
 // The memory store's big maps: records that carry their own expiry, held directly.
 import t from 'tap';
 import { EPOCH } from '../../src/store/process-epoch.js';
-import { live, RecordMap } from '../../src/store/record-map.js';
-import { expiresAt } from '../../src/store/ttl-map.js';
+import { expiresAt, live, RecordMap } from '../../src/store/record-map.js';
 
 interface Rec {
   n: number;
