@@ -17,12 +17,13 @@ import type {
 
 /**
  * The idempotency record of one box request, as the memory store keeps it for `requestMs` (48 h):
- * one object of fixed shape (made by `newRequestRecord`) that carries its own expiry (record-map.ts:
- * no entry object around it). The stored response is a span of a shared slab (byte-slab.ts), not a
- * view object of its own, and finishing fills fields the record already has rather than adding one
- * (which would give it a second, out-of-object property store).
+ * one object of fixed shape (made by `newRequestRecord`) that carries its own expiry and its request
+ * key's fields (hash-index.ts: no entry object or key string around it; the MTI is the index's). The
+ * stored response is a span of a shared slab (byte-slab.ts), not a view object of its own, and
+ * finishing fills fields the record already has rather than adding one (which would give it a
+ * second, out-of-object property store).
  */
-export interface RequestRecord extends Expiring {
+export interface RequestRecord extends Expiring, RequestSlot {
   /** Fingerprint of the request content. */
   readonly fp: string;
   /** The order the request created, if any. */
@@ -33,17 +34,30 @@ export interface RequestRecord extends Expiring {
   span: number;
 }
 
+/** A request's key within its MTI: what the memory store finds its request record and order by. */
+export type RequestSlot = Pick<RequestKey, 'mid' | 'tid' | 'batch' | 'stan'>;
+
 /**
- * An executing request's record, expiring at `expires` (ms after EPOCH: record-map.ts `expiresAt`). One
- * object literal, not a class: V8 allocates a literal site's objects in the old generation directly
- * once most of them outlive a scavenge (records are kept for days), where constructed objects are
- * always copied by two scavenges first.
+ * An executing request's record, for the request `r`, expiring at `expires` (ms after EPOCH:
+ * record-map.ts `expiresAt`). One object literal, not a class: V8 allocates a literal site's objects
+ * in the old generation directly once most of them outlive a scavenge (records are kept for days),
+ * where constructed objects are always copied by two scavenges first.
  */
-export function newRequestRecord(fp: string, expires: number | null, rrn?: string): RequestRecord {
-  return { fp: ownString(fp), rrn, slab: undefined, span: 0, expires };
+export function newRequestRecord(r: RequestSlot, fp: string, expires: number | null, rrn?: string): RequestRecord {
+  return {
+    mid: r.mid,
+    tid: r.tid,
+    batch: r.batch,
+    stan: r.stan,
+    fp: ownString(fp),
+    rrn,
+    slab: undefined,
+    span: 0,
+    expires,
+  };
 }
 // One record with a null expiry first: the field is then typed "any value" (record-map.ts `Expiring`).
-newRequestRecord('', null);
+newRequestRecord({ mid: '', tid: '', batch: '', stan: '' }, '', null);
 
 /** Stores a copy of the response in `slabs`: the request is done. */
 export function finishRequest(rec: RequestRecord, slabs: ByteSlab, response: Uint8Array): void {

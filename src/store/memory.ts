@@ -8,6 +8,7 @@ import type { MerchantRecord, SessionKeys, TerminalRecord, WalletCode } from '..
 import { ByteSlab } from './byte-slab.js';
 import { deepFreeze } from './deep-freeze.js';
 import { StoreInputError, StoreUnavailableError } from './errors.js';
+import { HashIndex, hashParts, type KeyScheme } from './hash-index.js';
 import { businessDay, checkAmount, checkId, checkRequestKey, formatRrn, parseOutTradeNo } from './ids.js';
 import {
   checkRefund,
@@ -20,12 +21,13 @@ import {
   newRequestRecord,
   parentStateAfterRefunds,
   type RequestRecord,
+  type RequestSlot,
   transitionEffects,
 } from './logic.js';
 import { ownString } from './own-string.js';
 import { privateMark } from './private-mark.js';
 import { PushBook } from './push-book.js';
-import { expiresAt, live, RecordMap } from './record-map.js';
+import { expiresAt, live } from './record-map.js';
 import type { Store, TerminalContext } from './store.js';
 import { changedAt, newStoredOrder, pushEvent, type StoredOrder, toOrder } from './stored-order.js';
 import { TtlMap } from './ttl-map.js';
@@ -77,14 +79,13 @@ export class MemoryStore implements Store {
   /** Deeply frozen, as the terminals. */
   readonly #sessionKeys = new TtlMap<SessionKeys>();
   readonly #macFailures = new TtlMap<number>();
-  // One record per request or order, kept for days: records that carry their own expiry, spread
-  // over shards (record-map.ts). Requests by MTI, each map keyed by the tombstone key
-  // (MID|TID|batch|STAN): a begun order's request and its #byRequest entry then share one key string
-  // (three kept per sale were 170 B). #byRequest holds the order itself (same expiry as #orders).
-  readonly #requests = new Map<string, RecordMap<RequestRecord>>();
+  // One record per request or order, kept for days: records that carry their own expiry and key
+  // fields, filed under a hash of those (hash-index.ts: no key strings). Requests by MTI, each by
+  // MID, TID, batch and STAN; orders by MID and RRN, and by the request that began them.
+  readonly #requests = new Map<string, HashIndex<RequestSlot, RequestRecord>>();
   readonly #tombstones = new TtlMap<true>();
-  readonly #orders = new RecordMap<StoredOrder>(BIG_MAP_SHARDS);
-  readonly #byRequest = new RecordMap<StoredOrder>(BIG_MAP_SHARDS);
+  readonly #orders = new HashIndex(BY_RRN, BIG_MAP_SHARDS);
+  readonly #byRequest = new HashIndex<RequestSlot, StoredOrder>(BY_REQUEST, BIG_MAP_SHARDS);
   readonly #daily = new TtlMap<DailyCounters>();
   readonly #batches = new TtlMap<BatchTotals>();
   /** Unfinished orders, by the stored order itself, and when recovery next looks at each. */
@@ -197,11 +198,10 @@ export class MemoryStore implements Store {
     const wall = Date.now();
     const now = input.now ?? wall;
 
-    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
     const requests = this.#requestsOf(r.mti);
-    const seen = requests.get(tomb, wall);
+    const seen = requests.get(r, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
-    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
+    if (this.#reversedFirst(r, wall)) return { status: 'reversed' };
 
     const limited = hasLimits(input.limits);
     const day = businessDay(now);
@@ -210,7 +210,7 @@ export class MemoryStore implements Store {
       const counters = this.#daily.get(dayKey, wall) ?? { amountFen: 0, count: 0 };
       const breach = limitBreach(input.limits, counters, input.amountFen);
       if (breach) {
-        requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
+        requests.set(newRequestRecord(r, input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
         return { status: 'limit', limit: breach };
       }
       this.#daily.set(
@@ -223,7 +223,7 @@ export class MemoryStore implements Store {
 
     const rrn = this.#nextRrn(now, wall);
     const state = input.initialState ?? (input.kind === 'sale' ? 'paying' : 'created');
-    const order = this.#startOrder(r, tomb, requests, input.fingerprint, wall, {
+    const order = this.#startOrder(r, requests, input.fingerprint, wall, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -245,16 +245,15 @@ export class MemoryStore implements Store {
     const wall = Date.now();
     const now = input.now ?? wall;
 
-    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
     const requests = this.#requestsOf(r.mti);
-    const seen = requests.get(tomb, wall);
+    const seen = requests.get(r, wall);
     if (seen) return duplicateOf(seen, input.fingerprint);
-    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
+    if (this.#reversedFirst(r, wall)) return { status: 'reversed' };
 
-    const original = this.#orders.get(orderKey(r.mid, input.originalRrn));
+    const original = this.#orders.get({ mid: r.mid, rrn: input.originalRrn });
     const check = original ? checkRefund(original, input.kind, input.amountFen, r.batch) : undefined;
     if (!original || !check?.ok) {
-      requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
+      requests.set(newRequestRecord(r, input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
     }
     if (!original || !check) return { status: 'original-not-found' };
     if (!check.ok) {
@@ -266,7 +265,7 @@ export class MemoryStore implements Store {
     original.refundPendingFen += input.amountFen;
     changedAt(original, now);
     const rrn = this.#nextRrn(now, wall);
-    const order = this.#startOrder(r, tomb, requests, input.fingerprint, wall, {
+    const order = this.#startOrder(r, requests, input.fingerprint, wall, {
       rrn,
       kind: input.kind,
       amountFen: input.amountFen,
@@ -283,15 +282,14 @@ export class MemoryStore implements Store {
     const { request: r } = input;
     checkRequestKey(r);
 
-    const tomb = tombKey(r.mid, r.tid, r.batch, r.stan);
     const requests = this.#requestsOf(r.mti);
     const wall = Date.now();
-    const seen = requests.get(tomb, wall);
+    const seen = requests.get(r, wall);
     if (seen) return duplicateOf(seen, input.fingerprint) as Exclude<DuplicateResult, { status: 'reversed' }>;
-    requests.set(tomb, newRequestRecord(input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
-    const original = this.#byRequest.get(tomb, wall);
+    requests.set(newRequestRecord(r, input.fingerprint, expiresAt(this.ttls.requestMs, wall)));
+    const original = this.#byRequest.get(r, wall);
     if (original) return { status: 'started', original: toOrder(original) };
-    this.#tombstones.set(tomb, true, this.ttls.tombstoneMs);
+    this.#tombstones.set(tombKey(r), true, this.ttls.tombstoneMs);
     return { status: 'started' };
   }
 
@@ -327,7 +325,7 @@ export class MemoryStore implements Store {
       order.limitDay = undefined;
     }
     if (fx.parent && order.parentRrn) {
-      const parent = this.#orders.get(orderKey(order.mid, order.parentRrn));
+      const parent = this.#orders.get({ mid: order.mid, rrn: order.parentRrn });
       if (parent) {
         parent.refundPendingFen += fx.parent.pendingDelta;
         parent.refundedFen += fx.parent.refundedDelta;
@@ -358,12 +356,11 @@ export class MemoryStore implements Store {
     this.#open();
     checkRequestKey(request);
     const wall = Date.now();
-    const tomb = tombKey(request.mid, request.tid, request.batch, request.stan);
     const requests = this.#requestsOf(request.mti);
-    const seen = requests.get(tomb, wall);
+    const seen = requests.get(request, wall);
     if (seen) return duplicateOf(seen, fingerprint);
-    if (this.#reversedFirst(tomb, wall)) return { status: 'reversed' };
-    requests.set(tomb, newRequestRecord(fingerprint, expiresAt(this.ttls.requestMs, wall)));
+    if (this.#reversedFirst(request, wall)) return { status: 'reversed' };
+    requests.set(newRequestRecord(request, fingerprint, expiresAt(this.ttls.requestMs, wall)));
     return { status: 'claimed' };
   }
 
@@ -375,13 +372,13 @@ export class MemoryStore implements Store {
 
   async getOrder(mid: string, rrn: string): Promise<Order | undefined> {
     this.#open();
-    const o = this.#orders.get(orderKey(mid, rrn));
+    const o = this.#orders.get({ mid, rrn });
     return o && toOrder(o);
   }
 
   async getOrderByRequest(tid: string, mid: string, batch: string, stan: string): Promise<Order | undefined> {
     this.#open();
-    const o = this.#byRequest.get(tombKey(mid, tid, batch, stan));
+    const o = this.#byRequest.get({ mid, tid, batch, stan });
     return o && toOrder(o);
   }
 
@@ -525,15 +522,15 @@ export class MemoryStore implements Store {
   }
 
   /** Did a reversal reach this request key first? (No lookup at all while there are no tombstones.) */
-  #reversedFirst(tomb: string, wall: number): boolean {
-    return this.#tombstones.size > 0 && this.#tombstones.has(tomb, wall);
+  #reversedFirst(r: RequestSlot, wall: number): boolean {
+    return this.#tombstones.size > 0 && this.#tombstones.has(tombKey(r), wall);
   }
 
   /** The requests of one MTI (a handful of MTIs reach the store: the flows' requests). */
-  #requestsOf(mti: string): RecordMap<RequestRecord> {
+  #requestsOf(mti: string): HashIndex<RequestSlot, RequestRecord> {
     let m = this.#requests.get(mti);
     if (m === undefined) {
-      m = new RecordMap<RequestRecord>(BIG_MAP_SHARDS);
+      m = new HashIndex<RequestSlot, RequestRecord>(BY_REQUEST, BIG_MAP_SHARDS);
       this.#requests.set(mti, m);
     }
     return m;
@@ -545,17 +542,16 @@ export class MemoryStore implements Store {
    */
   #startOrder(
     r: RequestKey,
-    tomb: string,
-    requests: RecordMap<RequestRecord>,
+    requests: HashIndex<RequestSlot, RequestRecord>,
     fingerprint: string,
     wall: number,
     fields: NewOrderFields,
   ): Order {
-    const request = newRequestRecord(fingerprint, expiresAt(this.ttls.requestMs, wall), fields.rrn);
-    requests.set(tomb, request);
+    const request = newRequestRecord(r, fingerprint, expiresAt(this.ttls.requestMs, wall), fields.rrn);
+    requests.set(request);
     const order = newStoredOrder(r, fields, expiresAt(this.ttls.orderMs, wall), request);
-    this.#orders.set(orderKey(order.mid, order.rrn), order);
-    this.#byRequest.set(tomb, order);
+    this.#orders.set(order);
+    this.#byRequest.set(order);
     this.#recovery.set(order, fields.now + this.#recoveryDelayMs);
     const copy = toOrder(order);
     this.#handedOut.set(copy, order);
@@ -567,7 +563,7 @@ export class MemoryStore implements Store {
     const o = this.#handedOut.get(current);
     // The copy may have been relabelled since (a test does): the mark counts only for the same order.
     if (o !== undefined && o.rrn === current.rrn && o.mid === current.mid && live(o, wall)) return o;
-    return this.#orders.get(orderKey(current.mid, current.rrn), wall);
+    return this.#orders.get(current, wall);
   }
 
   /**
@@ -582,7 +578,7 @@ export class MemoryStore implements Store {
       // Expired: a record under the same key now, if any, is a later request's (looked up below).
       if (live(open, wall)) rec = open;
     }
-    rec ??= this.#requests.get(request.mti)?.get(tombKey(request.mid, request.tid, request.batch, request.stan), wall);
+    rec ??= this.#requests.get(request.mti)?.get(request, wall);
     if (rec === undefined || !executing(rec)) return;
     // The record is the store's own (callers only ever see its fields): finish it in place.
     finishRequest(rec, this.#responses, response);
@@ -656,13 +652,30 @@ const SWEEP_SLICE = 5_000;
 /** A day's RRN counter outlives the day by a day (a late request dated yesterday continues its count). */
 const RRN_DAY_TTL_MS = 48 * 3600_000;
 
-// Keys are built with join, not `+` or a template: concatenation makes a tree of cons strings, and the
-// one a map keeps stays behind as an extra 32-byte object per key once hashing has flattened it
-// (two keys per order, kept for days); join writes one flat string.
+/** Request records and orders by the request (MID, TID, batch, STAN; the MTI is the index's own). */
+const BY_REQUEST: KeyScheme<RequestSlot, RequestSlot> = {
+  hash: (k) => hashParts(k.mid, k.tid, k.batch, k.stan),
+  matches: (r, k) => r.stan === k.stan && r.tid === k.tid && r.mid === k.mid && r.batch === k.batch,
+};
 
-/** A request's key within its MTI's map, a reversal tombstone's key, a begun order's #byRequest key. */
-function tombKey(mid: string, tid: string, batch: string, stan: string): string {
-  return [mid, tid, batch, stan].join('|');
+/** Orders by MID and RRN. */
+const BY_RRN: KeyScheme<OrderRef, StoredOrder> = {
+  hash: (k) => hashParts(k.mid, k.rrn),
+  matches: (o, k) => o.rrn === k.rrn && o.mid === k.mid,
+};
+
+interface OrderRef {
+  readonly mid: string;
+  readonly rrn: string;
+}
+
+/**
+ * A reversal tombstone's key. Built with join, not `+` or a template: concatenation makes a tree of
+ * cons strings, and the one a map keeps stays behind as an extra 32-byte object per key once hashing
+ * has flattened it; join writes one flat string.
+ */
+function tombKey(r: RequestSlot): string {
+  return [r.mid, r.tid, r.batch, r.stan].join('|');
 }
 
 /** Did `request` begin `order`? (The flows pass the same strings: mostly identity compares.) */
@@ -674,10 +687,6 @@ function beganBy(order: StoredOrder, request: RequestKey): boolean {
     order.batch === request.batch &&
     order.mti === request.mti
   );
-}
-
-function orderKey(mid: string, rrn: string): string {
-  return [mid, rrn].join('|');
 }
 
 function batchKey(mid: string, tid: string, batch: string): string {

@@ -1,5 +1,6 @@
-// A string-keyed map spread over n Maps by a hash of the key, with a sweep that goes in slices: what
-// the memory store's expiring maps are built on (record-map.ts, and ttl-map.ts over it).
+// A map spread over n Maps by a hash of the key, with a sweep that goes in slices: what the memory
+// store's expiring maps are built on (record-map.ts and ttl-map.ts, keyed by strings; hash-index.ts,
+// keyed by a hash it computes itself).
 //
 // The memory store keeps every request and order for days, so its big maps reach millions of
 // entries. A JavaScript Map doubles its table when full and copies every entry while doing so, in
@@ -8,31 +9,36 @@
 // throws). Spreading the keys over n Maps, each doubling copies 1/n of the entries, at a different
 // moment per shard, and the bound becomes n × 2^24.
 
-export class Shards<E> {
-  readonly #maps: Map<string, E>[];
+export class Shards<E, K extends string | number = string> {
+  readonly #maps: Map<K, E>[];
   readonly #mask: number;
   /** Where the sliced sweep (sweepSome) goes on from: a shard and an iterator over it. */
   #cursorShard = 0;
-  #cursor: IterableIterator<[string, E]> | undefined;
+  #cursor: IterableIterator<[K, E]> | undefined;
 
   /** `n` Maps (a power of two); 1 = one plain Map, no hashing. */
   constructor(n = 1) {
     if (!Number.isInteger(n) || n < 1 || (n & (n - 1)) !== 0)
       throw new RangeError(`shards must be a power of two: ${n}`);
-    this.#maps = Array.from({ length: n }, () => new Map<string, E>());
+    this.#maps = Array.from({ length: n }, () => new Map<K, E>());
     this.#mask = n - 1;
   }
 
-  /** The Map holding `key`: FNV-1a over the key's code units picks it. */
-  of(key: string): Map<string, E> {
+  /** The Map holding a string `key`: FNV-1a over the key's code units picks it. */
+  of(key: string): Map<K, E> {
     if (this.#mask === 0) return this.#maps[0];
     let h = 0x811c9dc5;
     for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
     return this.#maps[(h >>> 0) & this.#mask];
   }
 
+  /** The Map holding a key that is itself a well-mixed hash (hash-index.ts): its low bits pick it. */
+  byHash(hash: number): Map<K, E> {
+    return this.#maps[hash & this.#mask];
+  }
+
   /** Every entry, shard by shard (in insertion order within a shard). */
-  *entries(): IterableIterator<[string, E]> {
+  *entries(): IterableIterator<[K, E]> {
     for (const m of this.#maps) yield* m;
   }
 
