@@ -315,3 +315,42 @@ t.test('memory store: recovery lists unfinished orders when due and forgets fini
   await new Promise((r) => setTimeout(r, 60));
   t.same(await s.listRecoverable(Date.now() + 7200_000, 10), [], 'expired orders are not recovered');
 });
+
+t.test("memory store: a batch's totals live batchMs after their last change, each change renewing them", async (t) => {
+  const { MemoryStore } = await import('../../src/store/memory.js');
+  const s = new MemoryStore({ ttls: { batchMs: 300 } });
+  t.teardown(() => s.close());
+  const paidSale = async (stan: number, amountFen: number) => {
+    const r = await s.beginPayment({ request: req(stan), fingerprint: `f${stan}`, kind: 'sale', amountFen });
+    if (r.status !== 'started') throw new Error(r.status);
+    await s.transition(r.order, { from: ['paying'], to: 'paid' });
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const { mid, tid, batch } = req(1);
+  await paidSale(1, 100);
+  await sleep(200);
+  await paidSale(2, 20);
+  await sleep(200);
+  t.same(
+    await s.getBatchTotals(mid, tid, batch),
+    { debitFen: 120, debitCount: 2, creditFen: 0, creditCount: 0 },
+    '400 ms after the first sale, 200 ms after the second: renewed by it',
+  );
+  t.same(
+    await s.getBatchTotals(mid, tid, '000002'),
+    { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 },
+    'another batch of the same box: nothing',
+  );
+  await sleep(250);
+  t.same(
+    await s.getBatchTotals(mid, tid, batch),
+    { debitFen: 0, debitCount: 0, creditFen: 0, creditCount: 0 },
+    'gone batchMs after the last change',
+  );
+  await paidSale(3, 7);
+  t.same(
+    await s.getBatchTotals(mid, tid, batch),
+    { debitFen: 7, debitCount: 1, creditFen: 0, creditCount: 0 },
+    'begun again',
+  );
+});
