@@ -1,10 +1,9 @@
-// The memory store's big maps (orders, the request records, orders by request): records kept for
-// days, one or more per transaction. Each record carries its own expiry, so the map holds it
-// directly, where a TtlMap (the small maps) wraps every value in an entry object: one object fewer per record to
-// allocate, to copy in scavenges and to mark, and one pointer fewer to follow on every lookup (a
-// cache miss in maps of hundreds of thousands of records). Several maps may hold the same record
-// (an order is found by its RRN and by its request): it expires from all of them at once.
-// Lazy expiry on read plus a sliced sweep; spread over shards (shards.ts).
+// A string-keyed map of records that carry their own expiry: what TtlMap (the memory store's small
+// maps) is built on, and where the expiry rule lives (`Expiring`, `expiresAt`, `live`), shared with
+// the big indexes (hash-index.ts), which find their records by key fields instead of key strings.
+// Several maps may hold the same record (an order is found by its RRN and by its request): it
+// expires from all of them at once. Lazy expiry on read plus a sliced sweep; spread over shards
+// (shards.ts).
 
 import { EPOCH } from './process-epoch.js';
 import { Shards } from './shards.js';

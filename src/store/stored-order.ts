@@ -6,7 +6,8 @@
 // finished sale: 9 objects, ~430 bytes → 3 objects, ~280 bytes). Callers only ever get an `Order`
 // made by `toOrder`.
 //
-// It carries its own expiry (record-map.ts): the maps by RRN and by request hold it directly.
+// It carries its own expiry (record-map.ts) and its key fields: the indexes by RRN and by request
+// hold it directly (hash-index.ts).
 //
 // Made by object literals, not a class: V8 allocates a literal site's objects in the old generation
 // directly once most of them outlive a scavenge, where constructed objects are always copied by two
