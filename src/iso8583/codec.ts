@@ -145,6 +145,11 @@ export class Codec {
     return this.encodeInSlab(room, msg, false, -1, -1);
   }
 
+  /** `encodeNumbered` with `room` bytes left in front of the message, as `encodeAt`. */
+  encodeNumberedAt(room: number, msg: IsoMessage): Buffer {
+    return this.encodeInSlab(room, msg, true, -1, -1);
+  }
+
   /** `encodeNumberedMasked` with `room` bytes left in front of the message, as `encodeAt`. */
   encodeNumberedMaskedAt(room: number, msg: IsoMessage, w0: number, w1: number): Buffer {
     return this.encodeInSlab(room, msg, true, w0, w1);

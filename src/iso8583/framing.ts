@@ -182,13 +182,6 @@ function requirePart(part: Buffer | undefined, size: number, name: string): Buff
   return part;
 }
 
-/** A frame's buffer for `payloadLen` bytes, its length prefix written; the payload is the caller's. */
-function allocFrame(payloadLen: number, layout: FrameLayout): Buffer {
-  const out = Buffer.allocUnsafe(prefixBytes(layout.length) + payloadLen);
-  writeCheckedPrefix(out, payloadLen, layout);
-  return out;
-}
-
 /** Writes the length prefix of a payload of `payloadLen` bytes, refused when over the layout's maximum. */
 function writeCheckedPrefix(out: Buffer, payloadLen: number, layout: FrameLayout): void {
   const limit = maxPayload(layout);
@@ -198,15 +191,31 @@ function writeCheckedPrefix(out: Buffer, payloadLen: number, layout: FrameLayout
 
 /** Length prefix + TPDU + header + message, as one buffer. */
 export function buildFrame(frame: Frame, layout: FrameLayout): Buffer {
-  const tpdu = layout.tpdu ? requirePart(frame.tpdu, TPDU_BYTES, 'TPDU') : null;
-  const header = layout.header ? requirePart(frame.header, HEADER_BYTES, 'header') : null;
-  const payloadLen = (tpdu ? TPDU_BYTES : 0) + (header ? HEADER_BYTES : 0) + frame.message.length;
-  const out = allocFrame(payloadLen, layout);
+  const head = replyHeadBytes(layout);
+  const out = Buffer.allocUnsafe(head + frame.message.length);
+  frame.message.copy(out, head);
+  return writeFrameHead(out, layout, frame.tpdu, frame.header);
+}
+
+/**
+ * Makes `frame` a frame of its own TPDU and header (a request, as the UnionPay link sends): its
+ * message already follows replyHeadBytes(layout) bytes of room (as Codec.encodeAt leaves it), and the
+ * length prefix, `tpdu` and `header` are written into that room. buildFrame's checks and errors, in
+ * its order; nothing is written when one fails. Returns `frame`.
+ */
+export function writeFrameHead(
+  frame: Buffer,
+  layout: FrameLayout,
+  tpdu: Buffer | undefined,
+  header: Buffer | undefined,
+): Buffer {
+  const t = layout.tpdu ? requirePart(tpdu, TPDU_BYTES, 'TPDU') : null;
+  const h = layout.header ? requirePart(header, HEADER_BYTES, 'header') : null;
   let at = prefixBytes(layout.length);
-  if (tpdu) at += tpdu.copy(out, at);
-  if (header) at += header.copy(out, at);
-  frame.message.copy(out, at);
-  return out;
+  writeCheckedPrefix(frame, frame.length - at, layout);
+  if (t) at += t.copy(frame, at);
+  if (h) h.copy(frame, at);
+  return frame;
 }
 
 /**

@@ -5,11 +5,12 @@
 import { connect, type Socket } from 'node:net';
 import {
   BOX_LAYOUT,
-  buildFrame,
   codecFor,
   FrameSplitter,
   type IsoMessage,
   messageOffset,
+  replyHeadBytes,
+  writeFrameHead,
 } from '../../iso8583/index.js';
 import { channelHeartbeats, channelReconnects } from '../../metrics/channels.js';
 
@@ -37,6 +38,8 @@ export interface LinkEvents {
 }
 
 const codec = codecFor('cups-pos');
+/** The length prefix, TPDU and header in front of each message. */
+const FRAME_HEAD = replyHeadBytes(BOX_LAYOUT);
 
 const flushLink = (link: Link) => link.flush();
 
@@ -97,10 +100,13 @@ export class Link {
    */
   write(message: IsoMessage): boolean {
     if (!this.ready || !this.socket) return false;
-    // The connector builds host messages with field-number keys only, so they are read by number.
-    const frame = buildFrame(
-      { tpdu: this.options.tpdu, header: this.options.header, message: codec.encodeNumbered(message) },
+    // The connector builds host messages with field-number keys only, so they are read by number;
+    // encoded after room for the frame's head, then the head written in front: one buffer, no copy.
+    const frame = writeFrameHead(
+      codec.encodeNumberedAt(FRAME_HEAD, message),
       BOX_LAYOUT,
+      this.options.tpdu,
+      this.options.header,
     );
     // Only received bytes count as activity: a host that takes requests but never answers gets echoed.
     this.outgoing.push(frame);
