@@ -92,7 +92,7 @@ export class HashIndex<K, R extends K & Expiring> {
     this.#shards.sweep((slot) => expiredSlot(slot, now));
   }
 
-  /** Records held, live or not yet swept (counts the shared slots' records one by one). */
+  /** Records held, live or not yet swept. Walks every slot (for tests and diagnostics, not a hot path). */
   get size(): number {
     let n = this.#shards.size;
     for (const [, slot] of this.#shards.entries()) if (Array.isArray(slot)) n += slot.length - 1;
