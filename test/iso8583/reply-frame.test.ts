@@ -8,7 +8,6 @@ import {
   BOX_LAYOUT,
   buildReplyFrame,
   Codec,
-  type FrameLayout,
   getSpec,
   type IsoMessage,
   replyHeadBytes,
@@ -16,50 +15,14 @@ import {
   writeReplyHead,
 } from '../../src/iso8583/index.js';
 import { message } from './helpers/arbitraries.js';
+import { framePart, layouts, looseMessages, outcome } from './helpers/frames.js';
 
-function outcome(fn: () => Buffer): string {
-  try {
-    return fn().toString('hex');
-  } catch (err) {
-    const e = err as Error & { field?: unknown; offset?: number };
-    return `${e.constructor.name} ${String(e.field)} @${e.offset}: ${e.message}`;
-  }
-}
-
-const layoutArb = fc
-  .record({
-    length: fc.constantFrom('binary2', 'ascii4'),
-    tpdu: fc.boolean(),
-    header: fc.boolean(),
-    maxFrameBytes: fc.constantFrom(4096, 60000),
-  })
-  .map((l) => ({ ...BOX_LAYOUT, ...l }) as FrameLayout);
-/** A part of the right size mostly; sometimes a wrong size or none (the frame's errors). */
-const part = (n: number) =>
-  fc.option(
-    fc
-      .oneof(
-        { arbitrary: fc.uint8Array({ minLength: n, maxLength: n }), weight: 6 },
-        { arbitrary: fc.uint8Array({ maxLength: n + 2 }), weight: 1 },
-      )
-      .map((b) => Buffer.from(b)),
-    { nil: undefined, freq: 8 },
-  );
+const layoutArb = layouts([4096, 60000]);
 const requirementArb = fc.oneof(
   { arbitrary: fc.integer({ min: 0, max: 9 }), weight: 8 },
   { arbitrary: fc.constantFrom(-1, 10, 1.5), weight: 1 },
 );
-
-// Values of any character (the codec refuses some), keys of any kind: the codec's errors as well.
-const looseValue = fc.oneof(fc.string({ maxLength: 24 }), fc.constantFrom('0', '00', '12345678'));
-const looseMessage: fc.Arbitrary<IsoMessage> = fc.record({
-  mti: fc.oneof(fc.constantFrom('0210', '0830', '0630'), fc.string({ maxLength: 5 })),
-  fields: fc.dictionary(
-    fc.oneof(fc.integer({ min: 1, max: 130 }).map(String), fc.constantFrom('x', '01', '-1')),
-    looseValue,
-    { maxKeys: 8 },
-  ),
-});
+const looseMessage = looseMessages(['0210', '0830', '0630']);
 
 /** Bitmap words with the bit of every key that names a field 1-64 (what a caller that set them knows). */
 function maskOf(fields: object): { w0: number; w1: number } {
@@ -81,8 +44,8 @@ for (const name of SPEC_NAMES) {
       fc.property(
         fc.oneof(message(codec.spec), looseMessage),
         layoutArb,
-        part(5),
-        part(6),
+        framePart(5),
+        framePart(6),
         requirementArb,
         (msg, layout, tpdu, header, requirement) => {
           const old = outcome(() => buildReplyFrame(codec.encode(msg), layout, tpdu, header, requirement));

@@ -12,22 +12,13 @@ import {
   type FrameLayout,
   getSpec,
   HEADER_BYTES,
-  type IsoMessage,
   replyHeadBytes,
   SPEC_NAMES,
   TPDU_BYTES,
   writeFrameHead,
 } from '../../src/iso8583/index.js';
 import { message } from './helpers/arbitraries.js';
-
-function outcome(fn: () => Buffer): string {
-  try {
-    return fn().toString('hex');
-  } catch (err) {
-    const e = err as Error & { field?: unknown; offset?: number };
-    return `${e.constructor.name} ${String(e.field)} @${e.offset}: ${e.message}`;
-  }
-}
+import { framePart, layouts, looseMessages, outcome } from './helpers/frames.js';
 
 function part(name: string, size: number, value: Buffer | undefined): Buffer {
   if (value === undefined || value.length !== size)
@@ -53,35 +44,9 @@ function referenceFrame(msg: Buffer, layout: FrameLayout, tpdu?: Buffer, header?
   return Buffer.concat([prefix, payload]);
 }
 
-const layoutArb = fc
-  .record({
-    length: fc.constantFrom('binary2', 'ascii4'),
-    tpdu: fc.boolean(),
-    header: fc.boolean(),
-    // 48: some messages do not fit (the too-long error).
-    maxFrameBytes: fc.constantFrom(48, 4096, 60000),
-  })
-  .map((l) => ({ ...BOX_LAYOUT, ...l }) as FrameLayout);
-/** A part of the right size mostly; sometimes a wrong size or none (the frame's errors). */
-const partArb = (n: number) =>
-  fc.option(
-    fc
-      .oneof(
-        { arbitrary: fc.uint8Array({ minLength: n, maxLength: n }), weight: 6 },
-        { arbitrary: fc.uint8Array({ maxLength: n + 2 }), weight: 1 },
-      )
-      .map((b) => Buffer.from(b)),
-    { nil: undefined, freq: 8 },
-  );
-// Keys of any kind and values of any character: the codec's errors as well.
-const looseMessage: fc.Arbitrary<IsoMessage> = fc.record({
-  mti: fc.oneof(fc.constantFrom('0200', '0400', '0820'), fc.string({ maxLength: 5 })),
-  fields: fc.dictionary(
-    fc.oneof(fc.integer({ min: 1, max: 130 }).map(String), fc.constantFrom('x', '01', '-1')),
-    fc.oneof(fc.string({ maxLength: 24 }), fc.constantFrom('0', '00', '12345678')),
-    { maxKeys: 8 },
-  ),
-});
+// 48 bytes: some messages do not fit (the too-long error).
+const layoutArb = layouts([48, 4096, 60000]);
+const looseMessage = looseMessages(['0200', '0400', '0820']);
 
 for (const name of SPEC_NAMES) {
   const codec = new Codec(getSpec(name));
@@ -100,7 +65,7 @@ for (const name of SPEC_NAMES) {
   t.test(`${name}: writeFrameHead and buildFrame give the frame as drawn, or its error`, async (t) => {
     const seen = { bytes: 0, frameErrors: 0 };
     fc.assert(
-      fc.property(message(codec.spec), layoutArb, partArb(5), partArb(6), (msg, layout, tpdu, header) => {
+      fc.property(message(codec.spec), layoutArb, framePart(5), framePart(6), (msg, layout, tpdu, header) => {
         const encoded = codec.encode(msg);
         const want = outcome(() => referenceFrame(encoded, layout, tpdu, header));
         const room = replyHeadBytes(layout);
