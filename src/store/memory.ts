@@ -562,7 +562,7 @@ export class MemoryStore implements Store {
   #storedFormOf(current: Order, wall: number): StoredOrder | undefined {
     const o = this.#handedOut.get(current);
     // The copy may have been relabelled since (a test does): the mark counts only for the same order.
-    if (o !== undefined && o.rrn === current.rrn && o.mid === current.mid && live(o, wall)) return o;
+    if (o !== undefined && BY_RRN.matches(o, current) && live(o, wall)) return o;
     return this.#orders.get(current, wall);
   }
 
@@ -680,13 +680,7 @@ function tombKey(r: RequestSlot): string {
 
 /** Did `request` begin `order`? (The flows pass the same strings: mostly identity compares.) */
 function beganBy(order: StoredOrder, request: RequestKey): boolean {
-  return (
-    order.stan === request.stan &&
-    order.tid === request.tid &&
-    order.mid === request.mid &&
-    order.batch === request.batch &&
-    order.mti === request.mti
-  );
+  return BY_REQUEST.matches(order, request) && order.mti === request.mti;
 }
 
 function batchKey(mid: string, tid: string, batch: string): string {

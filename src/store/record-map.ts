@@ -1,8 +1,8 @@
 // A string-keyed map of records that carry their own expiry: what TtlMap (the memory store's small
 // maps) is built on, and where the expiry rule lives (`Expiring`, `expiresAt`, `live`), shared with
 // the big indexes (hash-index.ts), which find their records by key fields instead of key strings.
-// Several maps may hold the same record (an order is found by its RRN and by its request): it
-// expires from all of them at once. Lazy expiry on read plus a sliced sweep; spread over shards
+// A record may be held in several maps or indexes (an order is found by its RRN and by its request):
+// it expires from all of them at once. Lazy expiry on read plus a sliced sweep; spread over shards
 // (shards.ts).
 
 import { EPOCH } from './process-epoch.js';
