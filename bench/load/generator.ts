@@ -2,6 +2,8 @@
 // arrival schedule; latency from each request's intended send time) or closed loop (C requests always
 // outstanding; latency from the actual send, for raw capacity only). Records HdrHistograms overall,
 // per type, per second of the run, and for C2B pushes; counts replies by type and response code.
+// Beside the latency it records the service time, from each request's actual send to its reply: on a
+// machine the generator shares, the difference is the generator's own delay in sending (its lag).
 import type { PushEvent } from '../../src/box/box.js';
 import type { LoadBox } from './fleet.js';
 import { encode, type Histogram, newHistogram, recordMs } from './histograms.js';
@@ -63,6 +65,8 @@ export interface RunResult {
   timeline: SecondResult[];
   /** How late the generator itself sent requests (send time − intended time). */
   lag: string;
+  /** From each measured request's actual send to its reply (the latency less the send lag). */
+  service: string;
   push: { expected: number; received: number; missing: number; bad: number; histogram: string };
   /** Requests still unanswered when the drain ended (also counted as errors). */
   abandoned: number;
@@ -95,6 +99,7 @@ export async function runLoad(
 
   const overall = newHistogram();
   const lag = newHistogram();
+  const service = newHistogram();
   const pushHist = newHistogram();
   const types = new Map<TxType, { count: number; errors: number; rc: Record<string, number>; h: Histogram }>();
   for (const t of TX_TYPES) types.set(t, { count: 0, errors: 0, rc: {}, h: newHistogram() });
@@ -124,7 +129,7 @@ export async function runLoad(
   const t0 = performance.now();
   const now = () => performance.now() - t0;
 
-  const finish = (lb: LoadBox, intended: number, measured: boolean, o: TxOutcome) => {
+  const finish = (lb: LoadBox, intended: number, sentAt: number, measured: boolean, o: TxOutcome) => {
     const at = now();
     inFlight--;
     doneAll++;
@@ -152,6 +157,7 @@ export async function runLoad(
     }
     completed++;
     recordMs(overall, latency);
+    recordMs(service, at - sentAt);
     const t = types.get(o.type)!;
     t.count++;
     t.rc[o.rc] = (t.rc[o.rc] ?? 0) + 1;
@@ -169,10 +175,11 @@ export async function runLoad(
     if (measured) sent++;
     else warmupRequests++;
     second(intended).sent++;
-    if (measured) recordMs(lag, now() - intended);
+    const sentAt = now();
+    if (measured) recordMs(lag, sentAt - intended);
     inFlight++;
     const type = mix.pick(rng);
-    return performTx(lb, type, txCtx).then((o) => finish(lb, intended, measured, o));
+    return performTx(lb, type, txCtx).then((o) => finish(lb, intended, sentAt, measured, o));
   };
 
   // C2B pushes: the box emulator acks each and hands it over as it arrives; it is matched to its
@@ -281,6 +288,7 @@ export async function runLoad(
       histogram: encode(s.h),
     })),
     lag: encode(lag),
+    service: encode(service),
     push: { ...push, histogram: encode(pushHist) },
     abandoned,
     windowMs: spec.durationMs,

@@ -83,6 +83,12 @@ export interface RunSummary {
   responseCodes: Record<string, number>;
   push: { expected: number; received: number; missing: number; bad: number; latencyMs: LatencySummaryMs };
   generatorLagMs: LatencySummaryMs;
+  /**
+   * From each request's actual send to its reply: the latency without the generator's send lag. The
+   * latency (from the intended send) is the figure that counts; this says how much of it the server
+   * and the network took, where the generator shares a machine with them.
+   */
+  serviceMs: LatencySummaryMs;
   /** The load generators' own CPU per transaction answered in the window (all their processes), µs. */
   generatorCpuUsPerTx: number;
   timeline: SecondSummary[];
@@ -193,6 +199,7 @@ export function mergeResults(input: MergeInput): RunOutcome {
       latencyMs: summarize(mergeEncoded(rs.map((r) => r.push.histogram))),
     },
     generatorLagMs: summarize(mergeEncoded(rs.map((r) => r.lag))),
+    serviceMs: summarize(mergeEncoded(rs.map((r) => r.service))),
     generatorCpuUsPerTx: completedInWindow > 0 ? round1(sum((r) => r.generatorCpuUs) / completedInWindow) : 0,
     timeline,
   };

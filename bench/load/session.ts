@@ -532,6 +532,7 @@ export function ratios(r: RunSummary, b: RunSummary): Record<string, number | nu
     p999: q(r.latencyMs.p999, b.latencyMs.p999),
     max: q(r.latencyMs.max, b.latencyMs.max),
     cpuUsPerTx: r.server && b.server ? q(r.server.cpuUsPerTx, b.server.cpuUsPerTx) : null,
+    serviceP99: q(r.serviceMs.p99, b.serviceMs.p99),
   };
 }
 

@@ -66,6 +66,9 @@ t.test('a run with the echo baseline writes JSON, HTML and .hgrm reports', async
   t.type(rep.baseline.latencyMs.p99, 'number', 'baseline.latencyMs');
   t.equal(rep.baseline.requests, rep.requests, 'the baseline got the same number of requests');
   t.type(rep.ratios.p99, 'number', 'ratio of p99s');
+  t.equal(rep.serviceMs.count, rep.completed, 'a service time per measured reply');
+  t.ok(rep.serviceMs.p99 <= rep.latencyMs.p99, 'service time (from the actual send) within latency');
+  t.type(rep.ratios.serviceP99, 'number', 'ratio of the service-time p99s');
   t.equal(rep.connection.connected, 20);
   t.equal(rep.slo.pass, rep.slo.failures.length === 0, 'the verdict follows its reasons');
   t.ok(rep.timeline.length >= 2, 'a per-second timeline');

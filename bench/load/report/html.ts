@@ -58,6 +58,10 @@ function runSection(title: string, r: RunSummary): string {
     ['measured', `${r.durationS} s after ${r.warmupS} s warm-up`],
     ['requests / errors', `${r.requests} / ${r.errors}`],
     ['generator lag p99 / own CPU', `${r.generatorLagMs.p99} ms / ${r.generatorCpuUsPerTx} µs per transaction`],
+    [
+      'service time p50 / p99 / p99.9 (actual send → reply)',
+      `${r.serviceMs.p50} / ${r.serviceMs.p99} / ${r.serviceMs.p999} ms`,
+    ],
   ];
   if (r.server) {
     const net = r.server.cpuUsPerTxNetOfIdle;

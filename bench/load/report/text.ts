@@ -39,6 +39,7 @@ export function runLines(r: RunSummary): string[] {
   if (start) out.push(`  start of load (warm-up, not in the figures): ${start}`);
   out.push(
     `  generator: lag (send − intended) p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms; own CPU ${f(r.generatorCpuUsPerTx)} µs per transaction`,
+    `  service time (actual send → reply, the lag left out): p50 ${f(r.serviceMs.p50)}  p99 ${f(r.serviceMs.p99)}  p99.9 ${f(r.serviceMs.p999)} ms`,
   );
   if (r.server) {
     out.push(
@@ -147,7 +148,7 @@ export function textReport(rep: BenchReport): string {
     out.push('echo baseline (same connections, rate and traffic; replies unchecked):', ...runLines(rep.baseline));
     const r = rep.ratios ?? {};
     out.push(
-      `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}`,
+      `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}  service p99 ×${r.serviceP99 ?? '-'}`,
     );
   }
   if (rep.sweep) {
