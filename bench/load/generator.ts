@@ -39,6 +39,8 @@ export interface TypeResult {
   errors: number;
   rc: Record<string, number>;
   histogram: string;
+  /** Service times (actual send → reply) of this type. */
+  service: string;
 }
 
 export interface SecondResult {
@@ -101,8 +103,11 @@ export async function runLoad(
   const lag = newHistogram();
   const service = newHistogram();
   const pushHist = newHistogram();
-  const types = new Map<TxType, { count: number; errors: number; rc: Record<string, number>; h: Histogram }>();
-  for (const t of TX_TYPES) types.set(t, { count: 0, errors: 0, rc: {}, h: newHistogram() });
+  const types = new Map<
+    TxType,
+    { count: number; errors: number; rc: Record<string, number>; h: Histogram; service: Histogram }
+  >();
+  for (const t of TX_TYPES) types.set(t, { count: 0, errors: 0, rc: {}, h: newHistogram(), service: newHistogram() });
   const seconds: Array<{ sent: number; done: number; errors: number; h: Histogram }> = [];
   const reasons: Record<string, number> = {};
   let interval = newHistogram(2);
@@ -162,6 +167,7 @@ export async function runLoad(
     t.count++;
     t.rc[o.rc] = (t.rc[o.rc] ?? 0) + 1;
     recordMs(t.h, latency);
+    recordMs(t.service, at - sentAt);
     if (o.error !== undefined) {
       errors++;
       t.errors++;
@@ -268,7 +274,7 @@ export async function runLoad(
   const byType: Partial<Record<TxType, TypeResult>> = {};
   for (const [t, v] of types) {
     if (v.count === 0 && mix.weights[t] === 0) continue;
-    byType[t] = { count: v.count, errors: v.errors, rc: v.rc, histogram: encode(v.h) };
+    byType[t] = { count: v.count, errors: v.errors, rc: v.rc, histogram: encode(v.h), service: encode(v.service) };
   }
   return {
     sent,

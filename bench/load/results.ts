@@ -10,6 +10,8 @@ export interface TypeSummary {
   errors: number;
   rc: Record<string, number>;
   latencyMs: LatencySummaryMs;
+  /** From the actual send (the generator's send lag left out). */
+  serviceMs: LatencySummaryMs;
 }
 
 export interface SecondSummary {
@@ -147,6 +149,7 @@ export function mergeResults(input: MergeInput): RunOutcome {
       errors: parts.reduce((n, p) => n + p.errors, 0),
       rc,
       latencyMs: summarize(h),
+      serviceMs: summarize(mergeEncoded(parts.map((p) => p.service))),
     };
   }
 

@@ -104,6 +104,10 @@ t.test(
     t.ok(lag.p99 >= 250, `so does its send lag (p99 ${lag.p99} ms)`);
     t.ok(s.p99 < 100, `service time p99 ${s.p99} ms does not`);
     t.ok(s.p50 <= l.p50, 'service time is never above latency');
+    const echoType = r.byType.echo!;
+    t.equal(summarize(decode(echoType.service)).count, echoType.count, 'per type too');
+    t.ok(summarize(decode(echoType.service)).p99 < 100, 'and per type the stall stays out of it');
+    t.ok(summarize(decode(echoType.histogram)).p99 >= 250, 'while the type’s latency holds it');
 
     const stalling = await startStallingEcho(1000, 300);
     const boxes2 = await connect(stalling.port, false, 'TG');

@@ -69,6 +69,8 @@ t.test('a run with the echo baseline writes JSON, HTML and .hgrm reports', async
   t.equal(rep.serviceMs.count, rep.completed, 'a service time per measured reply');
   t.ok(rep.serviceMs.p99 <= rep.latencyMs.p99, 'service time (from the actual send) within latency');
   t.type(rep.ratios.serviceP99, 'number', 'ratio of the service-time p99s');
+  t.equal(rep.byType.sale.serviceMs.count, rep.byType.sale.count, 'a service time per measured sale');
+  t.match(textReport(rep), /service time \(actual send → reply, the lag left out\): p50 .* p99 by type: sale /);
   t.equal(rep.connection.connected, 20);
   t.equal(rep.slo.pass, rep.slo.failures.length === 0, 'the verdict follows its reasons');
   t.ok(rep.timeline.length >= 2, 'a per-second timeline');

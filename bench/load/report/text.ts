@@ -39,7 +39,7 @@ export function runLines(r: RunSummary): string[] {
   if (start) out.push(`  start of load (warm-up, not in the figures): ${start}`);
   out.push(
     `  generator: lag (send − intended) p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms; own CPU ${f(r.generatorCpuUsPerTx)} µs per transaction`,
-    `  service time (actual send → reply, the lag left out): p50 ${f(r.serviceMs.p50)}  p99 ${f(r.serviceMs.p99)}  p99.9 ${f(r.serviceMs.p999)} ms`,
+    `  service time (actual send → reply, the lag left out): p50 ${f(r.serviceMs.p50)}  p99 ${f(r.serviceMs.p99)}  p99.9 ${f(r.serviceMs.p999)} ms; p99 by type: ${serviceByType(r)}`,
   );
   if (r.server) {
     out.push(
@@ -68,6 +68,13 @@ export function runLines(r: RunSummary): string[] {
     );
   }
   return out;
+}
+
+/** Each type's service-time p99, e.g. `sale 30.4, echo 25.1`. */
+function serviceByType(r: RunSummary): string {
+  return Object.entries(r.byType)
+    .map(([t, s]) => `${t} ${f(s.serviceMs.p99)}`)
+    .join(', ');
 }
 
 /**
