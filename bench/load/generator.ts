@@ -161,13 +161,14 @@ export async function runLoad(
       return;
     }
     completed++;
+    const took = at - sentAt;
     recordMs(overall, latency);
-    recordMs(service, at - sentAt);
+    recordMs(service, took);
     const t = types.get(o.type)!;
     t.count++;
     t.rc[o.rc] = (t.rc[o.rc] ?? 0) + 1;
     recordMs(t.h, latency);
-    recordMs(t.service, at - sentAt);
+    recordMs(t.service, took);
     if (o.error !== undefined) {
       errors++;
       t.errors++;
