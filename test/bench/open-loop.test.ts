@@ -3,8 +3,8 @@
 // loop hides it, the generator's own stall is told apart from the server's (the service time), and
 // every reply is checked — against a mere echo every check fails, against a whole boxfep the default
 // mix passes them all, C2B pushes included.
-import t from 'tap';
-import { startEchoServer } from '../../bench/load/echo-server.js';
+import t, { type Test } from 'tap';
+import { type EchoServer, startEchoServer } from '../../bench/load/echo-server.js';
 import { closeFleet, connectFleet, type LoadBox, makeFleet } from '../../bench/load/fleet.js';
 import { type RunResult, runLoad } from '../../bench/load/generator.js';
 import { decode, summarize } from '../../bench/load/histograms.js';
@@ -29,13 +29,19 @@ async function connect(port: number, signOn: boolean, tag = 'TE'): Promise<LoadB
 
 const latency = (r: RunResult) => summarize(decode(r.overall));
 
-t.test('open loop: every scheduled request is sent on time even when replies are slow', async (t) => {
-  const slow = await startEchoServer({ delay: () => new Promise((r) => setTimeout(r, 50)) });
-  const boxes = await connect(slow.port, false);
+/** The fleet connected (no sign-on) to `server`; both closed when `t` ends. */
+async function fleetOn(t: Test, server: EchoServer): Promise<LoadBox[]> {
+  const boxes = await connect(server.port, false);
   t.teardown(async () => {
     closeFleet(boxes);
-    await slow.close();
+    await server.close();
   });
+  return boxes;
+}
+
+t.test('open loop: every scheduled request is sent on time even when replies are slow', async (t) => {
+  const slow = await startEchoServer({ delay: () => new Promise((r) => setTimeout(r, 50)) });
+  const boxes = await fleetOn(t, slow);
   const open = await runLoad(boxes, spec({ ratePerSec: 200, durationMs: 2000 }));
   t.equal(open.sent, 400, '200/s for 2 s, constant arrivals: exactly 400 sent');
   t.equal(open.completed, 400, 'and all answered');
@@ -51,11 +57,7 @@ t.test('open loop: every scheduled request is sent on time even when replies are
 
 t.test('a 300 ms server stall shows up in open-loop p99; a closed loop hides it', async (t) => {
   const stalling = await startStallingEcho(1000, 300);
-  const boxes = await connect(stalling.port, false);
-  t.teardown(async () => {
-    closeFleet(boxes);
-    await stalling.close();
-  });
+  const boxes = await fleetOn(t, stalling);
   const open = await runLoad(boxes, spec({ ratePerSec: 200, durationMs: 2000 }));
   const o = latency(open);
   t.equal(open.sent, 400, 'the schedule went on through the stall');
@@ -71,11 +73,7 @@ t.test('a 300 ms server stall shows up in open-loop p99; a closed loop hides it'
   // The same stall against a closed loop: one request waits, the loop sends nothing meanwhile, and the
   // percentiles barely move — the coordinated omission the open loop corrects.
   const again = await startStallingEcho(1000, 300);
-  const boxes2 = await connect(again.port, false);
-  t.teardown(async () => {
-    closeFleet(boxes2);
-    await again.close();
-  });
+  const boxes2 = await fleetOn(t, again);
   const closed = await runLoad(boxes2, spec({ mode: 'closed', concurrency: 1, durationMs: 2000 }));
   const c = latency(closed);
   t.ok(c.max >= 250, `the closed loop saw the stall once (max ${c.max} ms)`);
@@ -84,11 +82,7 @@ t.test('a 300 ms server stall shows up in open-loop p99; a closed loop hides it'
 
 t.test('service time: a stalled generator shows in latency and lag, not in the service time', async (t) => {
   const echo = await startEchoServer();
-  const boxes = await connect(echo.port, false);
-  t.teardown(async () => {
-    closeFleet(boxes);
-    await echo.close();
-  });
+  const boxes = await fleetOn(t, echo);
   // The generator's own event loop held for 300 ms a second into the run: requests due meanwhile go
   // out late, and their latency (from the intended send) says so; their service time does not.
   const hold = setTimeout(() => {
@@ -114,11 +108,7 @@ t.test('service time: a stalled generator shows in latency and lag, not in the s
 
 t.test('every reply is checked: a server that only echoes fails every check', async (t) => {
   const echo = await startEchoServer();
-  const boxes = await connect(echo.port, false);
-  t.teardown(async () => {
-    closeFleet(boxes);
-    await echo.close();
-  });
+  const boxes = await fleetOn(t, echo);
   const r = await runLoad(boxes, spec({ ratePerSec: 100, durationMs: 1000, check: true, mix: 'echo=1,sale=1' }));
   t.equal(r.sent, 100);
   t.equal(r.errors, r.completed, 'every echoed reply counted as an error');
