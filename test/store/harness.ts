@@ -115,7 +115,7 @@ export async function startRedisServer(opts: { cluster?: boolean; port?: number 
   return {
     port,
     async stop() {
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
         child.kill('SIGKILL');
         await exited;
