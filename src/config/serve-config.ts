@@ -24,6 +24,8 @@ export interface ServeConfig {
   store: string;
   /** Prefix of every Redis key and bus channel: several deployments (or test runs) can share one Redis. */
   storePrefix: string;
+  /** The longest a node keeps a terminal context read from Redis (its terminal cache); 0: none kept. */
+  terminalCacheMs: number;
   /** Processes sharing the box, notify and admin ports (node:cluster); more than 1 needs a Redis store. */
   workers: number;
   terminals?: string;
@@ -96,6 +98,13 @@ export const SETTINGS: readonly Setting[] = [
     flag: 'store-prefix',
     kind: 'string',
     help: 'Redis key and bus-channel prefix (several deployments on one Redis)',
+  },
+  {
+    key: 'terminalCacheMs',
+    flag: 'terminal-cache-ms',
+    kind: 'int',
+    min: 0,
+    help: 'the longest a node keeps a terminal context read from Redis (0: read it on every request)',
   },
   {
     key: 'workers',
@@ -183,6 +192,7 @@ export const DEFAULTS: ServeConfig = {
   listeners: [],
   store: 'memory',
   storePrefix: 'bf:',
+  terminalCacheMs: 300_000,
   workers: 1,
   crypto: 'pool',
   cryptoThreads: 2,

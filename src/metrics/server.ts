@@ -59,6 +59,14 @@ export const macFailures = new Counter({
   registers,
 });
 
+export const contextRechecks = new Counter({
+  name: `${PREFIX}server_context_rechecks_total`,
+  help:
+    'Refusals decided on a cached terminal context (Redis store) and decided again on a fresh read: a change ' +
+    'made on another node may not have reached the cache yet.',
+  registers,
+});
+
 export const connectionsCurrent = new Gauge({
   name: `${PREFIX}server_connections`,
   help: 'Box connections currently open.',

@@ -69,10 +69,12 @@ export function timingFrom(config: ServeConfig): Partial<FlowTiming> {
  * handler must have finished (pay deadline + cancel budget), so a crashed request is picked up
  * soon after, and a live one is never raced.
  */
-export function storeOptionsFrom(config: ServeConfig): StoreOptions {
+export function storeOptionsFrom(config: ServeConfig, logger?: Logger): StoreOptions {
   return {
     recoveryDelayMs: config.payDeadlineMs + config.walletTimeoutMs + 1_000,
     keyPrefix: config.storePrefix,
+    terminalCacheMs: config.terminalCacheMs,
+    logger,
   };
 }
 
@@ -80,7 +82,7 @@ export async function startBoxfep(config: ServeConfig, opts: BoxfepOptions = {})
   const logger = opts.logger ?? silentLogger;
   // Endpoints given in code win; then the --wallets file; wallets in neither use sandboxes (if on).
   const endpoints = { ...(config.wallets ? loadWalletsFile(config.wallets) : {}), ...opts.wallets };
-  const store = opts.store ?? createStore(config.store, storeOptionsFrom(config));
+  const store = opts.store ?? createStore(config.store, storeOptionsFrom(config, logger));
   let crypto = opts.crypto;
   if (!crypto) {
     if (!opts.lmk) throw new Error('an LMK is needed to create the crypto service');

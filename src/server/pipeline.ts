@@ -222,9 +222,20 @@ export class RequestPipeline implements FrameHandler {
     if (tid === undefined) return { type, result: { rc: RC.FORMAT_ERROR } };
     if (context === undefined) return { type, result: { rc: RC.TERMINAL_NOT_REGISTERED } };
     const terminal = context.terminal;
-    if (terminal.status !== 'active') return { type, terminal, result: { rc: RC.NOT_PERMITTED } };
+    // Each refusal below made on a cached context is first decided again on a fresh read (recheck).
+    const cached = context.cached === true;
+    if (terminal.status !== 'active') {
+      if (cached) return this.recheck(conn, request, encoded, f60, receivedAt, tid);
+      return { type, terminal, result: { rc: RC.NOT_PERMITTED } };
+    }
     if (request.fields[42] !== undefined && request.fields[42] !== terminal.mid) {
+      if (cached) return this.recheck(conn, request, encoded, f60, receivedAt, tid);
       return { type, terminal, result: { rc: RC.INVALID_MERCHANT } };
+    }
+    // The batch is compared after the MAC (answer); a mismatch on a cached context may be a batch
+    // closed on another node.
+    if (cached && f60 !== undefined && BATCH_CHECKED.has(request.mti) && f60.batch !== terminal.batch) {
+      return this.recheck(conn, request, encoded, f60, receivedAt, tid);
     }
 
     const maced = route
@@ -238,6 +249,7 @@ export class RequestPipeline implements FrameHandler {
     if (!maced) return this.answer(conn, request, f60, receivedAt, route, type, context, ksn);
     // Outcomes are written out as literals of one shape: object spreads cost ~10× the allocation.
     const ref = macKeyRef(terminal, session, ksn, 'request');
+    if (typeof ref === 'string' && cached) return this.recheck(conn, request, encoded, f60, receivedAt, tid);
     if (ref === 'not-signed-on') {
       const result = { rc: RC.SIGN_ON_AGAIN, requireSignOn: true };
       return { type, route, terminal, session, ksn, identified: undefined, result };
@@ -245,10 +257,35 @@ export class RequestPipeline implements FrameHandler {
     if (typeof ref === 'string' || request.fields[64] === undefined)
       return this.badMac(type, route, terminal, session, ksn);
     const verified = this.verify(terminal, ref, encoded);
-    if (typeof verified === 'boolean')
+    if (typeof verified === 'boolean') {
+      if (!verified && cached) return this.recheck(conn, request, encoded, f60, receivedAt, tid);
       return this.afterVerify(verified, conn, request, f60, receivedAt, route, type, context, ksn);
+    }
     // Verified elsewhere (the crypto pool): the same tail once the answer is in.
-    return verified.then((ok) => this.afterVerify(ok, conn, request, f60, receivedAt, route, type, context, ksn));
+    return verified.then((ok) =>
+      !ok && cached
+        ? this.recheck(conn, request, encoded, f60, receivedAt, tid)
+        : this.afterVerify(ok, conn, request, f60, receivedAt, route, type, context, ksn),
+    );
+  }
+
+  /**
+   * decide once more, on a context read past the node's cache. The cache may lag a change made on
+   * another node (a sign-on's new keys, a batch closed, a terminal enabled) by the time its
+   * invalidation takes to arrive; a refusal is rare, so it pays for the round trip the cache saved.
+   */
+  private recheck(
+    conn: BoxConnection,
+    request: IsoMessage,
+    encoded: Buffer,
+    f60: Field60 | undefined,
+    receivedAt: number,
+    tid: string,
+  ): Promise<Outcome> {
+    m.contextRechecks.inc();
+    return this.track(this.opts.store.getTerminalContext(tid, { fresh: true })).then((fresh) =>
+      this.decide(conn, request, encoded, f60, receivedAt, tid, fresh),
+    );
   }
 
   /** decide's tail once the request's MAC was checked: a bad one is counted, a good one admitted. */

@@ -217,10 +217,46 @@ return redis.call('GET', ARGV[1] .. rrn)
 /**
  * KEYS: terminals, sessionKeys, macFailures. ARGV: tid. What a box request needs before its MAC is
  * checked, in one round trip: the terminal record, its working keys, its MAC-failure count (each
- * nil when absent). Standalone servers only: the registry's {g} slot is not the terminal's {t:TID}.
+ * nil when absent), then the PTTLs of the last two (-2 absent, -1 no expiry: how long a node may
+ * keep them). Standalone servers only: the registry's {g} slot is not the terminal's {t:TID}.
  */
 export const TERMINAL_CONTEXT = `
-return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]) }
+return { redis.call('HGET', KEYS[1], ARGV[1]), redis.call('GET', KEYS[2]), redis.call('GET', KEYS[3]),
+  redis.call('PTTL', KEYS[2]), redis.call('PTTL', KEYS[3]) }
+`;
+
+/** KEYS: sessionKeys, macFailures. The terminal's half of TERMINAL_CONTEXT, for a Cluster ({t:TID}). */
+export const TERMINAL_KEYS = `
+return { redis.call('GET', KEYS[1]), redis.call('GET', KEYS[2]), redis.call('PTTL', KEYS[1]), redis.call('PTTL', KEYS[2]) }
+`;
+
+// The writes to a terminal's context. Each publishes the TID on the invalidation channel in the same
+// script, so no node can miss a change it is subscribed for (terminal-cache.ts): ARGV[1] is the
+// channel, ARGV[2] the TID.
+
+/** KEYS: terminals. ARGV: channel, tid, record. */
+export const PUT_TERMINAL = `
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+`;
+
+/** KEYS: sessionKeys. ARGV: channel, tid, keys, ttl. */
+export const PUT_SESSION_KEYS = `
+redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+`;
+
+/** KEYS: sessionKeys or macFailures. ARGV: channel, tid. Publishes only when there was a key. */
+export const DELETE_TERMINAL_KEY = `
+if redis.call('DEL', KEYS[1]) == 1 then redis.call('PUBLISH', ARGV[1], ARGV[2]) end
+`;
+
+/** KEYS: macFailures. ARGV: channel, tid, ttl. Returns the new count. */
+export const INCR_MAC_FAILURES = `
+local n = redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return n
 `;
 
 /** KEYS: request, tombstone. ARGV: fp, requestTtl. Claims a request that creates no order. */

@@ -1,9 +1,11 @@
 // The shared store: Redis through ioredis, standalone or Cluster. Each hot-path step is one Lua script
 // (one round trip) over keys that share the merchant's hash tag. Redis down → every call rejects with
 // StoreUnavailableError within the command timeout: no offline queue, at most one retry, no hanging.
-// Auto-pipelining stays off (it raised open-loop p99 several-fold on this class of machine).
+// Auto-pipelining stays off (it raised open-loop p99 several-fold on this class of machine). The
+// terminal contexts a node reads are kept in its TerminalCache while their invalidations arrive.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { storeCommandCells, storeErrorsTotal } from '../metrics/store.js';
+import { type Logger, silentLogger } from '../log/logger.js';
+import { storeCommandCells, storeErrorsTotal, terminalCacheInvalidations } from '../metrics/store.js';
 import type { SessionKeys, TerminalRecord } from '../terminals/types.js';
 import { decode, encode } from './codec.js';
 import { StoreError, StoreInputError, StoreUnavailableError } from './errors.js';
@@ -14,6 +16,7 @@ import { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
 import type { Store, TerminalContext } from './store.js';
+import { TerminalCache } from './terminal-cache.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,
@@ -51,6 +54,15 @@ export interface RedisStoreOptions {
   rrnBlockSize?: number;
   /** Passed through to ioredis (merged over the store's fail-fast defaults). */
   redisOptions?: RedisOptions;
+  /**
+   * The longest a node keeps a terminal context it read (terminal-cache.ts); 0 reads Redis on every
+   * request. Default 300,000 ms (5 minutes).
+   */
+  terminalCacheMs?: number;
+  /** Terminal contexts a node keeps at most. Default 100,000. */
+  terminalCacheSize?: number;
+  /** For the terminal cache's state changes; silent by default. */
+  logger?: Logger;
 }
 
 type Client = Redis | Cluster;
@@ -65,6 +77,11 @@ const SCRIPTS = {
   bfTransition: lua.TRANSITION,
   bfClaimRequest: lua.CLAIM_REQUEST,
   bfTerminalContext: lua.TERMINAL_CONTEXT,
+  bfTerminalKeys: lua.TERMINAL_KEYS,
+  bfPutTerminal: lua.PUT_TERMINAL,
+  bfPutSessionKeys: lua.PUT_SESSION_KEYS,
+  bfDeleteTerminalKey: lua.DELETE_TERMINAL_KEY,
+  bfIncrMacFailures: lua.INCR_MAC_FAILURES,
   bfOrderByRequest: lua.ORDER_BY_REQUEST,
   bfCompleteRequest: lua.COMPLETE_REQUEST,
   bfMarkPushSent: lua.MARK_PUSH_SENT,
@@ -98,6 +115,11 @@ export class RedisStore implements Store {
   /** Set by a connection error or close, cleared by `ready`: while set, calls fail at once. */
   #down = false;
   #firstReady: Promise<void> | undefined;
+  /** Undefined when turned off (`terminalCacheMs: 0`). */
+  readonly #contexts: TerminalCache | undefined;
+  /** The invalidations' subscription, made by the first context read; its close. */
+  #invalidations: (() => Promise<void>) | undefined;
+  readonly #log: Logger;
 
   constructor(
     target: { url: string } | { clusterNodes: { host: string; port: number }[] },
@@ -110,6 +132,12 @@ export class RedisStore implements Store {
     this.#timeoutMs = opts.commandTimeoutMs ?? 1000;
     this.#recoveryDelayMs = opts.recoveryDelayMs ?? 60_000;
     this.#limit = new InFlightLimit(opts.maxInFlight ?? 1024);
+    this.#log = opts.logger ?? silentLogger;
+    const cacheMs = opts.terminalCacheMs ?? 300_000;
+    if (!Number.isSafeInteger(cacheMs) || cacheMs < 0)
+      throw new StoreInputError(`terminal cache time must be a whole number of ms ≥ 0: ${cacheMs}`);
+    this.#contexts =
+      cacheMs > 0 ? new TerminalCache({ capacity: opts.terminalCacheSize ?? 100_000, maxAgeMs: cacheMs }) : undefined;
     const base: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
@@ -169,6 +197,8 @@ export class RedisStore implements Store {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#contexts?.setLive(false);
+    await this.#invalidations?.();
     try {
       await this.#client.quit();
     } catch {
@@ -189,12 +219,29 @@ export class RedisStore implements Store {
    * caller can catch up on what it missed while the bus was down. Resolves with an unsubscribe.
    */
   subscribe(channel: string, onMessage: (message: string) => void, onReady?: () => void): () => Promise<void> {
-    const full = `${this.keys.prefix}bus:${channel}`;
+    return this.#subscription(`${this.keys.prefix}bus:${channel}`, onMessage, onReady);
+  }
+
+  /**
+   * A subscription on a dedicated connection (a subscribed connection can run nothing else). ioredis
+   * reconnects it after an outage and it subscribes again by itself: `onReady` fires each time the
+   * subscription is in place, `onLost` each time the connection closes. Returns its close.
+   */
+  #subscription(
+    full: string,
+    onMessage: (message: string) => void,
+    onReady?: () => void,
+    onLost?: () => void,
+    connectionName?: string,
+  ): () => Promise<void> {
     // Its own connection, which may queue until connected: a subscription is worth waiting for.
     const sub: Client =
       this.#client instanceof Cluster
-        ? this.#client.duplicate(undefined, { enableOfflineQueue: true })
-        : this.#client.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+        ? this.#client.duplicate(undefined, {
+            enableOfflineQueue: true,
+            redisOptions: { ...this.#client.options.redisOptions, connectionName },
+          })
+        : this.#client.duplicate({ enableOfflineQueue: true, autoResubscribe: false, connectionName });
     sub.on('error', () => undefined);
     sub.on('message', (ch: string, msg: string) => {
       if (ch === full) onMessage(msg);
@@ -206,6 +253,7 @@ export class RedisStore implements Store {
         () => undefined,
       );
     });
+    if (onLost) sub.on('close', onLost);
     return async () => {
       try {
         await sub.quit();
@@ -215,6 +263,43 @@ export class RedisStore implements Store {
     };
   }
 
+  /** Where every write to a terminal's context publishes its TID. */
+  get #invalidationChannel(): string {
+    return `${this.keys.prefix}inv:terminal`;
+  }
+
+  /** The first context read subscribes for the invalidations; the cache is live once it is in place. */
+  #startInvalidations(cache: TerminalCache): void {
+    if (this.#invalidations !== undefined || this.#closed) return;
+    this.#invalidations = this.#subscription(
+      this.#invalidationChannel,
+      (tid) => {
+        terminalCacheInvalidations.inc();
+        cache.invalidate(tid);
+      },
+      () => {
+        if (this.#closed) return;
+        cache.setLive(true);
+        this.#log.info({ store: this.backend }, 'terminal cache live: invalidations arriving');
+      },
+      () => {
+        if (!cache.live) return;
+        cache.setLive(false);
+        this.#log.warn(
+          { store: this.backend },
+          'terminal cache off: its invalidations stopped (Redis connection lost)',
+        );
+      },
+      // Named, so that an operator's CLIENT LIST shows what the connection is for.
+      `${this.keys.prefix}terminal-cache`,
+    );
+  }
+
+  /** True while this node's terminal cache serves contexts (on, subscribed, its invalidations arriving). */
+  get terminalCacheLive(): boolean {
+    return this.#contexts?.live ?? false;
+  }
+
   // ── terminals ────────────────────────────────────────────────────────────────────────────────
 
   async getTerminal(tid: string): Promise<TerminalRecord | undefined> {
@@ -222,39 +307,51 @@ export class RedisStore implements Store {
     return b ? decode<TerminalRecord>(b) : undefined;
   }
 
-  async getTerminalContext(tid: string): Promise<TerminalContext | undefined> {
+  async getTerminalContext(tid: string, opts?: { fresh?: boolean }): Promise<TerminalContext | undefined> {
     // A TID that cannot name a key has no working keys or failure count (as in getSessionKeys).
     if (!safeId(tid)) {
       const terminal = await this.getTerminal(tid);
       return terminal && { terminal, session: undefined, macFailures: 0 };
     }
-    const [rec, sk, mf] = await this.#run('getTerminalContext', () => this.#terminalContext(tid));
-    if (!rec) return undefined;
+    const cache = this.#contexts;
+    if (cache !== undefined) {
+      if (opts?.fresh !== true) {
+        const kept = cache.get(tid);
+        if (kept !== undefined) return kept;
+      }
+      if (this.#invalidations === undefined) this.#startInvalidations(cache);
+    }
+    const generation = cache?.generation() ?? 0;
+    const [rec, sk, mf, skTtl, mfTtl] = await this.#run('getTerminalContext', () => this.#terminalContext(tid));
+    if (!Buffer.isBuffer(rec)) return undefined;
     const terminal = decode<TerminalRecord>(rec);
-    const session = terminal.keyMode === 'session' && sk ? decode<SessionKeys>(sk) : undefined;
-    return { terminal, session, macFailures: mf ? Number(mf.toString('latin1')) : 0 };
+    const session = terminal.keyMode === 'session' && Buffer.isBuffer(sk) ? decode<SessionKeys>(sk) : undefined;
+    const context = { terminal, session, macFailures: Buffer.isBuffer(mf) ? Number(mf.toString('latin1')) : 0 };
+    // What this read returns is not marked cached: a refusal decided on it needs no second read.
+    cache?.keep(tid, context, shortestLife(skTtl, mfTtl), generation);
+    return context;
   }
 
-  /** [terminal record, session keys, MAC-failure count], each null when absent. */
-  async #terminalContext(tid: string): Promise<(Buffer | null)[]> {
+  /** [terminal record, session keys, MAC-failure count, their PTTLs], each null when absent. */
+  async #terminalContext(tid: string): Promise<(Buffer | number | null)[]> {
     const k = this.keys;
     if (!this.#cluster) {
-      return asArray(
+      return asReplies(
         await this.#script('bfTerminalContext', [k.terminals(), k.sessionKeys(tid), k.macFailures(tid)], [tid]),
       );
     }
-    // The registry ({g}) and the terminal's keys ({t:TID}) live in different slots: two commands
-    // sent in the same tick, so still one round trip's wait.
-    const [rec, [sk = null, mf = null]] = await Promise.all([
+    // The registry ({g}) and the terminal's keys ({t:TID}) live in different slots: two calls sent in
+    // the same tick, so still one round trip's wait.
+    const [rec, keys] = await Promise.all([
       this.#client.hgetBuffer(k.terminals(), tid),
-      this.#client.mgetBuffer(k.sessionKeys(tid), k.macFailures(tid)),
+      this.#script('bfTerminalKeys', [k.sessionKeys(tid), k.macFailures(tid)], []),
     ]);
-    return [rec, sk, mf];
+    return [rec, ...asReplies(keys)];
   }
 
   async putTerminal(rec: TerminalRecord): Promise<void> {
     checkId('TID', rec.tid);
-    await this.#run('putTerminal', () => this.#client.hset(this.keys.terminals(), rec.tid, encode(rec)));
+    await this.#changeTerminal('putTerminal', rec.tid, 'bfPutTerminal', this.keys.terminals(), [encode(rec)]);
   }
 
   async listTerminals(): Promise<TerminalRecord[]> {
@@ -273,28 +370,49 @@ export class RedisStore implements Store {
   async putSessionKeys(tid: string, keys: SessionKeys, ttlMs: number): Promise<void> {
     checkId('TID', tid);
     checkTtl(ttlMs);
-    await this.#run('putSessionKeys', () => this.#client.set(this.keys.sessionKeys(tid), encode(keys), 'PX', ttlMs));
+    await this.#changeTerminal('putSessionKeys', tid, 'bfPutSessionKeys', this.keys.sessionKeys(tid), [
+      encode(keys),
+      ttlMs,
+    ]);
   }
 
   async deleteSessionKeys(tid: string): Promise<void> {
     if (!safeId(tid)) return;
-    await this.#run('deleteSessionKeys', () => this.#client.del(this.keys.sessionKeys(tid)));
+    await this.#changeTerminal('deleteSessionKeys', tid, 'bfDeleteTerminalKey', this.keys.sessionKeys(tid), []);
   }
 
   async incrMacFailures(tid: string): Promise<number> {
     checkId('TID', tid);
-    const key = this.keys.macFailures(tid);
-    const res = await this.#run('incrMacFailures', () =>
-      this.#client.multi().incr(key).pexpire(key, this.ttls.macFailureMs).exec(),
-    );
-    const [err, n] = res?.[0] ?? [new Error('empty MULTI reply'), 0];
-    if (err) throw new StoreError(`incrMacFailures: ${err.message}`);
-    return Number(n);
+    const n = await this.#changeTerminal('incrMacFailures', tid, 'bfIncrMacFailures', this.keys.macFailures(tid), [
+      this.ttls.macFailureMs,
+    ]);
+    if (typeof n !== 'number') throw new StoreError(`incrMacFailures: unexpected reply ${String(n)}`);
+    return n;
   }
 
   async resetMacFailures(tid: string): Promise<void> {
     if (!safeId(tid)) return;
-    await this.#run('resetMacFailures', () => this.#client.del(this.keys.macFailures(tid)));
+    await this.#changeTerminal('resetMacFailures', tid, 'bfDeleteTerminalKey', this.keys.macFailures(tid), []);
+  }
+
+  /**
+   * A write to one terminal's context: its script publishes the TID for every node's cache, and this
+   * node's own copy is dropped before the write is sent (so no read already in flight is kept) and
+   * again once it is done (a read sent meanwhile may have seen the old value on a Cluster).
+   */
+  async #changeTerminal(
+    op: string,
+    tid: string,
+    script: ScriptName,
+    key: string,
+    args: (string | number | Buffer)[],
+  ): Promise<Reply> {
+    this.#contexts?.invalidate(tid);
+    try {
+      return await this.#run(op, () => this.#script(script, [key], [this.#invalidationChannel, tid, ...args]));
+    } finally {
+      this.#contexts?.invalidate(tid);
+    }
   }
 
   // ── requests and orders ─────────────────────────────────────────────────────────────────────
@@ -798,6 +916,20 @@ function classify(op: string, err: unknown): StoreError {
 function asArray(reply: Reply): Buffer[] {
   if (!Array.isArray(reply)) throw new StoreError(`unexpected script reply: ${String(reply)}`);
   return reply;
+}
+
+/** A script's array reply whose items may be integers as well as strings. */
+function asReplies(reply: Reply): (Buffer | number | null)[] {
+  return asArray(reply) as (Buffer | number | null)[];
+}
+
+/** The shorter of two PTTL replies that expire (> 0), or undefined when neither does. */
+function shortestLife(...pttls: unknown[]): number | undefined {
+  let life: number | undefined;
+  for (const v of pttls) {
+    if (typeof v === 'number' && v > 0 && (life === undefined || v < life)) life = v;
+  }
+  return life;
 }
 
 function str(b: Buffer | undefined): string {

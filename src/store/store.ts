@@ -48,16 +48,22 @@ export interface TerminalContext {
   /** The working keys; read only for a terminal whose `keyMode` is `session`. */
   readonly session: SessionKeys | undefined;
   /** Consecutive bad MACs so far (0 when none, or when the run expired). */
-  macFailures: number;
+  readonly macFailures: number;
+  /**
+   * Served from the node's copy (the Redis store's terminal cache), which may lag a change made on
+   * another node until its invalidation arrives: a refusal decided on it is worth a fresh read.
+   */
+  readonly cached?: boolean;
 }
 
 /** The box server's view: the terminal store plus the per-request read in one round trip. */
 export interface TerminalContextStore extends TerminalStore {
   /**
    * The terminal, its working keys and its MAC-failure count in one call (one Redis round trip on a
-   * standalone server: the box server's hot path). Undefined when the terminal is not registered.
+   * standalone server, none when the node's terminal cache has it: the box server's hot path).
+   * Undefined when the terminal is not registered. `fresh`: past any cache, to the store itself.
    */
-  getTerminalContext(tid: string): Promise<TerminalContext | undefined>;
+  getTerminalContext(tid: string, opts?: { fresh?: boolean }): Promise<TerminalContext | undefined>;
 }
 
 /** Transaction state: what the flows use. */

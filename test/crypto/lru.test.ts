@@ -66,3 +66,12 @@ t.test('Lru: keys read long after they were put move up and outlive keys not rea
   t.same([lru.has('a'), lru.has('b')], [true, false], 'b, not a, went first');
   t.throws(() => new Lru(0), RangeError);
 });
+
+t.test('Lru: delete removes one key and says whether it was there', async (t) => {
+  const lru = new Lru<string, number>(4);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  t.equal(lru.delete('a'), true);
+  t.equal(lru.delete('a'), false, 'already gone');
+  t.same([lru.get('a'), lru.get('b'), lru.size], [undefined, 2, 1]);
+});

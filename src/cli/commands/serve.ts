@@ -28,6 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     process.stdout.write(serveHelp());
     return 0;
   }
+  const logger = createLogger();
   let config: ReturnType<typeof resolveServeConfig>;
   let lmk: Buffer;
   let store: ReturnType<typeof createStore>;
@@ -46,15 +47,14 @@ export async function run(argv: string[]): Promise<number> {
     }
     // Read once here so a bad wallets file is a usage error (exit 2), not a crash at start.
     if (config.wallets) loadWalletsFile(config.wallets);
-    lmk = loadLmk({ file: config.lmkFile, logger: createLogger() }).lmk;
-    store = createStore(config.store, storeOptionsFrom(config));
+    lmk = loadLmk({ file: config.lmkFile, logger }).lmk;
+    store = createStore(config.store, storeOptionsFrom(config, logger));
   } catch (err) {
     if (err instanceof ConfigError || err instanceof CryptoError || err instanceof StoreInputError) {
       throw new UsageError(err.message);
     }
     throw err;
   }
-  const logger = createLogger();
   if (config.workers > 1) {
     // Terminals are provisioned once, here, before any worker starts; the workers own the rest.
     const crypto = createCryptoService({ mode: 'inline', lmk, logger });

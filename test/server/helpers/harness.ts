@@ -1,5 +1,5 @@
-// Starts a boxfep box server on loopback (port 0, memory store, inline crypto, test LMK) with
-// terminals provisioned, for tests that talk to it through the box emulator.
+// Starts a boxfep box server on loopback (port 0, memory store unless given, inline crypto, test LMK)
+// with terminals provisioned, for tests that talk to it through the box emulator.
 import { DEFAULTS, type ServeConfig } from '../../../src/config/serve-config.js';
 import { createCryptoService } from '../../../src/crypto/service.js';
 import { Fep, type FepOptions } from '../../../src/server/fep.js';
@@ -15,7 +15,7 @@ export const MID = '123456789012345';
 
 export interface Harness {
   fep: Fep;
-  /** The server's store (memory), for tests that look at or count its calls. */
+  /** The server's store (memory unless given), for tests that look at or count its calls. */
   store: Store;
   port: number;
   ports: number[];
@@ -28,7 +28,7 @@ export async function startHarness(
   extra: Partial<FepOptions> = {},
 ): Promise<Harness> {
   const cfg: ServeConfig = { ...DEFAULTS, host: '127.0.0.1', boxPort: 0, drainMs: 2000, ...config };
-  const store = createStore('memory');
+  const store = extra.store ?? createStore('memory');
   const crypto = createCryptoService({ mode: 'inline', lmk: TEST_LMK });
   await provisionTerminals(store, crypto, terminals);
   const fep = await Fep.start({ config: cfg, store, crypto, admin: false, ...extra });
