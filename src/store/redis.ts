@@ -199,11 +199,7 @@ export class RedisStore implements Store {
     this.#closed = true;
     this.#contexts?.setLive(false);
     await this.#invalidations?.();
-    try {
-      await this.#client.quit();
-    } catch {
-      this.#client.disconnect();
-    }
+    await quit(this.#client);
   }
 
   // ── node bus (pub/sub between boxfep nodes; see bus.ts) ────────────────────────────────────
@@ -219,48 +215,14 @@ export class RedisStore implements Store {
    * caller can catch up on what it missed while the bus was down. Resolves with an unsubscribe.
    */
   subscribe(channel: string, onMessage: (message: string) => void, onReady?: () => void): () => Promise<void> {
-    return this.#subscription(`${this.keys.prefix}bus:${channel}`, onMessage, onReady);
-  }
-
-  /**
-   * A subscription on a dedicated connection (a subscribed connection can run nothing else). ioredis
-   * reconnects it after an outage and it subscribes again by itself: `onReady` fires each time the
-   * subscription is in place, `onLost` each time the connection closes. Returns its close.
-   */
-  #subscription(
-    full: string,
-    onMessage: (message: string) => void,
-    onReady?: () => void,
-    onLost?: () => void,
-    connectionName?: string,
-  ): () => Promise<void> {
+    const full = `${this.keys.prefix}bus:${channel}`;
     // Its own connection, which may queue until connected: a subscription is worth waiting for.
     const sub: Client =
       this.#client instanceof Cluster
-        ? this.#client.duplicate(undefined, {
-            enableOfflineQueue: true,
-            redisOptions: { ...this.#client.options.redisOptions, connectionName },
-          })
-        : this.#client.duplicate({ enableOfflineQueue: true, autoResubscribe: false, connectionName });
-    sub.on('error', () => undefined);
-    sub.on('message', (ch: string, msg: string) => {
-      if (ch === full) onMessage(msg);
-    });
-    // Subscribing again on every `ready` (a no-op when still subscribed) survives any outage.
-    sub.on('ready', () => {
-      sub.subscribe(full).then(
-        () => onReady?.(),
-        () => undefined,
-      );
-    });
-    if (onLost) sub.on('close', onLost);
-    return async () => {
-      try {
-        await sub.quit();
-      } catch {
-        sub.disconnect();
-      }
-    };
+        ? this.#client.duplicate(undefined, { enableOfflineQueue: true })
+        : this.#client.duplicate({ enableOfflineQueue: true, autoResubscribe: false });
+    listen(sub, { channel: full, onMessage, onReady });
+    return () => quit(sub);
   }
 
   /** Where every write to a terminal's context publishes its TID. */
@@ -268,21 +230,70 @@ export class RedisStore implements Store {
     return `${this.keys.prefix}inv:terminal`;
   }
 
+  /**
+   * The cache's subscription: its own connection, named for CLIENT LIST. On a Cluster it is a plain
+   * connection to one node (PUBLISH reaches every node), not the Cluster client's subscriber: that
+   * one moves to another node after a failure without an event, and the invalidations sent
+   * meanwhile would be lost unseen. Here every loss is an `onLost`; a node that stays unreachable is
+   * given up after three reconnects and another is tried.
+   */
+  #cacheSubscription(subscription: Subscription): () => Promise<void> {
+    const connectionName = `${this.keys.prefix}terminal-cache`;
+    const client = this.#client;
+    if (!(client instanceof Cluster)) {
+      const sub = client.duplicate({ enableOfflineQueue: true, autoResubscribe: false, connectionName });
+      listen(sub, subscription);
+      return () => quit(sub);
+    }
+    let sub: Redis | undefined;
+    let retry: NodeJS.Timeout | undefined;
+    let stopped = false;
+    const open = (): void => {
+      retry = undefined;
+      if (stopped) return;
+      const nodes = client.nodes('master');
+      const node = nodes[Math.floor(Math.random() * nodes.length)];
+      if (node === undefined) {
+        retry = setTimeout(open, 200);
+        return;
+      }
+      sub = new Redis({
+        ...client.options.redisOptions,
+        host: node.options.host,
+        port: node.options.port,
+        connectionName,
+        enableOfflineQueue: true,
+        autoResubscribe: false,
+        retryStrategy: (times) => (times > 3 ? null : 100 * times),
+      });
+      listen(sub, subscription);
+      sub.on('end', () => {
+        if (!stopped) retry = setTimeout(open, 100);
+      });
+    };
+    open();
+    return async () => {
+      stopped = true;
+      clearTimeout(retry);
+      if (sub) await quit(sub);
+    };
+  }
+
   /** The first context read subscribes for the invalidations; the cache is live once it is in place. */
   #startInvalidations(cache: TerminalCache): void {
     if (this.#invalidations !== undefined || this.#closed) return;
-    this.#invalidations = this.#subscription(
-      this.#invalidationChannel,
-      (tid) => {
+    this.#invalidations = this.#cacheSubscription({
+      channel: this.#invalidationChannel,
+      onMessage: (tid) => {
         terminalCacheInvalidations.inc();
         cache.invalidate(tid);
       },
-      () => {
+      onReady: () => {
         if (this.#closed) return;
         cache.setLive(true);
         this.#log.info({ store: this.backend }, 'terminal cache live: invalidations arriving');
       },
-      () => {
+      onLost: () => {
         if (!cache.live) return;
         cache.setLive(false);
         this.#log.warn(
@@ -290,9 +301,7 @@ export class RedisStore implements Store {
           'terminal cache off: its invalidations stopped (Redis connection lost)',
         );
       },
-      // Named, so that an operator's CLIENT LIST shows what the connection is for.
-      `${this.keys.prefix}terminal-cache`,
-    );
+    });
   }
 
   /** True while this node's terminal cache serves contexts (on, subscribed, its invalidations arriving). */
@@ -900,6 +909,41 @@ export class RedisStore implements Store {
       this.#client.once('error', onError);
     });
     return this.#firstReady;
+  }
+}
+
+interface Subscription {
+  channel: string;
+  onMessage: (message: string) => void;
+  /** Each time the subscription is in place (first, and after every reconnect). */
+  onReady?: () => void;
+  /** Each time its connection closes: what is published until `onReady` again is not received. */
+  onLost?: () => void;
+}
+
+/**
+ * Subscribes `sub` on every `ready` (a no-op when still subscribed), so the subscription survives any
+ * outage without ioredis's auto-resubscribe, and reports it ready and lost.
+ */
+function listen(sub: Client, { channel, onMessage, onReady, onLost }: Subscription): void {
+  sub.on('error', () => undefined);
+  sub.on('message', (ch: string, msg: string) => {
+    if (ch === channel) onMessage(msg);
+  });
+  sub.on('ready', () => {
+    sub.subscribe(channel).then(
+      () => onReady?.(),
+      () => undefined,
+    );
+  });
+  if (onLost) sub.on('close', onLost);
+}
+
+async function quit(client: Client): Promise<void> {
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
   }
 }
 

@@ -31,7 +31,8 @@ function isFree(port: number): Promise<boolean> {
   });
 }
 
-async function cli(port: number, ...args: string[]): Promise<string> {
+/** One redis-cli command against the server on `port`, its output trimmed (bounded). */
+export async function cli(port: number, ...args: string[]): Promise<string> {
   const { stdout } = await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 5_000 });
   return stdout.trim();
 }

@@ -9,6 +9,7 @@ import { encode } from '../../src/store/codec.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { createStore, type Store, StoreUnavailableError } from '../../src/store/store.js';
+import { cli as redisCli, startCluster } from '../recovery/redis-procs.js';
 import { REDIS_URL, redisHarness, type StoreHarness, startRedisServer } from './harness.js';
 import { terminal } from './suite.js';
 
@@ -198,4 +199,34 @@ t.test('Redis down: the cache is off and reads fail as any call does; back up, i
     10_000,
   );
   t.equal((await s.getTerminalContext('T7'))?.terminal.batch, '000007');
+});
+
+t.test('Cluster: the node holding the subscription dies; the cache subscribes on another', async (t) => {
+  const cluster = await startCluster();
+  const prefix = 'bfcachecl:';
+  const s = createStore(cluster.url, { keyPrefix: prefix }) as RedisStore;
+  t.teardown(async () => {
+    await s.close();
+    await cluster.destroy();
+  });
+  await s.putTerminal(terminal('T8'));
+  await warmed(s, 'T8');
+  const holding = async () => {
+    const found = [];
+    for (const node of cluster.nodes) {
+      const list = await redisCli(node.port, 'CLIENT', 'LIST').catch(() => '');
+      if (list.includes(`name=${prefix}terminal-cache `)) found.push(node);
+    }
+    return found;
+  };
+  const [first] = await holding();
+  t.ok(first, 'the subscription is on one node');
+  await first?.stop();
+  await waitFor('the cache to go off', () => !s.terminalCacheLive);
+  await waitFor('the cache to be live again', () => s.terminalCacheLive, 15_000);
+  const [second] = await holding();
+  t.ok(second && second !== first, 'on another node');
+  const before = await received();
+  await redisCli(second?.port ?? 0, 'PUBLISH', `${prefix}inv:terminal`, 'T8');
+  await waitFor('an invalidation published on that node', async () => (await received()) > before);
 });
