@@ -74,6 +74,8 @@ export function storeOptionsFrom(config: ServeConfig, logger?: Logger): StoreOpt
     recoveryDelayMs: config.payDeadlineMs + config.walletTimeoutMs + 1_000,
     keyPrefix: config.storePrefix,
     terminalCacheMs: config.terminalCacheMs,
+    // A node reads the contexts of the boxes it holds: no more than it may hold.
+    terminalCacheSize: config.maxConnections,
     logger,
   };
 }

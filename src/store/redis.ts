@@ -59,7 +59,7 @@ export interface RedisStoreOptions {
    * request. Default 300,000 ms (5 minutes).
    */
   terminalCacheMs?: number;
-  /** Terminal contexts a node keeps at most. Default 100,000. */
+  /** Terminal contexts a node keeps at most (~1.4 KB of heap each). Default 20,000; `serve` passes --max-connections. */
   terminalCacheSize?: number;
   /** For the terminal cache's state changes; silent by default. */
   logger?: Logger;
@@ -137,7 +137,7 @@ export class RedisStore implements Store {
     if (!Number.isSafeInteger(cacheMs) || cacheMs < 0)
       throw new StoreInputError(`terminal cache time must be a whole number of ms ≥ 0: ${cacheMs}`);
     this.#contexts =
-      cacheMs > 0 ? new TerminalCache({ capacity: opts.terminalCacheSize ?? 100_000, maxAgeMs: cacheMs }) : undefined;
+      cacheMs > 0 ? new TerminalCache({ capacity: opts.terminalCacheSize ?? 20_000, maxAgeMs: cacheMs }) : undefined;
     const base: RedisOptions = {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
