@@ -28,6 +28,9 @@ interface Entry {
 const hit = terminalCacheCells.of('hit');
 const miss = terminalCacheCells.of('miss');
 const bypass = terminalCacheCells.of('bypass');
+const changed = terminalCacheDropCells.of('changed');
+const expired = terminalCacheDropCells.of('expired');
+const lost = terminalCacheDropCells.of('lost');
 
 export class TerminalCache {
   readonly #entries: Lru<string, Entry>;
@@ -65,7 +68,7 @@ export class TerminalCache {
         return entry.context;
       }
       this.#entries.delete(tid);
-      terminalCacheDropCells.of('expired').inc();
+      expired.inc();
     }
     miss.inc();
     return undefined;
@@ -98,7 +101,7 @@ export class TerminalCache {
   /** One terminal changed (its record, working keys or MAC-failure count). */
   invalidate(tid: string): void {
     this.#generation++;
-    if (this.#entries.delete(tid)) terminalCacheDropCells.of('changed').inc();
+    if (this.#entries.delete(tid)) changed.inc();
   }
 
   /**
@@ -107,7 +110,7 @@ export class TerminalCache {
    */
   setLive(live: boolean): void {
     this.#generation++;
-    if (this.#entries.size > 0) terminalCacheDropCells.of('lost').inc(this.#entries.size);
+    if (this.#entries.size > 0) lost.inc(this.#entries.size);
     this.#entries.clear();
     this.#live = live;
   }
