@@ -4,6 +4,7 @@ import type { RunResult } from './generator.js';
 import { type Histogram, type LatencySummaryMs, mergeEncoded, summarize } from './histograms.js';
 import { TX_TYPES, type TxType } from './mix.js';
 import type { MachineSample, ProcSample } from './proc-stat.js';
+import type { StoreSummary } from './server-metrics.js';
 
 export interface TypeSummary {
   count: number;
@@ -43,6 +44,8 @@ export interface ServerSummary {
    * its processes' main threads), %: the machine's contention, which no change in the server removes.
    */
   runQueueWaitPercent?: number;
+  /** The server's own store figures over the window, from its /metrics (server-metrics.ts). */
+  store?: StoreSummary;
 }
 
 /**

@@ -17,6 +17,7 @@ import { allowedCpus, niceOf, nodeFlagsOf, pinProcess, placedCommand } from './p
 import { type MachineSample, type ProcSample, trySample, trySampleMachine } from './proc-stat.js';
 import { localRedisPid } from './redis-pid.js';
 import { type MergeInput, mergeResults, type RunOutcome, type RunSummary } from './results.js';
+import { type Counters, scrapeCounters, storeSummary } from './server-metrics.js';
 import { sampleEverySecond } from './server-seconds.js';
 import {
   CLI_PATH,
@@ -202,7 +203,18 @@ export async function runBench(o: BenchOptions, io: BenchIO, argv: string[] = []
     if (sandbox) parties.push({ name: 'sandbox', pid: sandbox.pid });
     const redisPid = o.spawn ? await localRedisPid(o.store) : undefined;
     if (redisPid !== undefined) parties.push({ name: 'redis', pid: redisPid });
-    main = await phase(o, io, fleet, address, server?.pid ?? o.pid, true, 'boxfep', parties, seeGenerators);
+    main = await phase(
+      o,
+      io,
+      fleet,
+      address,
+      server?.pid ?? o.pid,
+      true,
+      'boxfep',
+      parties,
+      seeGenerators,
+      server?.adminPort,
+    );
   } finally {
     const code = await server?.stop();
     await sandbox?.stop();
@@ -292,6 +304,8 @@ async function phase(
   parties: readonly Party[] = [],
   /** Told the generator processes' pids once they run (to read where they may run). */
   onGenerators?: (pids: (number | undefined)[]) => void,
+  /** The server's admin port: its /metrics are read at the window's edges (store figures). */
+  adminPort?: number,
 ): Promise<PhaseOutcome> {
   const slices = split(fleet, Math.max(1, o.generators));
   const children =
@@ -369,6 +383,7 @@ async function phase(
         label,
         connection.idleCpuPercent,
         parties,
+        adminPort,
       );
       runs.push(outcome);
       if (o.sweep) {
@@ -395,6 +410,7 @@ async function runOnce(
   label: string,
   idleCpuPercent: number | undefined,
   parties: readonly Party[],
+  adminPort: number | undefined,
 ): Promise<RunOutcome> {
   const startAt = Date.now() + START_LEAD_MS;
   const warmupMs = o.warmupS * 1000;
@@ -414,8 +430,22 @@ async function runOnce(
   // Sample the server, the other parties and the machine at the edges of the measured window.
   let start: WindowSample | undefined;
   let end: WindowSample | undefined;
-  const t1 = setTimeout(() => (start = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs);
-  const t2 = setTimeout(() => (end = sampleWindowEdge(pid, parties)), startAt - Date.now() + warmupMs + durationMs);
+  let startCounters: Promise<Counters | undefined> | undefined;
+  let endCounters: Promise<Counters | undefined> | undefined;
+  const t1 = setTimeout(
+    () => {
+      start = sampleWindowEdge(pid, parties);
+      if (adminPort !== undefined) startCounters = scrapeCounters(adminPort);
+    },
+    startAt - Date.now() + warmupMs,
+  );
+  const t2 = setTimeout(
+    () => {
+      end = sampleWindowEdge(pid, parties);
+      if (adminPort !== undefined) endCounters = scrapeCounters(adminPort);
+    },
+    startAt - Date.now() + warmupMs + durationMs,
+  );
   const perSecond = sampleEverySecond(pid, startAt, o.warmupS + o.durationS);
   const ticker = progressTicker(io, gens.length, label, rate, o);
   io.line(
@@ -441,7 +471,7 @@ async function runOnce(
       pid !== undefined && start?.server && end?.server
         ? { pid, start: start.server, end: end.server, idleCpuPercent }
         : undefined;
-    return mergeResults({
+    const outcome = mergeResults({
       label,
       mode: o.mode,
       arrivals: o.arrivals,
@@ -453,6 +483,11 @@ async function runOnce(
       serverSeconds: perSecond.samples,
       ...windowParties(start, end),
     });
+    const [c0, c1] = await Promise.all([startCounters, endCounters]);
+    const summary = outcome.summary;
+    const store = c0 && c1 ? storeSummary(c0, c1, summary.achievedRate * summary.durationS) : undefined;
+    if (store && summary.server) summary.server.store = store;
+    return outcome;
   } finally {
     clearTimeout(t1);
     clearTimeout(t2);

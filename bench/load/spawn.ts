@@ -116,10 +116,16 @@ export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
     }
     if (await canConnect(port)) {
       const pid = child.pid!;
+      // The box port accepts before the `boxfep serving` line (which names the admin port) is written.
+      let serving = findServing(opts.logFile);
+      for (let i = 0; serving === undefined && i < 100 && performance.now() < deadline; i++) {
+        await new Promise((r) => setTimeout(r, 20));
+        serving = findServing(opts.logFile);
+      }
       return {
         pid,
         port,
-        adminPort: findServing(opts.logFile)?.adminPort,
+        adminPort: serving?.adminPort,
         stop: async () => {
           if (exitCode !== undefined) return exitCode;
           child.kill('SIGTERM');

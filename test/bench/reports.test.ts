@@ -91,6 +91,38 @@ t.test('a run with the echo baseline writes JSON, HTML and .hgrm reports', async
   t.match(textReport(rep), /ratios boxfep \/ echo: p50 ×/);
 });
 
+t.test('--spawn on the Redis store reports the store operations and terminal-cache hits per transaction', async (t) => {
+  const o = options([
+    '--spawn',
+    '--store',
+    'redis://127.0.0.1:6379',
+    '--rate',
+    '100',
+    '--duration',
+    '1.5',
+    '--warmup',
+    '0.5',
+    '--mix',
+    'echo=1,sale=1',
+    '--wallets',
+    'UP',
+  ]);
+  const result = await runBench(o, quiet);
+  const { report } = result;
+  t.equal(report.errors, 0);
+  const store = report.server?.store;
+  t.ok(store, 'read from the spawned boxfep’s /metrics at the window’s edges');
+  // Half sales (beginPayment, transition), half echoes (nothing): ~1 per transaction with the terminal
+  // cache, ~2 without it (a context read more for each).
+  t.ok(store && store.opsPerTx > 0.5 && store.opsPerTx < 1.5, `store operations per transaction ${store?.opsPerTx}`);
+  t.ok((store?.byOp.beginPayment ?? 0) > 0 && (store?.byOp.transition ?? 0) > 0, 'the sale’s two steps, by name');
+  t.ok((store?.terminalCache?.hitRatio ?? 0) > 0.5, `terminal cache hits ${store?.terminalCache?.hitRatio}`);
+  t.match(
+    textReport(report),
+    /store: [\d.]+ operations per transaction \(.*beginPayment.*\); terminal cache [\d.]+% hits/,
+  );
+});
+
 t.test('--spawn starts boxfep as a process and reports its CPU per transaction and RSS', async (t) => {
   const out = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));

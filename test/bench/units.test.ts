@@ -15,6 +15,7 @@ import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../ben
 import { seededRng } from '../../bench/load/random.js';
 import { runLines } from '../../bench/load/report/text.js';
 import { mergeResults } from '../../bench/load/results.js';
+import { parseCounters, storeSummary } from '../../bench/load/server-metrics.js';
 import { sloVerdict, sweepRates } from '../../bench/load/session.js';
 import { walletsFileFor } from '../../bench/load/spawn.js';
 import { amountFen, approvingPaymentCode, WALLETS } from '../../bench/load/transactions.js';
@@ -370,4 +371,31 @@ t.test('flags: defaults and one clear error per mistake', async (t) => {
   ];
   for (const [argv, re] of bad) t.throws(() => parseBenchArgs(argv), { name: 'BenchUsageError', message: re });
   t.ok(new BenchUsageError('x') instanceof Error);
+});
+
+t.test('store figures from two /metrics scrapes: operations and terminal-cache lookups per transaction', async (t) => {
+  const scrape = (ops: number, hits: number) =>
+    parseCounters(
+      [
+        '# HELP boxfep_store_command_seconds Latency of store operations.',
+        `boxfep_store_command_seconds_bucket{le="0.001",op="beginPayment",backend="redis"} ${ops}`,
+        `boxfep_store_command_seconds_count{op="beginPayment",backend="redis"} ${ops}`,
+        `boxfep_store_command_seconds_count{op="transition",backend="redis"} ${ops}`,
+        'boxfep_store_command_seconds_count{op="renewLease",backend="redis"} 1',
+        `boxfep_store_terminal_cache_lookups_total{result="hit"} ${hits}`,
+        'boxfep_store_terminal_cache_lookups_total{result="miss"} 10',
+        'boxfep_store_terminal_cache_lookups_total{result="bypass"} 0',
+        'boxfep_server_transactions_total{type="sale",rc="00"} 99',
+      ].join('\n'),
+    );
+  const start = scrape(100, 50);
+  t.equal(start.size, 6, 'only the counters read here');
+  const s = storeSummary(start, scrape(1100, 1040), 1000);
+  t.same(s, {
+    opsPerTx: 2,
+    byOp: { beginPayment: 1, transition: 1 },
+    terminalCache: { hit: 990, miss: 0, bypass: 0, hitRatio: 1 },
+  });
+  t.equal(storeSummary(start, start, 1000), undefined, 'nothing moved (the memory store): nothing to report');
+  t.equal(storeSummary(start, scrape(1100, 1040), 0), undefined, 'no transactions');
 });

@@ -50,6 +50,19 @@ export function runLines(r: RunSummary): string[] {
           ? `; its event loop waited for a core ${r.server.runQueueWaitPercent}% of the time`
           : ''),
     );
+    const store = r.server.store;
+    if (store) {
+      const ops = Object.entries(store.byOp)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(', ');
+      const cache = store.terminalCache;
+      out.push(
+        `  store: ${store.opsPerTx} operations per transaction${ops ? ` (${ops})` : ''}` +
+          (cache
+            ? `; terminal cache ${(cache.hitRatio * 100).toFixed(1)}% hits (${cache.hit} hit, ${cache.miss} miss, ${cache.bypass} bypass)`
+            : ''),
+      );
+    }
     const worst = worstSeconds(r, 3);
     if (worst) out.push(`  worst seconds: ${worst}`);
   }
