@@ -91,22 +91,11 @@ t.test('a run with the echo baseline writes JSON, HTML and .hgrm reports', async
   t.match(textReport(rep), /ratios boxfep \/ echo: p50 ×/);
 });
 
+/** A short spawned run: 100/s, half echoes and half sales, 1.5 s measured after 0.5 s. */
+const SMALL_SPAWN = ['--spawn', '--rate', '100', '--duration', '1.5', '--warmup', '0.5', '--mix', 'echo=1,sale=1'];
+
 t.test('--spawn on the Redis store reports the store operations and terminal-cache hits per transaction', async (t) => {
-  const o = options([
-    '--spawn',
-    '--store',
-    'redis://127.0.0.1:6379',
-    '--rate',
-    '100',
-    '--duration',
-    '1.5',
-    '--warmup',
-    '0.5',
-    '--mix',
-    'echo=1,sale=1',
-    '--wallets',
-    'UP',
-  ]);
+  const o = options([...SMALL_SPAWN, '--wallets', 'UP', '--store', 'redis://127.0.0.1:6379']);
   const result = await runBench(o, quiet);
   const { report } = result;
   t.equal(report.errors, 0);
@@ -127,15 +116,7 @@ t.test('--spawn starts boxfep as a process and reports its CPU per transaction a
   const out = mkdtempSync(join(tmpdir(), 'bench-spawn-'));
   t.teardown(() => rmSync(out, { recursive: true, force: true }));
   const o = options([
-    '--spawn',
-    '--rate',
-    '100',
-    '--duration',
-    '1.5',
-    '--warmup',
-    '0.5',
-    '--mix',
-    'echo=1,sale=1',
+    ...SMALL_SPAWN,
     '--wallets',
     'WX',
     // A node flag that writes to the sandbox's stdout before its endpoints line.
