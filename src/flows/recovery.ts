@@ -163,9 +163,11 @@ export class Resolver {
 
   /** Finishes or re-schedules one order; returns what happened, for the metric. */
   async resolve(order: Order): Promise<string> {
-    const terminal = await this.deps.store.getTerminal(order.tid);
-    if (!terminal) return 'no-terminal';
-    const merchant = terminal.merchant;
+    // Read as the box server reads it: no copy (only the merchant is read here), and on Redis from the
+    // node's terminal cache when it has the terminal.
+    const context = await this.deps.store.getTerminalContext(order.tid);
+    if (!context) return 'no-terminal';
+    const merchant = context.terminal.merchant;
     const young = order.createdAt + this.deps.timing.payDeadlineMs + this.deps.timing.cancelBudgetMs;
     if (order.kind !== 'precreate' && order.state === 'paying' && Date.now() < young) {
       // Its own handler is still within the deadline: look again after.
