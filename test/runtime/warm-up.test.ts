@@ -8,9 +8,9 @@ import t from 'tap';
 import { DEFAULTS, type ServeConfig } from '../../src/config/serve-config.js';
 import { createLogger } from '../../src/log/logger.js';
 import { eventLoopBusy } from '../../src/metrics/process.js';
-import { registry } from '../../src/metrics/registry.js';
 import { transactionCells } from '../../src/metrics/server.js';
 import { warmUp, warmUpBeforeServing } from '../../src/runtime/warm-up.js';
+import { seriesTotal } from '../helpers/metrics.js';
 
 const config: ServeConfig = { ...DEFAULTS, crypto: 'inline' };
 
@@ -35,12 +35,6 @@ async function netHandlesLeft(): Promise<Record<string, number>> {
     now = openNetHandles();
   }
   return now;
-}
-
-async function seriesTotal(name: string): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) throw new Error(`no metric ${name}`);
-  return (await metric.get()).values.reduce((sum, v) => sum + v.value, 0);
 }
 
 /** A logger whose lines are kept, parsed. */

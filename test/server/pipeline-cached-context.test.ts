@@ -7,11 +7,12 @@ import t from 'tap';
 import { Box } from '../../src/box/box.js';
 import { queryRequest } from '../../src/box/messages.js';
 import { RC } from '../../src/flows/response-codes.js';
-import { registry } from '../../src/metrics/registry.js';
 import type { Dispatcher } from '../../src/server/dispatcher.js';
 import { encode } from '../../src/store/codec.js';
 import type { RedisStore } from '../../src/store/redis.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
+import { seriesTotal } from '../helpers/metrics.js';
+import { waitFor } from '../helpers/poll.js';
 import { redisHarness } from '../store/harness.js';
 import { MID, sessionTerminal, startHarness, TMK } from './helpers/harness.js';
 
@@ -26,25 +27,9 @@ const queryRoute = {
   },
 };
 
-/** A counter's total, or one `result`'s. */
-async function counter(name: string, result?: string): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = await metric.get();
-  return values.filter((v) => result === undefined || v.labels.result === result).reduce((sum, v) => sum + v.value, 0);
-}
-
-async function waitFor(what: string, cond: () => Promise<boolean>, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-const invalidations = () => counter('boxfep_store_terminal_cache_invalidations_total');
-const rechecks = () => counter('boxfep_server_context_rechecks_total');
-const macFailures = () => counter('boxfep_server_mac_failures_total');
+const invalidations = () => seriesTotal('boxfep_store_terminal_cache_invalidations_total');
+const rechecks = () => seriesTotal('boxfep_server_context_rechecks_total');
+const macFailures = () => seriesTotal('boxfep_server_mac_failures_total');
 
 t.test(
   'refusals on a stale cached context are decided again on a fresh read: new keys, a new batch, enabled',
@@ -81,9 +66,13 @@ t.test(
     await admin.set(sk, first.stored, 'PX', 3_600_000);
     box.keys.acceptField62(first.f62);
     t.equal((await query('000001')).rc, RC.APPROVED, 'first keys: read from Redis, kept');
-    const hits = await counter('boxfep_store_terminal_cache_lookups_total', 'hit');
+    const hits = await seriesTotal('boxfep_store_terminal_cache_lookups_total', { result: 'hit' });
     t.equal((await query('000002')).rc, RC.APPROVED, 'first keys: served from the cache');
-    t.equal((await counter('boxfep_store_terminal_cache_lookups_total', 'hit')) - hits, 1, 'a cache hit');
+    t.equal(
+      (await seriesTotal('boxfep_store_terminal_cache_lookups_total', { result: 'hit' })) - hits,
+      1,
+      'a cache hit',
+    );
 
     // The second keys written as a sign-on elsewhere would, its invalidation still on the way.
     await admin.set(sk, second.stored, 'PX', 3_600_000);

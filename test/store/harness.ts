@@ -19,6 +19,8 @@ export interface StoreHarness {
   make(opts?: StoreOptions): Store;
   /** Direct client to the server, for PTTL checks; undefined for memory. */
   readonly admin?: Redis;
+  /** The store URL `make()` uses; undefined for memory. */
+  readonly url?: string;
   /** The prefix the last `make()` used. */
   lastPrefix?: string;
   cleanup(): Promise<void>;
@@ -49,6 +51,7 @@ export function redisHarness(url = REDIS_URL, name = 'redis', adminPort = 6379):
   const h: StoreHarness = {
     name,
     admin,
+    url,
     make(opts) {
       const prefix = `bftest:${run}:${prefixes.length}:`;
       prefixes.push(prefix);

@@ -4,33 +4,17 @@
 // read that went to Redis.
 import type { Redis } from 'ioredis';
 import t, { type Test } from 'tap';
-import { registry } from '../../src/metrics/registry.js';
 import { encode } from '../../src/store/codec.js';
 import { RedisStore } from '../../src/store/redis.js';
 import { RedisKeys } from '../../src/store/redis-keys.js';
 import { createStore, type Store, StoreUnavailableError } from '../../src/store/store.js';
+import { seriesTotal as counter } from '../helpers/metrics.js';
+import { waitFor } from '../helpers/poll.js';
 import { cli as redisCli, startCluster } from '../recovery/redis-procs.js';
-import { REDIS_URL, redisHarness, type StoreHarness, startRedisServer } from './harness.js';
+import { redisHarness, type StoreHarness, startRedisServer } from './harness.js';
 import { terminal } from './suite.js';
 
 const KEYS = { mak: 'MAK:1', pik: 'PIK:1', issuedAt: 1 };
-
-async function waitFor(what: string, cond: () => boolean | Promise<boolean>, ms = 3_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-async function counter(name: string, labels: Record<string, string> = {}): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (!metric) throw new Error(`no metric ${name}`);
-  const { values } = await metric.get();
-  return values
-    .filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))
-    .reduce((sum, v) => sum + v.value, 0);
-}
 
 const lookups = (result: string) => counter('boxfep_store_terminal_cache_lookups_total', { result });
 const received = () => counter('boxfep_store_terminal_cache_invalidations_total');
@@ -57,7 +41,7 @@ function cacheSuite(t: Test, h: StoreHarness): void {
   /** Two nodes on one prefix; the raw key names of that prefix. */
   const nodes = (opts = {}) => {
     const a = h.make(opts);
-    const b = createStore(url(h), { keyPrefix: h.lastPrefix, ...opts });
+    const b = createStore(h.url as string, { keyPrefix: h.lastPrefix, ...opts });
     t.teardown(() => b.close());
     return { a, b, keys: new RedisKeys(h.lastPrefix as string) };
   };
@@ -158,17 +142,12 @@ function cacheSuite(t: Test, h: StoreHarness): void {
   });
 }
 
-function url(h: StoreHarness): string {
-  return h.name === 'redis' ? REDIS_URL : (h as StoreHarness & { url: string }).url;
-}
-
 t.test('redis', async (t) => cacheSuite(t, redisHarness()));
 
 t.test('redis-cluster', async (t) => {
   const server = await startRedisServer({ cluster: true });
   t.teardown(() => server.stop());
-  const clusterUrl = `redis+cluster://127.0.0.1:${server.port}`;
-  cacheSuite(t, Object.assign(redisHarness(clusterUrl, 'redis-cluster', server.port), { url: clusterUrl }));
+  cacheSuite(t, redisHarness(`redis+cluster://127.0.0.1:${server.port}`, 'redis-cluster', server.port));
 });
 
 t.test('Redis down: the cache is off and reads fail as any call does; back up, it serves again', async (t) => {
