@@ -279,7 +279,7 @@ export class RedisStore implements Store {
     };
   }
 
-  /** The first context read subscribes for the invalidations; the cache is live once it is in place. */
+  /** The first context read subscribes for the invalidations (later ones return at once); live once in place. */
   #startInvalidations(cache: TerminalCache): void {
     if (this.#invalidations !== undefined || this.#closed) return;
     this.#invalidations = this.#cacheSubscription({
@@ -328,7 +328,7 @@ export class RedisStore implements Store {
         const kept = cache.get(tid);
         if (kept !== undefined) return kept;
       }
-      if (this.#invalidations === undefined) this.#startInvalidations(cache);
+      this.#startInvalidations(cache);
     }
     const generation = cache?.generation() ?? 0;
     const [rec, sk, mf, skTtl, mfTtl] = await this.#run('getTerminalContext', () => this.#terminalContext(tid));
