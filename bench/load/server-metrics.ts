@@ -59,7 +59,7 @@ export function storeSummary(start: Counters, end: Counters, transactions: numbe
   const perTx = (n: number) => Math.round((n / transactions) * 100) / 100;
   const byOp: Record<string, number> = {};
   let ops = 0;
-  let cache: { hit: number; miss: number; bypass: number } | undefined;
+  const cache = { hit: 0, miss: 0, bypass: 0 };
   for (const series of end.keys()) {
     const label = (name: string) => new RegExp(`${name}="([^"]*)"`).exec(series)?.[1];
     if (series.startsWith('boxfep_store_command_seconds_count')) {
@@ -69,20 +69,17 @@ export function storeSummary(start: Counters, end: Counters, transactions: numbe
       ops += n;
     } else {
       const result = label('result');
-      if (result === 'hit' || result === 'miss' || result === 'bypass') {
-        cache ??= { hit: 0, miss: 0, bypass: 0 };
-        cache[result] += moved(series);
-      }
+      if (result === 'hit' || result === 'miss' || result === 'bypass') cache[result] += moved(series);
     }
   }
-  const lookups = cache === undefined ? 0 : cache.hit + cache.miss + cache.bypass;
+  const lookups = cache.hit + cache.miss + cache.bypass;
   // The memory store times nothing and has no terminal cache: nothing to report.
   if (ops === 0 && lookups === 0) return undefined;
   const sorted = Object.entries(byOp).sort((a, b) => b[1] - a[1]);
   // Background steps (the recovery and push passes, the lease) round to nothing per transaction.
   const shown = sorted.map(([k, v]) => [k, perTx(v)] as const).filter(([, v]) => v > 0);
   const summary: StoreSummary = { opsPerTx: perTx(ops), byOp: Object.fromEntries(shown) };
-  if (cache !== undefined && lookups > 0) {
+  if (lookups > 0) {
     summary.terminalCache = { ...cache, hitRatio: Math.round((cache.hit / lookups) * 10_000) / 10_000 };
   }
   return summary;
