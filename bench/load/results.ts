@@ -4,6 +4,7 @@ import type { RunResult } from './generator.js';
 import { type Histogram, type LatencySummaryMs, mergeEncoded, summarize } from './histograms.js';
 import { TX_TYPES, type TxType } from './mix.js';
 import type { MachineSample, ProcSample } from './proc-stat.js';
+import { type SecondsP99, secondsP99 } from './seconds-p99.js';
 import type { StoreSummary } from './server-metrics.js';
 
 export interface TypeSummary {
@@ -97,6 +98,8 @@ export interface RunSummary {
   /** The load generators' own CPU per transaction answered in the window (all their processes), µs. */
   generatorCpuUsPerTx: number;
   timeline: SecondSummary[];
+  /** The measured seconds' own p99s: the typical second (median), the bad ones (max, counts over thresholds). */
+  secondsP99Ms?: SecondsP99;
   server?: ServerSummary;
   cpuBudget?: CpuBudget;
 }
@@ -208,6 +211,7 @@ export function mergeResults(input: MergeInput): RunOutcome {
     serviceMs: summarize(mergeEncoded(rs.map((r) => r.service))),
     generatorCpuUsPerTx: completedInWindow > 0 ? round1(sum((r) => r.generatorCpuUs) / completedInWindow) : 0,
     timeline,
+    secondsP99Ms: secondsP99(timeline, input.warmupMs / 1000),
   };
   if (input.server) {
     const { pid, start, end, idleCpuPercent } = input.server;

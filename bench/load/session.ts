@@ -568,6 +568,7 @@ export function ratios(r: RunSummary, b: RunSummary): Record<string, number | nu
     max: q(r.latencyMs.max, b.latencyMs.max),
     cpuUsPerTx: r.server && b.server ? q(r.server.cpuUsPerTx, b.server.cpuUsPerTx) : null,
     serviceP99: q(r.serviceMs.p99, b.serviceMs.p99),
+    secondP99Median: r.secondsP99Ms && b.secondsP99Ms ? q(r.secondsP99Ms.median, b.secondsP99Ms.median) : null,
   };
 }
 

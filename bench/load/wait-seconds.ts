@@ -5,6 +5,7 @@
 // Usage: node dist/bench/load/wait-seconds.js REPORT.json [REPORT.json ...]
 import { readFileSync } from 'node:fs';
 import type { SecondSummary } from './results.js';
+import { quantileOfSorted } from './seconds-p99.js';
 
 /** Upper bounds (exclusive) of the wait bands, % of the second. */
 const BANDS = [5, 10, 20, 101];
@@ -34,7 +35,7 @@ export function waitBands(runs: readonly { warmupS: number; timeline: readonly S
   groups.forEach((p99s, i) => {
     if (p99s.length === 0) return;
     p99s.sort((a, b) => a - b);
-    const at = (q: number) => p99s[Math.min(p99s.length - 1, Math.floor(q * p99s.length))];
+    const at = (q: number) => quantileOfSorted(p99s, q);
     out.push({
       fromPercent: i === 0 ? 0 : BANDS[i - 1],
       toPercent: Math.min(100, BANDS[i]),

@@ -15,8 +15,9 @@ import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../ben
 import { seededRng } from '../../bench/load/random.js';
 import { runLines } from '../../bench/load/report/text.js';
 import { mergeResults } from '../../bench/load/results.js';
+import { quantileOfSorted, secondsP99 } from '../../bench/load/seconds-p99.js';
 import { parseCounters, storeSummary } from '../../bench/load/server-metrics.js';
-import { sloVerdict, sweepRates } from '../../bench/load/session.js';
+import { ratios, sloVerdict, sweepRates } from '../../bench/load/session.js';
 import { walletsFileFor } from '../../bench/load/spawn.js';
 import { amountFen, approvingPaymentCode, WALLETS } from '../../bench/load/transactions.js';
 import { waitBands } from '../../bench/load/wait-seconds.js';
@@ -263,6 +264,77 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     'the warm-up second only, with what the server did in it',
   );
 });
+
+t.test(
+  'the p99 second by second: the typical second and the bad ones, warm-up and idle seconds left out',
+  async (t) => {
+    const sec = (t: number, p99: number, done = 100) => ({ t, sent: done, done, errors: 0, p50: 1, p99, max: p99 });
+    const timeline = [
+      sec(0, 900),
+      sec(1, 4),
+      sec(2, 12),
+      sec(3, 60),
+      sec(4, 8),
+      sec(5, 150),
+      sec(6, 5),
+      sec(7, 999, 0),
+    ];
+    t.same(
+      secondsP99(timeline, 1),
+      { seconds: 6, median: 12, p90: 150, max: 150, over: { 10: 3, 50: 2, 100: 1 } },
+      'seconds 1–6: p99s 4, 5, 8, 12, 60, 150',
+    );
+    t.equal(secondsP99(timeline.slice(0, 1), 1), undefined, 'no measured second: nothing to summarise');
+    t.equal(quantileOfSorted([1, 2, 3], 1), 3, 'the top quantile is the last value, not past it');
+
+    const h = newHistogram();
+    recordMs(h, 40);
+    const quiet = newHistogram();
+    recordMs(quiet, 2);
+    const second = (i: number, hist: typeof h) => ({ second: i, sent: 1, done: 1, errors: 0, histogram: encode(hist) });
+    const merged = (timeline: ReturnType<typeof second>[]) =>
+      mergeResults({
+        label: 'x',
+        mode: 'open',
+        arrivals: 'constant',
+        targetRate: 1,
+        warmupMs: 1000,
+        durationMs: 3000,
+        results: [
+          {
+            sent: 4,
+            completed: 4,
+            completedInWindow: 3,
+            errors: 0,
+            warmupRequests: 1,
+            warmupErrors: 0,
+            errorReasons: {},
+            overall: encode(h),
+            byType: {},
+            timeline,
+            lag: encode(h),
+            service: encode(h),
+            push: { expected: 0, received: 0, missing: 0, bad: 0, histogram: encode(h) },
+            abandoned: 0,
+            windowMs: 3000,
+            generatorCpuUs: 1,
+          },
+        ],
+      }).summary;
+    const boxfep = merged([second(0, quiet), second(1, h), second(2, h), second(3, quiet)]);
+    const near = (x: number | null | undefined, want: number) => x != null && Math.abs(x - want) <= want * 0.02;
+    const perSecond = boxfep.secondsP99Ms!;
+    t.match(perSecond, { seconds: 3, over: { 10: 2, 50: 0, 100: 0 } }, 'from the merged seconds');
+    t.ok(near(perSecond.median, 40) && near(perSecond.max, 40), `median and max 40 ms (${perSecond.median})`);
+    t.match(
+      runLines(boxfep).join('\n'),
+      /p99 second by second: median 40\.\d, p90 40\.\d, max 40\.\d ms over 3 s; seconds above 10 \/ 50 \/ 100 ms: 2 \/ 0 \/ 0$/m,
+    );
+    const echo = merged([second(0, quiet), second(1, quiet), second(2, quiet), second(3, quiet)]);
+    const ratio = ratios(boxfep, echo).secondP99Median;
+    t.ok(near(ratio, 20), `the median second’s p99, ×20 the echo’s (×${ratio})`);
+  },
+);
 
 t.test('wait bands: measured seconds grouped by the server’s wait for a core, with their p99s', async (t) => {
   const sec = (t: number, wait: number | undefined, p99: number) => ({

@@ -63,6 +63,16 @@ function runSection(title: string, r: RunSummary): string {
       `${r.serviceMs.p50} / ${r.serviceMs.p99} / ${r.serviceMs.p999} ms`,
     ],
   ];
+  const perSecond = r.secondsP99Ms;
+  if (perSecond) {
+    facts.push([
+      'p99 second by second: median / p90 / max',
+      `${perSecond.median} / ${perSecond.p90} / ${perSecond.max} ms over ${perSecond.seconds} s; seconds above ` +
+        Object.entries(perSecond.over)
+          .map(([ms, n]) => `${ms} ms: ${n}`)
+          .join(', '),
+    ]);
+  }
   if (r.server) {
     const net = r.server.cpuUsPerTxNetOfIdle;
     facts.push([

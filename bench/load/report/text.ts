@@ -41,6 +41,13 @@ export function runLines(r: RunSummary): string[] {
     `  generator: lag (send − intended) p99 ${f(r.generatorLagMs.p99)} ms, max ${f(r.generatorLagMs.max)} ms; own CPU ${f(r.generatorCpuUsPerTx)} µs per transaction`,
     `  service time (actual send → reply, the lag left out): p50 ${f(r.serviceMs.p50)}  p99 ${f(r.serviceMs.p99)}  p99.9 ${f(r.serviceMs.p999)} ms; p99 by type: ${serviceByType(r)}`,
   );
+  const perSecond = r.secondsP99Ms;
+  if (perSecond) {
+    out.push(
+      `  p99 second by second: median ${f(perSecond.median)}, p90 ${f(perSecond.p90)}, max ${f(perSecond.max)} ms over ${perSecond.seconds} s; ` +
+        `seconds above ${Object.keys(perSecond.over).join(' / ')} ms: ${Object.values(perSecond.over).join(' / ')}`,
+    );
+  }
   if (r.server) {
     out.push(
       `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction` +
@@ -168,7 +175,7 @@ export function textReport(rep: BenchReport): string {
     out.push('echo baseline (same connections, rate and traffic; replies unchecked):', ...runLines(rep.baseline));
     const r = rep.ratios ?? {};
     out.push(
-      `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}  service p99 ×${r.serviceP99 ?? '-'}`,
+      `ratios boxfep / echo: p50 ×${r.p50 ?? '-'}  p90 ×${r.p90 ?? '-'}  p99 ×${r.p99 ?? '-'}  p99.9 ×${r.p999 ?? '-'}  CPU/tx ×${r.cpuUsPerTx ?? '-'}  service p99 ×${r.serviceP99 ?? '-'}  median second's p99 ×${r.secondP99Median ?? '-'}`,
     );
   }
   if (rep.sweep) {
