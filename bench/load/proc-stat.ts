@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 export interface ProcSample {
   /** User + system CPU time, µs. */
   cpuUs: number;
+  /** The system (kernel) part of cpuUs, µs: socket reads and writes, page faults. */
+  sysUs?: number;
   rssBytes: number;
   /**
    * Time the process's main thread (its event loop) was ready to run but waited for a core, µs, from
@@ -37,6 +39,7 @@ export function sampleProcess(pid: number): ProcSample {
   const rssPages = Number(rest[21]);
   return {
     cpuUs: ((utime + stime) * 1_000_000) / CLK_TCK,
+    sysUs: (stime * 1_000_000) / CLK_TCK,
     rssBytes: rssPages * PAGE_BYTES,
     runQueueUs: runQueueUs(pid),
     at: performance.now(),
@@ -86,6 +89,7 @@ export function sampleTree(pid: number): ProcSample {
     try {
       const s = sampleProcess(child);
       total.cpuUs += s.cpuUs;
+      if (total.sysUs !== undefined) total.sysUs = s.sysUs === undefined ? undefined : total.sysUs + s.sysUs;
       total.rssBytes += s.rssBytes;
       if (total.runQueueUs !== undefined)
         total.runQueueUs = s.runQueueUs === undefined ? undefined : total.runQueueUs + s.runQueueUs;

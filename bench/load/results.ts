@@ -40,6 +40,8 @@ export interface ServerSummary {
   rssBytes: number;
   /** cpuUsPerTx less the server's idle CPU (timers, background loops) over the same time, µs. */
   cpuUsPerTxNetOfIdle?: number;
+  /** Share of the server's CPU time spent in the kernel (system time: socket I/O, page faults), %. */
+  kernelPercent?: number;
   /**
    * Share of the window the server's event loop was ready to run but waited for a core (summed over
    * its processes' main threads), %: the machine's contention, which no change in the server removes.
@@ -294,6 +296,9 @@ export function serverSummary(
   };
   if (idleCpuPercent !== undefined && transactions > 0) {
     out.cpuUsPerTxNetOfIdle = round1(Math.max(0, cpuUs - (idleCpuPercent / 100) * wallUs) / transactions);
+  }
+  if (start.sysUs !== undefined && end.sysUs !== undefined && cpuUs > 0) {
+    out.kernelPercent = round1((100 * (end.sysUs - start.sysUs)) / cpuUs);
   }
   const wait = runQueueShare(start, end);
   if (wait !== undefined) out.runQueueWaitPercent = wait;

@@ -3,7 +3,9 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import t from 'tap';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
@@ -14,7 +16,7 @@ import { parseCpuList } from '../../bench/load/placement.js';
 import { descendants, sampleMachine, sampleProcess, sampleTree } from '../../bench/load/proc-stat.js';
 import { seededRng } from '../../bench/load/random.js';
 import { runLines } from '../../bench/load/report/text.js';
-import { mergeResults } from '../../bench/load/results.js';
+import { mergeResults, serverSummary } from '../../bench/load/results.js';
 import { quantileOfSorted, secondsP99 } from '../../bench/load/seconds-p99.js';
 import { parseCounters, storeSummary } from '../../bench/load/server-metrics.js';
 import { ratios, sloVerdict, sweepRates } from '../../bench/load/session.js';
@@ -100,6 +102,19 @@ t.test('/proc sampling reads CPU time and RSS', async (t) => {
   t.ok(a.rssBytes > 10 * 2 ** 20 && a.rssBytes < 4 * 2 ** 30, `RSS ${a.rssBytes}`);
   t.ok(b.cpuUs > a.cpuUs, 'CPU time advances with work');
   t.throws(() => sampleProcess(2 ** 22 + 1), 'no such process');
+
+  // Kernel time: the same 1 MB written 400 times over one place of a temporary file (the page cache's copy).
+  const dir = mkdtempSync(join(tmpdir(), 'boxfep-sys-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fd = openSync(join(dir, 'f'), 'w');
+  const mb = Buffer.alloc(2 ** 20, 1);
+  const c = sampleProcess(process.pid);
+  for (let i = 0; i < 400; i++) writeSync(fd, mb, 0, mb.length, 0);
+  closeSync(fd);
+  const d = sampleProcess(process.pid);
+  const sys = d.sysUs! - c.sysUs!;
+  t.ok(sys > 0 && sys <= d.cpuUs - c.cpuUs, `system time ${sys} µs, within the CPU time`);
+  t.ok(b.sysUs! - a.sysUs! < b.cpuUs - a.cpuUs, 'arithmetic in user space is not counted as system time');
 });
 
 t.test('/proc sampling of a process tree counts its child processes (serve --workers N)', async (t) => {
@@ -197,6 +212,13 @@ t.test('/proc sampling reads the main thread’s run-queue wait where the kernel
   t.ok(waitedMs > 100, `a process sharing its core waited ${waitedMs.toFixed(0)} ms of 600`);
 });
 
+t.test('the server’s kernel share: its system time over its CPU time, when both samples have it', async (t) => {
+  const at = (cpuUs: number, sysUs: number | undefined, ms: number) => ({ cpuUs, sysUs, rssBytes: 1, at: ms });
+  const s = serverSummary(1, at(1_000_000, 200_000, 0), at(1_400_000, 300_000, 1000), 1000);
+  t.match(s, { cpuUsPerTx: 400, cpuPercent: 40, kernelPercent: 25 }, '100 of 400 ms in the kernel');
+  t.equal(serverSummary(1, at(0, undefined, 0), at(1, 0, 1000), 1).kernelPercent, undefined, 'not sampled: left out');
+});
+
 t.test('the run-queue wait is reported per window and per second of the timeline', async (t) => {
   const h = newHistogram();
   recordMs(h, 1);
@@ -219,7 +241,13 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     windowMs: 2000,
     generatorCpuUs: 1000,
   };
-  const proc = (cpuUs: number, runQueueUs: number | undefined, at: number) => ({ cpuUs, rssBytes: 1, runQueueUs, at });
+  const proc = (cpuUs: number, runQueueUs: number | undefined, at: number, sysUs?: number) => ({
+    cpuUs,
+    sysUs,
+    rssBytes: 1,
+    runQueueUs,
+    at,
+  });
   /** The run's two seconds, the first `warmupMs` of them warm-up. */
   const run = (warmupMs: number) => ({
     label: 'boxfep',
@@ -229,7 +257,7 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     warmupMs,
     durationMs: 2000 - warmupMs,
     results: [result],
-    server: { pid: 1, start: proc(0, 0, 0), end: proc(600_000, 300_000, 2000) },
+    server: { pid: 1, start: proc(0, 0, 0, 0), end: proc(600_000, 300_000, 2000, 150_000) },
     serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
   });
   const { summary } = mergeResults({
@@ -254,6 +282,11 @@ t.test('the run-queue wait is reported per window and per second of the timeline
   t.match(summary.timeline[1], { t: 1, serverCpuPercent: 10, serverRunQueuePercent: 5 });
   const text = runLines(summary).join('\n');
   t.match(text, /its event loop waited for a core 15% of the time/);
+  t.match(
+    text,
+    /30000 µs CPU per transaction, 25% of it in the kernel, 30% of a core/,
+    'the kernel’s share: 150 of 600 ms',
+  );
   t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
   t.match(text, /waiting for a core: server 15%, sandbox 1%/);
   t.notMatch(text, /start of load/, 'no warm-up: no start-of-load line');
