@@ -5,7 +5,8 @@
 // Importing this module registers them once on the shared registry; whoever serves /metrics
 // imports it.
 import { performance } from 'node:perf_hooks';
-import { Counter, collectDefaultMetrics } from 'prom-client';
+import { getHeapStatistics } from 'node:v8';
+import { Counter, collectDefaultMetrics, Gauge } from 'prom-client';
 import { PREFIX, registry } from './registry.js';
 
 const before = new Set(registry.getMetricsAsArray().map((m) => m.name));
@@ -46,5 +47,20 @@ export const eventLoopBusy = new Counter({
     const delta = performance.eventLoopUtilization(now, last);
     last = now;
     this.inc(delta.active / 1000);
+  },
+});
+
+/**
+ * V8's heap limit (`--max-old-space-size`, or its default from the machine's memory: ~4 GB on a 24 GB
+ * host). A heap that reaches it aborts the process — with the memory store, every order and request
+ * record with it — so `boxfep_nodejs_heap_size_used_bytes` over this is what the BoxfepHeapNearLimit
+ * alert watches. prom-client's default set has the heap's size and use, not its limit.
+ */
+export const heapSizeLimit = new Gauge({
+  name: `${PREFIX}nodejs_heap_size_limit_bytes`,
+  help: 'V8 heap size limit (--max-old-space-size or its default); the process aborts when the heap reaches it.',
+  registers: [registry],
+  collect() {
+    this.set(getHeapStatistics().heap_size_limit);
   },
 });

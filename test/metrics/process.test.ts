@@ -1,9 +1,13 @@
 // Process metrics: prom-client's defaults under the boxfep_ prefix, GC pauses observed, and the
 // event-loop busy counter growing by the time the loop was actually blocked.
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 import t from 'tap';
 import { DEFAULT_METRIC_NAMES } from '../../src/metrics/process.js';
 import { registry } from '../../src/metrics/registry.js';
+import { repoRoot } from '../helpers/paths.js';
 import { parseExposition } from './helpers/scrape.js';
 
 const read = async () => parseExposition(await registry.metrics());
@@ -63,5 +67,30 @@ t.test('garbage collections are observed by kind', async (t) => {
   t.ok(
     s.samples.some((x) => x.name === 'boxfep_nodejs_gc_duration_seconds_count' && x.labels.kind === 'minor'),
     'minor collections are labelled',
+  );
+});
+
+t.test('the heap limit is exported, and follows --max-old-space-size', async (t) => {
+  const s = await read();
+  const limit = s.sum('boxfep_nodejs_heap_size_limit_bytes');
+  t.equal(limit, getHeapStatistics().heap_size_limit, 'this process’s limit');
+  t.ok(limit > s.sum('boxfep_nodejs_heap_size_used_bytes'), 'above the heap in use');
+
+  // A process started with a 300 MB old space: the limit is that plus the young generation's room.
+  const modules = join(repoRoot, 'dist', 'src', 'metrics');
+  const script =
+    `const { registry } = await import(${JSON.stringify(join(modules, 'registry.js'))});` +
+    `await import(${JSON.stringify(join(modules, 'process.js'))});` +
+    `const m = await registry.getSingleMetric('boxfep_nodejs_heap_size_limit_bytes').get();` +
+    'console.log(m.values[0].value);';
+  const small = Number(
+    execFileSync(process.execPath, ['--max-old-space-size=300', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 20_000,
+    }),
+  );
+  t.ok(
+    small >= 300 * 2 ** 20 && small < 400 * 2 ** 20,
+    `limit ${(small / 2 ** 20).toFixed(0)} MB with a 300 MB old space`,
   );
 });
