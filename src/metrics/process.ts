@@ -1,7 +1,8 @@
 // Process metrics: prom-client's default set (CPU, RSS, heap and heap spaces, GC pauses by kind,
 // event-loop delay percentiles, open handles and file descriptors) under the boxfep_ prefix, plus
 // event-loop utilisation — the share of wall time the loop spent running code rather than
-// waiting, which is what saturates first on a 2-core box before latency shows it.
+// waiting, which is what saturates first on a 2-core box before latency shows it — and V8's heap
+// limit, which the heap in use must stay under.
 // Importing this module registers them once on the shared registry; whoever serves /metrics
 // imports it.
 import { performance } from 'node:perf_hooks';

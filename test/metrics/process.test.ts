@@ -1,5 +1,5 @@
-// Process metrics: prom-client's defaults under the boxfep_ prefix, GC pauses observed, and the
-// event-loop busy counter growing by the time the loop was actually blocked.
+// Process metrics: prom-client's defaults under the boxfep_ prefix, GC pauses observed, the
+// event-loop busy counter growing by the time the loop was actually blocked, and the heap limit.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
