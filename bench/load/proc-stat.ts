@@ -1,6 +1,8 @@
 // CPU time and resident memory of another process, from /proc/<pid>/stat (Linux): user + system time
 // of all its threads (the crypto workers included) and its RSS — summed over its live child processes
-// too, so `serve --workers N` counts the primary and every worker.
+// too, so `serve --workers N` counts the primary and every worker. The main thread's own CPU time
+// (/proc/<pid>/task/<pid>/stat: the event loop) is sampled beside it, so a report can tell the event
+// loop's cost from its helpers' (V8's GC threads, the crypto pool, libuv's threads).
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcSample {
@@ -8,6 +10,8 @@ export interface ProcSample {
   cpuUs: number;
   /** The system (kernel) part of cpuUs, µs: socket reads and writes, page faults. */
   sysUs?: number;
+  /** The part of cpuUs spent on the main thread (the event loop), µs; summed over the processes. */
+  mainThreadUs?: number;
   rssBytes: number;
   /**
    * Time the process's main thread (its event loop) was ready to run but waited for a core, µs, from
@@ -25,8 +29,8 @@ const CLK_TCK = 100;
 const PAGE_BYTES = 4096;
 
 /** Fields of /proc/<pid>/stat after the command name: rest[0] is field 3 (state). */
-export function statFields(pid: number): string[] {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+export function statFields(pid: number, file = `/proc/${pid}/stat`): string[] {
+  const stat = readFileSync(file, 'latin1');
   // The command name (field 2) may hold spaces and parentheses: split after its closing parenthesis.
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
@@ -40,10 +44,21 @@ export function sampleProcess(pid: number): ProcSample {
   return {
     cpuUs: ((utime + stime) * 1_000_000) / CLK_TCK,
     sysUs: (stime * 1_000_000) / CLK_TCK,
+    mainThreadUs: mainThreadUs(pid),
     rssBytes: rssPages * PAGE_BYTES,
     runQueueUs: runQueueUs(pid),
     at: performance.now(),
   };
+}
+
+/** The main thread's user + system time: its task's stat has the same fields as the process's. */
+function mainThreadUs(pid: number): number | undefined {
+  try {
+    const rest = statFields(pid, `/proc/${pid}/task/${pid}/stat`);
+    return ((Number(rest[11]) + Number(rest[12])) * 1_000_000) / CLK_TCK;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The main thread's run-queue wait: /proc/<pid>/schedstat is "<on-cpu ns> <waiting ns> <timeslices>". */
@@ -90,6 +105,8 @@ export function sampleTree(pid: number): ProcSample {
       const s = sampleProcess(child);
       total.cpuUs += s.cpuUs;
       if (total.sysUs !== undefined) total.sysUs = s.sysUs === undefined ? undefined : total.sysUs + s.sysUs;
+      if (total.mainThreadUs !== undefined)
+        total.mainThreadUs = s.mainThreadUs === undefined ? undefined : total.mainThreadUs + s.mainThreadUs;
       total.rssBytes += s.rssBytes;
       if (total.runQueueUs !== undefined)
         total.runQueueUs = s.runQueueUs === undefined ? undefined : total.runQueueUs + s.runQueueUs;

@@ -43,6 +43,11 @@ export interface ServerSummary {
   /** Share of the server's CPU time spent in the kernel (system time: socket I/O, page faults), %. */
   kernelPercent?: number;
   /**
+   * The part of cpuUsPerTx spent on the server's main threads (its event loops), µs; the rest is its
+   * helper threads': V8's parallel scavenges and concurrent marking, the crypto pool, libuv's threads.
+   */
+  eventLoopCpuUsPerTx?: number;
+  /**
    * Share of the window the server's event loop was ready to run but waited for a core (summed over
    * its processes' main threads), %: the machine's contention, which no change in the server removes.
    */
@@ -299,6 +304,9 @@ export function serverSummary(
   }
   if (start.sysUs !== undefined && end.sysUs !== undefined && cpuUs > 0) {
     out.kernelPercent = round1((100 * (end.sysUs - start.sysUs)) / cpuUs);
+  }
+  if (start.mainThreadUs !== undefined && end.mainThreadUs !== undefined && transactions > 0) {
+    out.eventLoopCpuUsPerTx = round1((end.mainThreadUs - start.mainThreadUs) / transactions);
   }
   const wait = runQueueShare(start, end);
   if (wait !== undefined) out.runQueueWaitPercent = wait;

@@ -3,9 +3,11 @@
 
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import t from 'tap';
 import { checkReply, exchangeErrorReason } from '../../bench/load/checks.js';
 import { echoReply } from '../../bench/load/echo-server.js';
@@ -117,6 +119,30 @@ t.test('/proc sampling reads CPU time and RSS', async (t) => {
   t.ok(b.sysUs! - a.sysUs! < b.cpuUs - a.cpuUs, 'arithmetic in user space is not counted as system time');
 });
 
+t.test('/proc sampling tells the main thread’s CPU time from its helper threads’', async (t) => {
+  // A worker thread spins for a bounded time while the main thread only waits for it.
+  const spin =
+    'const e=Date.now()+700;let x=0;while(Date.now()<e)x++;require("node:worker_threads").parentPort.postMessage(x)';
+  const worker = new Worker(spin, { eval: true });
+  t.teardown(() => worker.terminate());
+  const a = sampleProcess(process.pid);
+  await once(worker, 'message');
+  const b = sampleProcess(process.pid);
+  const all = b.cpuUs - a.cpuUs;
+  const main = b.mainThreadUs! - a.mainThreadUs!;
+  t.ok(all >= 500_000, `the process spent ${all} µs, most of it the worker's`);
+  t.ok(main >= 0 && main < all / 2, `the main thread ${main} µs of it`);
+
+  // The main thread spinning is counted on it.
+  const c = sampleProcess(process.pid);
+  let x = 0;
+  for (const end = Date.now() + 300; Date.now() < end; ) x++;
+  const d = sampleProcess(process.pid);
+  t.ok(x > 0);
+  t.ok(d.mainThreadUs! - c.mainThreadUs! >= 200_000, 'a loop on the main thread is its time');
+  t.ok(d.mainThreadUs! - c.mainThreadUs! <= d.cpuUs - c.cpuUs, 'and within the process’s');
+});
+
 t.test('/proc sampling of a process tree counts its child processes (serve --workers N)', async (t) => {
   // A child that burns CPU for a bounded time.
   const child = spawn(process.execPath, ['-e', 'const e=Date.now()+3000;let x=0;while(Date.now()<e)x++;'], {
@@ -130,6 +156,10 @@ t.test('/proc sampling of a process tree counts its child processes (serve --wor
   const kid = sampleProcess(child.pid!);
   t.ok(kid.cpuUs > 0, `child CPU ${kid.cpuUs} µs`);
   t.ok(tree.cpuUs >= own.cpuUs + kid.cpuUs - 20_000, 'tree CPU = own + child (one tick of slack)');
+  t.ok(
+    tree.mainThreadUs! >= own.mainThreadUs! + kid.mainThreadUs! - 20_000,
+    'each process’s main thread is summed too (a cluster worker’s event loop)',
+  );
   t.ok(tree.rssBytes > own.rssBytes, 'tree RSS includes the child');
 });
 
@@ -219,6 +249,22 @@ t.test('the server’s kernel share: its system time over its CPU time, when bot
   t.equal(serverSummary(1, at(0, undefined, 0), at(1, 0, 1000), 1).kernelPercent, undefined, 'not sampled: left out');
 });
 
+t.test('the server’s event-loop CPU per transaction: its main threads’ time, when both samples have it', async (t) => {
+  const at = (cpuUs: number, mainThreadUs: number | undefined, ms: number) => ({
+    cpuUs,
+    mainThreadUs,
+    rssBytes: 1,
+    at: ms,
+  });
+  const s = serverSummary(1, at(1_000_000, 700_000, 0), at(1_400_000, 1_000_000, 1000), 1000);
+  t.match(s, { cpuUsPerTx: 400, eventLoopCpuUsPerTx: 300 }, '300 of 400 ms on the event loop');
+  t.equal(
+    serverSummary(1, at(0, 0, 0), at(1, undefined, 1000), 1).eventLoopCpuUsPerTx,
+    undefined,
+    'not sampled: left out',
+  );
+});
+
 t.test('the run-queue wait is reported per window and per second of the timeline', async (t) => {
   const h = newHistogram();
   recordMs(h, 1);
@@ -241,9 +287,10 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     windowMs: 2000,
     generatorCpuUs: 1000,
   };
-  const proc = (cpuUs: number, runQueueUs: number | undefined, at: number, sysUs?: number) => ({
+  const proc = (cpuUs: number, runQueueUs: number | undefined, at: number, sysUs?: number, mainThreadUs?: number) => ({
     cpuUs,
     sysUs,
+    mainThreadUs,
     rssBytes: 1,
     runQueueUs,
     at,
@@ -257,7 +304,7 @@ t.test('the run-queue wait is reported per window and per second of the timeline
     warmupMs,
     durationMs: 2000 - warmupMs,
     results: [result],
-    server: { pid: 1, start: proc(0, 0, 0, 0), end: proc(600_000, 300_000, 2000, 150_000) },
+    server: { pid: 1, start: proc(0, 0, 0, 0, 0), end: proc(600_000, 300_000, 2000, 150_000, 450_000) },
     serverSeconds: [proc(0, 0, 0), proc(500_000, 250_000, 1000), proc(600_000, 300_000, 2000)],
   });
   const { summary } = mergeResults({
@@ -284,8 +331,8 @@ t.test('the run-queue wait is reported per window and per second of the timeline
   t.match(text, /its event loop waited for a core 15% of the time/);
   t.match(
     text,
-    /30000 µs CPU per transaction, 25% of it in the kernel, 30% of a core/,
-    'the kernel’s share: 150 of 600 ms',
+    /30000 µs CPU per transaction, 25% of it in the kernel, 22500 on its event loop, 30% of a core/,
+    'the kernel’s share: 150 of 600 ms; the event loop’s: 450 of 600 ms',
   );
   t.match(text, /worst seconds: t=0 s p99 1\.00 ms \(server CPU 50%, waited for a core 25%\)/);
   t.match(text, /waiting for a core: server 15%, sandbox 1%/);

@@ -78,7 +78,8 @@ function runSection(title: string, r: RunSummary): string {
     facts.push([
       'server CPU per transaction',
       `${r.server.cpuUsPerTx} µs${net !== undefined ? ` (${net} µs net of idle)` : ''}, ${r.server.cpuPercent}% of a core` +
-        (r.server.kernelPercent !== undefined ? `, ${r.server.kernelPercent}% of it in the kernel` : ''),
+        (r.server.kernelPercent !== undefined ? `, ${r.server.kernelPercent}% of it in the kernel` : '') +
+        (r.server.eventLoopCpuUsPerTx !== undefined ? `, ${r.server.eventLoopCpuUsPerTx} µs on its event loop` : ''),
     ]);
     facts.push(['server RSS', `${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB`]);
   }

@@ -53,6 +53,7 @@ export function runLines(r: RunSummary): string[] {
       `  server pid ${r.server.pid}: ${f(r.server.cpuUsPerTx)} µs CPU per transaction` +
         (r.server.cpuUsPerTxNetOfIdle !== undefined ? ` (${f(r.server.cpuUsPerTxNetOfIdle)} net of idle)` : '') +
         (r.server.kernelPercent !== undefined ? `, ${r.server.kernelPercent}% of it in the kernel` : '') +
+        (r.server.eventLoopCpuUsPerTx !== undefined ? `, ${f(r.server.eventLoopCpuUsPerTx)} on its event loop` : '') +
         `, ${r.server.cpuPercent}% of a core, RSS ${(r.server.rssBytes / 2 ** 20).toFixed(0)} MiB` +
         (r.server.runQueueWaitPercent !== undefined
           ? `; its event loop waited for a core ${r.server.runQueueWaitPercent}% of the time`
