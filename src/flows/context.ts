@@ -5,7 +5,7 @@ import { DEFAULT_PAYMENT_CODE_RULES, type PaymentCodeRule } from '../channels/ro
 import { type Logger, silentLogger } from '../log/logger.js';
 import type { TransactionResult } from '../server/dispatcher.js';
 import type { PushRegistry } from '../server/push-registry.js';
-import type { Store } from '../store/store.js';
+import type { PendingPush, Store } from '../store/store.js';
 import type { WalletAccount, WalletCode } from '../terminals/types.js';
 
 export interface FlowTiming {
@@ -55,6 +55,11 @@ export interface FlowDeps {
   inflight: Map<string, Promise<TransactionResult>>;
   /** Called when an order has a new 0620 to send (set by the PushDispatcher). */
   onPush?: (mid: string, tid: string, rrn: string) => void;
+  /**
+   * Sends a new 0620 that the store already holds as being sent (a C2B result for a box connected to
+   * this node: TransitionInput `push.sending`); set by the PushDispatcher.
+   */
+  sendPush?: (push: Pick<PendingPush, 'mid' | 'tid' | 'rrn' | 'payload'>) => void;
 }
 
 export interface FlowDepsInput extends Partial<Omit<FlowDeps, 'store' | 'pushes' | 'timing' | 'inflight'>> {

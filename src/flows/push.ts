@@ -39,6 +39,9 @@ export const decodePush = (payload: Uint8Array): IsoMessage => ({ mti: '0620', f
 
 type Kind = 'first' | 'resend' | 'reconnect' | 'relay';
 
+/** What a send needs of a pending push. */
+type PushRef = Pick<PendingPush, 'mid' | 'tid' | 'rrn' | 'payload'>;
+
 /** Node-bus channel: `{"mid","tid"}` — "this box has pushes waiting; whoever holds it, send them". */
 export const PUSH_CHANNEL = 'push';
 
@@ -59,6 +62,7 @@ export class PushDispatcher {
     private readonly bus?: NodeBus,
   ) {
     deps.onPush = (mid, tid) => void this.flushTerminal(mid, tid, 'first');
+    deps.sendPush = (push) => void this.send(push, 'first', true);
     deps.pushes.onBind((tid) => void this.onBoxIdentified(tid));
   }
 
@@ -137,11 +141,16 @@ export class PushDispatcher {
     }
   }
 
-  private async send(p: PendingPush, kind: Kind): Promise<void> {
+  /**
+   * Sends one push and forgets it once the box approves it. `claimed`: the store already holds this
+   * send as made (stored with the C2B result), so it is not marked first.
+   */
+  private async send(p: PushRef, kind: Kind, claimed = false): Promise<void> {
     const id = `${p.mid}|${p.tid}|${p.rrn}`;
     if (this.sending.has(id)) return;
     const { store, pushes, timing } = this.deps;
     if (!pushes.get(p.tid)) {
+      // (A claimed push lands here only if its box left since the result was stored: counted twice then.)
       this.offline.set(p.tid, p.mid);
       await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushOfflineRetryMs);
       // The box may be connected to another node: let that node send it now.
@@ -153,7 +162,7 @@ export class PushDispatcher {
     this.sending.add(id);
     pushesAwaitingAckCell.inc();
     try {
-      if (!(await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushResendMs))) return;
+      if (!claimed && !(await store.markPushSent(p.mid, p.tid, p.rrn, Date.now() + timing.pushResendMs))) return;
       const reply = await pushes.push(p.tid, decodePush(p.payload), timing.pushResendMs);
       if (reply?.fields[39] === '00') {
         await store.ackPush(p.mid, p.tid, p.rrn);

@@ -343,7 +343,8 @@ export class MemoryStore implements Store {
 
     if (change.response) this.#complete(change.response.request, change.response.bytes, wall, order);
     if (change.push) {
-      this.#putPush(order.mid, order.tid, order.rrn, change.push.payload, change.push.nextAttemptAt ?? now, now);
+      const { payload, nextAttemptAt, sending } = change.push;
+      this.#putPush(order.mid, order.tid, order.rrn, payload, nextAttemptAt ?? now, now, sending ? 1 : 0);
     }
     if (FINAL_STATES.includes(change.to)) {
       this.#recovery.delete(order);
@@ -584,13 +585,21 @@ export class MemoryStore implements Store {
     finishRequest(rec, this.#responses, response);
   }
 
-  #putPush(mid: string, tid: string, rrn: string, payload: Uint8Array, nextAttemptAt: number, now: number): void {
+  #putPush(
+    mid: string,
+    tid: string,
+    rrn: string,
+    payload: Uint8Array,
+    nextAttemptAt: number,
+    now: number,
+    attempts = 0,
+  ): void {
     const push: PendingPush = {
       mid,
       tid,
       rrn,
       payload: new Uint8Array(payload),
-      attempts: 0,
+      attempts,
       nextAttemptAt,
       createdAt: now,
       expiresAt: now + this.ttls.pushMs,

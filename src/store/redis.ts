@@ -597,7 +597,7 @@ export class RedisStore implements Store {
       mid,
       tid: current.tid,
       rrn,
-      attempts: 0,
+      attempts: change.push.sending ? 1 : 0,
       nextAttemptAt: pushAt,
       createdAt: now,
       expiresAt: now + this.ttls.pushMs,

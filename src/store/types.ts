@@ -203,8 +203,12 @@ export interface TransitionInput {
   note?: string;
   /** Finish the box request: store its response for replay (idempotency record → done). */
   response?: { request: RequestKey; bytes: Uint8Array };
-  /** Queue a 0620 push to the box in the same atomic step (C2B result). */
-  push?: { payload: Uint8Array; nextAttemptAt?: number };
+  /**
+   * Queue a 0620 push to the box in the same atomic step (C2B result). `sending`: the caller sends it
+   * now (the box is connected to its node), so it is stored as one attempt made, due again at
+   * `nextAttemptAt` if unacknowledged — no separate list and mark steps before the send.
+   */
+  push?: { payload: Uint8Array; nextAttemptAt?: number; sending?: boolean };
   /** For `unknown` (or a still-pending order): when recovery should look at it next. */
   nextCheckAt?: number;
   now?: number;

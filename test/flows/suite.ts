@@ -175,6 +175,42 @@ export function flowSuite(t: Test, backend: Backend): void {
     }
   });
 
+  t.test('a C2B result for a box connected here goes out from its own store step: no list or mark first', async (t) => {
+    const rig = await startRig(backend);
+    t.teardown(() => rig.stop());
+    const box = await rig.box();
+    // Record the store's push steps (the real store, called through). Listing is recorded by what it
+    // returned: the box's sign-on flush lists its (empty) pushes too, at a moment of its own.
+    const calls = { listed: [] as string[], mark: 0, ack: 0 };
+    const store = rig.store;
+    const list = store.listPushesForTerminal.bind(store);
+    const mark = store.markPushSent.bind(store);
+    const ack = store.ackPush.bind(store);
+    store.listPushesForTerminal = async (...a) => {
+      const pending = await list(...a);
+      calls.listed.push(...pending.map((p) => p.rrn));
+      return pending;
+    };
+    store.markPushSent = (...a) => {
+      calls.mark++;
+      return mark(...a);
+    };
+    store.ackPush = (...a) => {
+      calls.ack++;
+      return ack(...a);
+    };
+    for (const wallet of ['WX', 'UP'] as const) {
+      const r = await box.precreate(2_000, wallet);
+      t.equal(r.rc, '09');
+      const push = await box.nextPush(5_000);
+      t.equal(push.message.fields[37], r.message.fields[37], `${wallet}: pushed`);
+      t.equal(push.message.fields[39], '00');
+    }
+    const acked = await eventually(async () => (await list(box.opts.mid, box.tid)).length === 0);
+    t.ok(acked, 'both acknowledged and gone');
+    t.same(calls, { listed: [], mark: 0, ack: 2 }, 'one store step per push after the result: the ack');
+  });
+
   t.test('push resend after 5 s unacked (shortened) and again on reconnect', async (t) => {
     const rig = await startRig(backend);
     t.teardown(() => rig.stop());

@@ -516,6 +516,32 @@ export function storeSuite(t: Test, h: StoreHarness): void {
     );
   });
 
+  t.test('a push its node sends at once is stored as one attempt made, due again only if unacknowledged', async (t) => {
+    const s = fresh();
+    const o = started(
+      await s.beginPayment({ request: req(1), fingerprint: 'p', kind: 'precreate', amountFen: 88, now: NOW }),
+    );
+    const now = Date.now();
+    const paid = await s.transition(o, {
+      from: ['created', 'paying'],
+      to: 'paid',
+      push: { payload: bytes('0620-S'), nextAttemptAt: now + 5000, sending: true },
+      now,
+    });
+    t.equal(paid.status, 'ok');
+    const mine = await s.listPushesForTerminal(MID, TID);
+    t.match(mine, [{ rrn: o.rrn, attempts: 1, nextAttemptAt: now + 5000 }], 'one attempt, the next in 5 s');
+    t.same(await s.listDuePushes(now + 4999, 10), [], 'no other sender takes it meanwhile');
+    const due = await s.listDuePushes(now + 5000, 10);
+    t.match(due, [{ rrn: o.rrn, attempts: 1 }], 'unacknowledged: due again, as a resend');
+    if (h.admin) {
+      const member = `${MID}|${TID}|${o.rrn}`;
+      t.equal(await h.admin.zscore(`${h.lastPrefix}{g}:push`, member), String(now + 5000), 'due index');
+    }
+    t.ok(await s.ackPush(MID, TID, o.rrn));
+    t.same(await s.listDuePushes(now + 10_000, 10), [], 'acknowledged: gone');
+  });
+
   t.test('recovery lists non-final orders when due and forgets final ones', async (t) => {
     const s = fresh({ recoveryDelayMs: 1000 });
     const a = started(
