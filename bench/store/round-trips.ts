@@ -37,8 +37,9 @@ async function loop(b: (typeof boxes)[number]): Promise<void> {
   }
 }
 /**
- * A precreate answered 09 (an amount the sandbox customer pays: not ending in 99 fen), then its push's 39 (the box acknowledges pushes itself); a resend of an
- * earlier order's push that arrives first is passed over.
+ * A precreate answered 09 (an amount the sandbox's customer pays: not ending in 99 fen), then its
+ * push's 39 (the box acknowledges pushes itself); a resend of an earlier order's push that arrives
+ * first is passed over.
  */
 async function precreatePaid(box: Box): Promise<string | undefined> {
   const r = await box.precreate(2_000, 'UP');
