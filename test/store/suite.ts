@@ -9,6 +9,7 @@ import {
   StoreInputError,
   StoreUnavailableError,
   type TerminalContext,
+  type TransitionInput,
 } from '../../src/store/store.js';
 import type { TerminalRecord } from '../../src/terminals/types.js';
 import type { StoreHarness } from './harness.js';
@@ -69,6 +70,16 @@ async function paidSale(s: Store, stan: number, amountFen: number): Promise<Orde
   const r = await s.transition(o, { from: ['paying'], to: 'paid', now: NOW + 1 });
   if (r.status !== 'ok') throw new Error('could not pay');
   return r.order;
+}
+
+/** A precreate (request 1) paid by a transition at `now` that queues `push`; the order as begun. */
+async function precreatePaidWithPush(s: Store, now: number, push: TransitionInput['push']): Promise<Order> {
+  const o = started(
+    await s.beginPayment({ request: req(1), fingerprint: 'p', kind: 'precreate', amountFen: 88, now: NOW }),
+  );
+  const paid = await s.transition(o, { from: ['created', 'paying'], to: 'paid', push, now });
+  if (paid.status !== 'ok') throw new Error(`could not pay: ${paid.status}`);
+  return o;
 }
 
 export function storeSuite(t: Test, h: StoreHarness): void {
@@ -473,17 +484,8 @@ export function storeSuite(t: Test, h: StoreHarness): void {
 
   t.test('pushes: queued with a transition, listed per box and when due, sent, acknowledged', async (t) => {
     const s = fresh();
-    const o = started(
-      await s.beginPayment({ request: req(1), fingerprint: 'p', kind: 'precreate', amountFen: 88, now: NOW }),
-    );
     const now = Date.now();
-    const paid = await s.transition(o, {
-      from: ['created', 'paying'],
-      to: 'paid',
-      push: { payload: bytes('0620-A'), nextAttemptAt: now },
-      now,
-    });
-    t.equal(paid.status, 'ok');
+    const o = await precreatePaidWithPush(s, now, { payload: bytes('0620-A'), nextAttemptAt: now });
     const mine = await s.listPushesForTerminal(MID, TID);
     t.equal(mine.length, 1);
     t.equal(mine[0]?.rrn, o.rrn);
@@ -518,17 +520,12 @@ export function storeSuite(t: Test, h: StoreHarness): void {
 
   t.test('a push its node sends at once is stored as one attempt made, due again only if unacknowledged', async (t) => {
     const s = fresh();
-    const o = started(
-      await s.beginPayment({ request: req(1), fingerprint: 'p', kind: 'precreate', amountFen: 88, now: NOW }),
-    );
     const now = Date.now();
-    const paid = await s.transition(o, {
-      from: ['created', 'paying'],
-      to: 'paid',
-      push: { payload: bytes('0620-S'), nextAttemptAt: now + 5000, sending: true },
-      now,
+    const o = await precreatePaidWithPush(s, now, {
+      payload: bytes('0620-S'),
+      nextAttemptAt: now + 5000,
+      sending: true,
     });
-    t.equal(paid.status, 'ok');
     const mine = await s.listPushesForTerminal(MID, TID);
     t.match(mine, [{ rrn: o.rrn, attempts: 1, nextAttemptAt: now + 5000 }], 'one attempt, the next in 5 s');
     t.same(await s.listDuePushes(now + 4999, 10), [], 'no other sender takes it meanwhile');
