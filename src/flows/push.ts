@@ -63,7 +63,7 @@ export class PushDispatcher {
   ) {
     deps.onPush = (mid, tid) => void this.flushTerminal(mid, tid, 'first');
     deps.sendPush = (push) => void this.send(push, 'first', true);
-    deps.pushes.onBind((tid) => void this.onBoxIdentified(tid));
+    deps.pushes.onBind((tid, mid) => void this.onBoxIdentified(tid, mid));
   }
 
   start(): void {
@@ -97,11 +97,15 @@ export class PushDispatcher {
     if (this.deps.pushes.get(m.tid)) void this.flushTerminal(m.mid, m.tid, 'relay');
   }
 
-  /** A box identified itself on a new connection here: its waiting pushes go out now. */
-  private async onBoxIdentified(tid: string): Promise<void> {
+  /**
+   * A box identified itself on a new connection here: its waiting pushes go out now. The pipeline
+   * names the box's merchant (it has just read the terminal), so a reconnect storm reads no terminal
+   * records here; a binder that does not know it costs a read.
+   */
+  private async onBoxIdentified(tid: string, knownMid: string | undefined): Promise<void> {
     try {
-      const terminal = await this.deps.store.getTerminal(tid);
-      if (terminal) await this.flushTerminal(terminal.merchant.mid, tid, 'reconnect');
+      const mid = knownMid ?? (await this.deps.store.getTerminal(tid))?.merchant.mid;
+      if (mid !== undefined) await this.flushTerminal(mid, tid, 'reconnect');
     } catch (err) {
       this.deps.logger.warn({ err, tid }, 'push flush on reconnect failed');
     }

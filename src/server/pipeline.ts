@@ -180,7 +180,8 @@ export class RequestPipeline implements FrameHandler {
         outcome = { type: 'error', result: { rc: RC.SYSTEM_MALFUNCTION } };
       }
       if (request.mti === '0630') return;
-      if (outcome.identified && outcome.terminal) this.opts.pushes.bind(outcome.terminal.tid, conn);
+      if (outcome.identified && outcome.terminal)
+        this.opts.pushes.bind(outcome.terminal.tid, conn, outcome.terminal.merchant.mid);
       const responding = this.respond(conn, request, outcome, tpdu, header, receivedAt);
       if (responding !== undefined) await responding;
     } catch (err) {

@@ -52,7 +52,7 @@ export class PushRegistry {
   private readonly byTid = new Map<string, BoxConnection>();
   private readonly waiting = new Map<string, Waiter>();
   private sender: PushSender | undefined;
-  private readonly bindListeners: Array<(tid: string) => void> = [];
+  private readonly bindListeners: Array<(tid: string, mid: string | undefined) => void> = [];
 
   constructor(private readonly log: Logger = silentLogger) {}
 
@@ -61,8 +61,11 @@ export class PushRegistry {
     this.sender = sender;
   }
 
-  /** `listener(tid)` runs whenever a terminal is identified on a new connection (it may have pushes waiting). */
-  onBind(listener: (tid: string) => void): void {
+  /**
+   * `listener(tid, mid)` runs whenever a terminal is identified on a new connection (it may have pushes
+   * waiting); `mid` is its merchant's, when the binder knew it.
+   */
+  onBind(listener: (tid: string, mid: string | undefined) => void): void {
     this.bindListeners.push(listener);
   }
 
@@ -74,8 +77,11 @@ export class PushRegistry {
     return this.byTid.get(tid);
   }
 
-  /** Records that `tid` speaks on `conn`; an older live connection of the same terminal is closed. */
-  bind(tid: string, conn: BoxConnection): void {
+  /**
+   * Records that `tid` (of merchant `mid`, when known) speaks on `conn`; an older live connection of the
+   * same terminal is closed.
+   */
+  bind(tid: string, conn: BoxConnection, mid?: string): void {
     const old = this.byTid.get(tid);
     if (old === conn) return;
     if (conn.tid !== undefined && conn.tid !== tid && this.byTid.get(conn.tid) === conn) this.byTid.delete(conn.tid);
@@ -85,7 +91,7 @@ export class PushRegistry {
       this.log.info({ tid, old: old.id, conn: conn.id }, 'terminal reconnected: closing its previous connection');
       old.close('replaced');
     }
-    for (const listener of this.bindListeners) listener(tid);
+    for (const listener of this.bindListeners) listener(tid, mid);
   }
 
   /** Called when a connection closes. */

@@ -312,8 +312,11 @@ t.test('DUKPT boxes: 0810 without field 62, MACs under the KSN of 59.A5 both way
 t.test('a terminal that reconnects replaces its old connection, and pushes reach the new one', async (t) => {
   const h = await startHarness([sessionTerminal('10000010')]);
   t.teardown(() => h.stop());
+  const identified: [string, string | undefined][] = [];
+  h.fep.pushes.onBind((tid, mid) => identified.push([tid, mid]));
   const first = await Box.connect({ port: h.port, tid: '10000010', mid: MID, tmk: TMK });
   await first.signOn();
+  t.same(identified, [['10000010', MID]], 'identified with its merchant (push dispatch reads no terminal)');
   const firstConn = h.fep.pushes.get('10000010');
   t.ok(firstConn instanceof BoxConnection);
   const second = await Box.connect({ port: h.port, tid: '10000010', mid: MID, tmk: TMK });

@@ -18,6 +18,19 @@ async function outcomes(): Promise<Record<string, number>> {
   return out;
 }
 
+t.test('bind listeners hear of each new connection once, with the merchant when the binder knows it', async (t) => {
+  const reg = new PushRegistry();
+  const heard: [string, string | undefined][] = [];
+  reg.onBind((tid, mid) => heard.push([tid, mid]));
+  const c1 = conn(1);
+  reg.bind('T1', c1, '898310148160568');
+  reg.bind('T1', c1, '898310148160568');
+  t.same(heard, [['T1', '898310148160568']], 'the same connection again: not a new identification');
+  reg.bind('T1', conn(2));
+  t.same(heard[1], ['T1', undefined], 'a new connection; no merchant given');
+  t.equal(c1.tid, 'T1');
+});
+
 t.test('a push resolves with its 0630, by TID + STAN', async (t) => {
   const reg = new PushRegistry();
   const sent: IsoMessage[] = [];
