@@ -104,18 +104,21 @@ export function sampleTree(pid: number): ProcSample {
     try {
       const s = sampleProcess(child);
       total.cpuUs += s.cpuUs;
-      if (total.sysUs !== undefined) total.sysUs = s.sysUs === undefined ? undefined : total.sysUs + s.sysUs;
-      if (total.mainThreadUs !== undefined)
-        total.mainThreadUs = s.mainThreadUs === undefined ? undefined : total.mainThreadUs + s.mainThreadUs;
+      total.sysUs = sumOfKnown(total.sysUs, s.sysUs);
+      total.mainThreadUs = sumOfKnown(total.mainThreadUs, s.mainThreadUs);
       total.rssBytes += s.rssBytes;
-      if (total.runQueueUs !== undefined)
-        total.runQueueUs = s.runQueueUs === undefined ? undefined : total.runQueueUs + s.runQueueUs;
+      total.runQueueUs = sumOfKnown(total.runQueueUs, s.runQueueUs);
     } catch {
       // exited while we looked
     }
   }
   total.at = performance.now();
   return total;
+}
+
+/** A figure summed over processes: unknown as soon as one process lacks it. */
+function sumOfKnown(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined || b === undefined ? undefined : a + b;
 }
 
 export function trySample(pid: number | undefined): ProcSample | undefined {
