@@ -20,6 +20,7 @@ import { workerRestarts, workersLive } from '../metrics/cluster.js';
 import { registry } from '../metrics/registry.js';
 import { AdminServer } from '../server/admin-server.js';
 import { type FromWorker, isBoxfepMessage, type ToWorker } from './cluster-messages.js';
+import { semiSpaceMbOf } from './node-flags.js';
 import { SANDBOX_ACCOUNTS } from './wallets.js';
 
 export interface PrimaryOptions {
@@ -158,6 +159,8 @@ export async function runPrimary(config: ServeConfig, opts: PrimaryOptions = {})
               pids: slots.map((s) => s.worker?.process.pid),
               store: config.store.replace(/\/\/[^@/]*@/, '//***@'),
               scheduling: 'round-robin',
+              // the workers are forked with this process's node flags
+              semiSpaceMb: semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default',
             },
             'boxfep serving',
           );

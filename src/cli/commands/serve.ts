@@ -15,6 +15,7 @@ import { CryptoError, type CryptoService, createCryptoService, loadLmk } from '.
 import { createLogger } from '../../log/logger.js';
 import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
+import { semiSpaceMbOf } from '../../runtime/node-flags.js';
 import { warmUpBeforeServing } from '../../runtime/warm-up.js';
 import { createStore, type Store, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
@@ -81,7 +82,14 @@ export async function run(argv: string[]): Promise<number> {
   const app = await startBoxfep(config, { store, crypto, logger });
   const fep = app.fep;
   logger.info(
-    { box: fep.boxPorts, admin: fep.admin?.port, store: store.backend, crypto: crypto.mode },
+    {
+      box: fep.boxPorts,
+      admin: fep.admin?.port,
+      store: store.backend,
+      crypto: crypto.mode,
+      // npm start and the image pass SERVE_NODE_FLAGS; a bare `node main.js serve` shows 'node default'
+      semiSpaceMb: semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default',
+    },
     'boxfep serving',
   );
   return new Promise<number>((resolve) => {
