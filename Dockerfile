@@ -28,6 +28,5 @@ USER node
 EXPOSE 5800 8088 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
   CMD ["node", "-e", "require('http').get('http://127.0.0.1:9464/healthz',r=>process.exit(r.statusCode===200?0:1)).on('error',()=>process.exit(1))"]
-# The node flags of src/runtime/node-flags.ts (SERVE_NODE_FLAGS), as `npm start` passes them.
-ENTRYPOINT ["node", "--max-semi-space-size=8", "dist/src/cli/main.js"]
+ENTRYPOINT ["node", "dist/src/cli/main.js"]
 CMD ["serve"]

@@ -77,8 +77,7 @@ export const BENCH_HELP = `usage: boxfep bench (--spawn [--store URL] | --target
   --sandboxes WHERE      wallet sandboxes of a spawned boxfep: process (default: \`boxfep sandbox\` as its own
                          process, so the server's CPU is boxfep's own) | in-process (serve --sandbox)
   --serve-arg ARG        extra flag for the spawned serve (repeatable, e.g. --serve-arg=--crypto=inline)
-  --server-node-arg ARG  extra node flag for the spawned serve, after the ones npm start passes
-                         (src/runtime/node-flags.ts; a later one wins) (repeatable, e.g. --server-node-arg=--cpu-prof)
+  --server-node-arg ARG  extra node flag for the spawned serve (repeatable, e.g. --server-node-arg=--cpu-prof)
   --sandbox-node-arg ARG extra node flag for the spawned sandbox process (repeatable, e.g. --sandbox-node-arg=--trace-gc)
   --generator-node-arg ARG  node flag for the generator processes (repeatable; default --max-semi-space-size=32)
   --server-cpus LIST     pin the spawned boxfep and the echo baseline to these CPUs (taskset list, e.g. 1)

@@ -8,7 +8,6 @@ import { appendFileSync, closeSync, createWriteStream, openSync, readFileSync } 
 import { createServer, connect as tcpConnect } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SERVE_NODE_FLAGS } from '../../src/runtime/node-flags.js';
 import { SANDBOX_ACCOUNTS } from '../../src/runtime/wallets.js';
 import { type Placement, placedCommand } from './placement.js';
 
@@ -22,7 +21,7 @@ export interface SpawnOptions {
   maxConnections: number;
   /** Extra `serve` flags (e.g. --crypto inline). */
   serveArgs: string[];
-  /** Extra node flags (e.g. --cpu-prof), after serve's own (SERVE_NODE_FLAGS: a later one wins). */
+  /** Extra node flags (e.g. --cpu-prof). */
   nodeArgs: string[];
   readyTimeoutMs: number;
   /** Run it on these CPUs only (taskset list); anywhere when undefined. */
@@ -67,7 +66,6 @@ function canConnect(port: number): Promise<boolean> {
 export async function spawnBoxfep(opts: SpawnOptions): Promise<SpawnedServer> {
   const port = await freePort();
   const args = [
-    ...SERVE_NODE_FLAGS,
     ...opts.nodeArgs,
     CLI_PATH,
     'serve',

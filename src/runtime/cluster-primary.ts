@@ -20,8 +20,8 @@ import { workerRestarts, workersLive } from '../metrics/cluster.js';
 import { registry } from '../metrics/registry.js';
 import { AdminServer } from '../server/admin-server.js';
 import { type FromWorker, isBoxfepMessage, type ToWorker } from './cluster-messages.js';
-import { semiSpaceMbOf } from './node-flags.js';
 import { SANDBOX_ACCOUNTS } from './wallets.js';
+import { semiSpaceMbOf } from './young-generation.js';
 
 export interface PrimaryOptions {
   logger?: Logger;

@@ -15,8 +15,8 @@ import { CryptoError, type CryptoService, createCryptoService, loadLmk } from '.
 import { createLogger } from '../../log/logger.js';
 import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
-import { semiSpaceMbOf } from '../../runtime/node-flags.js';
 import { warmUpBeforeServing } from '../../runtime/warm-up.js';
+import { semiSpaceMbOf } from '../../runtime/young-generation.js';
 import { createStore, type Store, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
@@ -87,7 +87,7 @@ export async function run(argv: string[]): Promise<number> {
       admin: fep.admin?.port,
       store: store.backend,
       crypto: crypto.mode,
-      // npm start and the image pass SERVE_NODE_FLAGS; a bare `node main.js serve` shows 'node default'
+      // the young generation's limit in force (docs/operations.md, "The young generation")
       semiSpaceMb: semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default',
     },
     'boxfep serving',
