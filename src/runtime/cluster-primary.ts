@@ -21,7 +21,7 @@ import { registry } from '../metrics/registry.js';
 import { AdminServer } from '../server/admin-server.js';
 import { type FromWorker, isBoxfepMessage, type ToWorker } from './cluster-messages.js';
 import { SANDBOX_ACCOUNTS } from './wallets.js';
-import { semiSpaceMbOf } from './young-generation.js';
+import { semiSpaceMbInForce } from './young-generation.js';
 
 export interface PrimaryOptions {
   logger?: Logger;
@@ -160,7 +160,7 @@ export async function runPrimary(config: ServeConfig, opts: PrimaryOptions = {})
               store: config.store.replace(/\/\/[^@/]*@/, '//***@'),
               scheduling: 'round-robin',
               // the workers are forked with this process's node flags
-              semiSpaceMb: semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default',
+              semiSpaceMb: semiSpaceMbInForce(),
             },
             'boxfep serving',
           );

@@ -20,3 +20,8 @@ export function semiSpaceMbOf(execArgv: readonly string[], nodeOptions = ''): nu
   }
   return mb;
 }
+
+/** This process's semi-space size for the `boxfep serving` line: MB, or `node default`. */
+export function semiSpaceMbInForce(): number | 'node default' {
+  return semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default';
+}

@@ -16,7 +16,7 @@ import { createLogger } from '../../log/logger.js';
 import { runPrimary } from '../../runtime/cluster-primary.js';
 import { loadWalletsFile, startBoxfep, storeOptionsFrom } from '../../runtime/index.js';
 import { warmUpBeforeServing } from '../../runtime/warm-up.js';
-import { semiSpaceMbOf } from '../../runtime/young-generation.js';
+import { semiSpaceMbInForce } from '../../runtime/young-generation.js';
 import { createStore, type Store, StoreInputError } from '../../store/store.js';
 import { provisionDemoTerminal } from '../../terminals/demo.js';
 import { parseTerminalsFile, provisionTerminals, TerminalInputError } from '../../terminals/provisioning.js';
@@ -88,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       store: store.backend,
       crypto: crypto.mode,
       // the young generation's limit in force (docs/operations.md, "The young generation")
-      semiSpaceMb: semiSpaceMbOf(process.execArgv, process.env.NODE_OPTIONS) ?? 'node default',
+      semiSpaceMb: semiSpaceMbInForce(),
     },
     'boxfep serving',
   );
