@@ -25,18 +25,18 @@ export async function applyC2bResult(
   if (!FROM[state].includes(order.state)) return order;
   const id = channelOrderId || order.channelOrderId;
   const payload = encodePush(pushMessage(order, state === 'paid' ? RC.APPROVED : RC.DECLINED, id));
-  const sendHere = deps.sendPush !== undefined && deps.pushes.get(order.tid) !== undefined;
+  const sendNow = deps.pushes.get(order.tid) !== undefined ? deps.sendPush : undefined;
   const r = await deps.store.transition(order, {
     from: FROM[state],
     to: state,
     patch: id ? { channelOrderId: id } : undefined,
     note: source,
-    push: sendHere ? { payload, nextAttemptAt: Date.now() + deps.timing.pushResendMs, sending: true } : { payload },
+    push: sendNow ? { payload, nextAttemptAt: Date.now() + deps.timing.pushResendMs, sending: true } : { payload },
   });
   if (r.status !== 'ok') return r.status === 'conflict' ? r.order : order;
   c2bResultCells.of2(source, state).inc();
   deps.logger.info({ rrn: order.rrn, tid: order.tid, wallet: order.wallet, state, source }, 'C2B result');
-  if (sendHere) deps.sendPush?.({ mid: order.mid, tid: order.tid, rrn: order.rrn, payload });
+  if (sendNow) sendNow({ mid: order.mid, tid: order.tid, rrn: order.rrn, payload });
   else deps.onPush?.(order.mid, order.tid, order.rrn);
   return r.order;
 }
