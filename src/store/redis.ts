@@ -17,6 +17,7 @@ import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
 import type { Store, TerminalContext } from './store.js';
 import { TerminalCache } from './terminal-cache.js';
+import { type Corkable, TurnWrites } from './turn-writes.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,
@@ -117,6 +118,8 @@ export class RedisStore implements Store {
   #firstReady: Promise<void> | undefined;
   /** Undefined when turned off (`terminalCacheMs: 0`). */
   readonly #contexts: TerminalCache | undefined;
+  /** Commands of one loop turn leave together (turn-writes.ts). */
+  readonly #writes: TurnWrites;
   /** The invalidations' subscription, made by the first context read; its close. */
   #invalidations: (() => Promise<void>) | undefined;
   readonly #log: Logger;
@@ -164,6 +167,10 @@ export class RedisStore implements Store {
         clusterRetryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 6), 2000),
       });
     }
+    const client = this.#client;
+    this.#writes = new TurnWrites(
+      client instanceof Cluster ? () => client.nodes().map((n) => n.stream as Corkable) : () => [client.stream],
+    );
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua: script });
     this.#client.on('ready', () => {
       this.#down = false;
@@ -868,6 +875,7 @@ export class RedisStore implements Store {
     const start = performance.now();
     try {
       await this.#connected();
+      this.#writes.hold();
       const value = await fn();
       storeCommandCells.of2(op, this.backend).observe((performance.now() - start) / 1000);
       return value;
