@@ -1,8 +1,9 @@
 // The shared store: Redis through ioredis, standalone or Cluster. Each hot-path step is one Lua script
 // (one round trip) over keys that share the merchant's hash tag. Redis down → every call rejects with
 // StoreUnavailableError within the command timeout: no offline queue, at most one retry, no hanging.
-// Auto-pipelining stays off (it raised open-loop p99 several-fold on this class of machine). The
-// terminal contexts a node reads are kept in its TerminalCache while their invalidations arrive.
+// Auto-pipelining stays off (it raised open-loop p99 several-fold on this class of machine); the
+// commands of one event-loop turn leave in one writev instead (turn-writes.ts). The terminal contexts
+// a node reads are kept in its TerminalCache while their invalidations arrive.
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import { type Logger, silentLogger } from '../log/logger.js';
 import { storeCommandCells, storeErrorsTotal, terminalCacheInvalidations } from '../metrics/store.js';
