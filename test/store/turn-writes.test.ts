@@ -69,8 +69,8 @@ t.test('writes held in one turn leave in one writev when the turn ends, in order
   t.equal(client.writableCorked, 1);
   await nextTurn();
   t.equal(client.writableCorked, 0);
-  t.same(seen.vectors, [10], 'a single write goes out as a plain write');
-  t.equal(seen.singles, 1);
+  t.same(seen.vectors, [10]);
+  t.equal(seen.singles, 1, 'a single held write goes out as a plain write');
 });
 
 t.test('without a hold every write goes out on its own (the behaviour TurnWrites changes)', async (t) => {
