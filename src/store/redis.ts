@@ -18,7 +18,7 @@ import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
 import type { Store, TerminalContext } from './store.js';
 import { TerminalCache } from './terminal-cache.js';
-import { type Corkable, TurnWrites } from './turn-writes.js';
+import { TurnWrites } from './turn-writes.js';
 import {
   type BatchTotals,
   type BeginPaymentInput,
@@ -170,7 +170,7 @@ export class RedisStore implements Store {
     }
     const client = this.#client;
     this.#writes = new TurnWrites(
-      client instanceof Cluster ? () => client.nodes().map((n) => n.stream as Corkable) : () => [client.stream],
+      client instanceof Cluster ? () => client.nodes().map((n) => n.stream) : () => [client.stream],
     );
     for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua: script });
     this.#client.on('ready', () => {
