@@ -9,6 +9,8 @@ import { RoutingError, routePaymentCode, walletForPaymentCode } from '../../src/
 import { LEDGER_MAX_ORDERS, Ledger } from '../../src/channels/sandbox/ledger.js';
 import { latencySampler, parseLatency, seededRandom } from '../../src/channels/sandbox/random.js';
 import { scenarioForCode } from '../../src/channels/sandbox/test-codes.js';
+import { Pending } from '../../src/channels/unionpay/connector.js';
+import type { Link } from '../../src/channels/unionpay/link.js';
 import {
   buildHostRequest,
   type HostRequest,
@@ -252,6 +254,52 @@ t.test('sandbox ledger: remembers the newest orders up to its bound, as its own 
 
 /** Up to 19 items: past the scan's 16 it hands over to parseField59. */
 const MAX_ITEMS_TRIED = 20;
+
+t.test('UnionPay exchange in flight: settles once, then holds neither its resolvers nor the reply', (t) => {
+  const table = new Map<string, Pending>();
+  const link = { inFlight: 0 } as unknown as Link;
+  const replies: IsoMessage[] = [];
+  const errors: unknown[] = [];
+  const p = new Pending(
+    '00000001|000001|02',
+    link,
+    table,
+    (m) => replies.push(m),
+    (e) => errors.push(e),
+  );
+  t.equal(table.get('00000001|000001|02'), p, 'in the table while in flight');
+  t.equal(link.inFlight, 1);
+  const reply: IsoMessage = { mti: '0210', fields: { 11: '000001', 39: '00', 41: '00000001' } };
+  p.resolve(reply);
+  p.resolve(reply);
+  p.reject(new Error('late'));
+  t.same(replies, [reply], 'resolved once');
+  t.same(errors, [], 'a later rejection is ignored');
+  t.equal(table.size, 0, 'out of the table');
+  t.equal(link.inFlight, 0);
+  // What a table V8 left behind could still reach through it: no function (the resolvers) and not the reply.
+  const held = Object.values(p);
+  t.notOk(
+    held.some((v) => typeof v === 'function'),
+    'no resolver or detach hook kept',
+  );
+  t.notOk(held.includes(reply), 'the reply is not kept');
+
+  const q = new Pending(
+    'k',
+    link,
+    table,
+    () => t.fail('not resolved'),
+    (e) => errors.push(e),
+  );
+  q.reject(new Error('link down'));
+  t.equal(errors.length, 1, 'rejected once');
+  t.notOk(
+    Object.values(q).some((v) => typeof v === 'function'),
+    'a rejected exchange lets go of them too',
+  );
+  t.end();
+});
 
 t.test('UnionPay reply tags: the in-place scan reads field 59 as parseField59 does, malformed ones too', (t) => {
   const reference = (f59: string) => {
