@@ -3,10 +3,10 @@
 import type { Channel } from '../channels/channel.js';
 import { DEFAULT_PAYMENT_CODE_RULES, type PaymentCodeRule } from '../channels/routing.js';
 import { type Logger, silentLogger } from '../log/logger.js';
-import type { TransactionResult } from '../server/dispatcher.js';
 import type { PushRegistry } from '../server/push-registry.js';
 import type { PendingPush, Store } from '../store/store.js';
 import type { WalletAccount, WalletCode } from '../terminals/types.js';
+import { InflightRequests } from './inflight.js';
 
 export interface FlowTiming {
   /** B2C: time from the request to giving up on a paying customer and cancelling (§4, default 45 s). */
@@ -52,7 +52,7 @@ export interface FlowDeps {
   aggregateWallets: readonly WalletCode[];
   logger: Logger;
   /** Requests executing on this node, by request key: a duplicate waits for the first copy. */
-  inflight: Map<string, Promise<TransactionResult>>;
+  inflight: InflightRequests;
   /** Called when an order has a new 0620 to send (set by the PushDispatcher). */
   onPush?: (mid: string, tid: string, rrn: string) => void;
   /**
@@ -79,6 +79,6 @@ export function flowDeps(input: FlowDepsInput): FlowDeps {
     ...input,
     timing,
     logger: input.logger ?? silentLogger,
-    inflight: new Map(),
+    inflight: new InflightRequests(),
   };
 }

@@ -45,14 +45,11 @@ export function exclusive(
   key: RequestKey,
   running: Promise<TransactionResult>,
 ): Promise<TransactionResult> {
-  const k = keyString(key);
-  deps.inflight.set(k, running);
+  const entry = deps.inflight.enter(keyString(key), running);
   // Registered before the caller's own reaction, so the entry is gone when the caller resumes (as
   // with an async wrapper's finally, without its extra promise). Handles the rejection of this
   // branch only; the caller still gets it through `running`.
-  const done = () => {
-    if (deps.inflight.get(k) === running) deps.inflight.delete(k);
-  };
+  const done = () => deps.inflight.leave(entry);
   running.then(done, done);
   return running;
 }

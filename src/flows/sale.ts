@@ -13,6 +13,7 @@ import type { FlowDeps } from './context.js';
 import { crashPoint } from './crash-points.js';
 import { Deadline, walletDeadlines } from './deadlines.js';
 import { answerDuplicate } from './duplicates.js';
+import type { Running } from './inflight.js';
 import { codeForReason, LIMIT_CODES } from './outcome-codes.js';
 import { cancelled, cancelWithin, queryUntilFinal } from './pending.js';
 import { receivedEpoch, refuse } from './refusals.js';
@@ -81,8 +82,8 @@ class SaleRun extends Deadline {
   readonly promise: Promise<TransactionResult>;
   private resolve!: (result: TransactionResult) => void;
   private reject!: (err: unknown) => void;
-  /** The in-flight map's key, once the store step started the sale. */
-  private inflightKey: string | undefined;
+  /** The sale's place among the in-flight requests, once the store step started it. */
+  private inflight: Running | undefined;
   private order: Order | undefined;
   private deadline = 0;
   /** The wallet's first answer is awaited (the deadline is in the heap). */
@@ -129,8 +130,7 @@ class SaleRun extends Deadline {
     this.order = begun.order;
     this.deadline = receivedEpoch(this.ctx) + deps.timing.payDeadlineMs;
     // Visible to duplicates arriving meanwhile on this node; gone before the answer leaves.
-    this.inflightKey = keyString(key);
-    deps.inflight.set(this.inflightKey, this.promise);
+    this.inflight = deps.inflight.enter(keyString(key), this.promise);
     this.pay(begun.order);
   }
 
@@ -201,7 +201,7 @@ class SaleRun extends Deadline {
 
   private done(result: TransactionResult): void {
     // A started sale only: a limit refusal or a duplicate's answer never reached this point before.
-    if (this.inflightKey !== undefined) {
+    if (this.inflight !== undefined) {
       this.leaveInflight();
       crashPoint('before-reply');
     }
@@ -214,8 +214,7 @@ class SaleRun extends Deadline {
   }
 
   private leaveInflight(): void {
-    const k = this.inflightKey;
-    if (k !== undefined && this.deps.inflight.get(k) === this.promise) this.deps.inflight.delete(k);
+    if (this.inflight !== undefined) this.deps.inflight.leave(this.inflight);
   }
 }
 

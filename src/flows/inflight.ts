@@ -1,0 +1,45 @@
+// The requests executing on this node, by request key: a copy of one still running waits for the
+// first copy's promise instead of asking the store (duplicates.ts).
+//
+// Why a holder per entry and not the promise itself: `Map#delete` clears the entry in the Map's
+// current table, but V8 leaves the entries in every table the Map outgrew or rebuilt, and an
+// insert-ordered table full of deleted slots is rebuilt every few dozen inserts, in old space once
+// the Map is old. Such a table is dead but old: scavenges treat what it points to as live until the
+// next mark-compact. A promise kept that way keeps its answer; a holder let go of at the end keeps
+// nothing (docs/performance.md, nineteenth round). The keys are request.ts's `keyString`.
+import type { TransactionResult } from '../server/dispatcher.js';
+
+/** One request's entry; `running` is cleared when the request leaves. */
+export class Running {
+  constructor(
+    readonly key: string,
+    public running: Promise<TransactionResult> | undefined,
+  ) {}
+}
+
+export class InflightRequests {
+  private readonly byKey = new Map<string, Running>();
+
+  /** Requests executing now. */
+  get size(): number {
+    return this.byKey.size;
+  }
+
+  /** The running request under `key`, if any. */
+  get(key: string): Promise<TransactionResult> | undefined {
+    return this.byKey.get(key)?.running;
+  }
+
+  /** Makes `running` visible under `key` (replacing an earlier entry); leave with the entry returned. */
+  enter(key: string, running: Promise<TransactionResult>): Running {
+    const entry = new Running(key, running);
+    this.byKey.set(key, entry);
+    return entry;
+  }
+
+  /** Takes `entry` out, unless a later request replaced it, and lets go of its promise either way. */
+  leave(entry: Running): void {
+    if (this.byKey.get(entry.key) === entry) this.byKey.delete(entry.key);
+    entry.running = undefined;
+  }
+}
