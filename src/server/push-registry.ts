@@ -11,20 +11,23 @@ import type { BoxConnection } from './connection.js';
 /** Sends an FEP-initiated message to a connection (MACs it with the terminal's keys). */
 export type PushSender = (conn: BoxConnection, message: IsoMessage) => Promise<void>;
 
-/** A push waiting for its 0630 under `key` in `waiting`, until it comes or `timeoutMs` pass. */
+/**
+ * A push waiting for its 0630 under `key` in `waiting`, until it comes or `timeoutMs` pass. It holds
+ * the reply's resolver, not the reply's promise, and lets go of it when settled: tables the Map left
+ * behind still point to a waiter that was in one (src/flows/inflight.ts says why), and through either
+ * it would keep the 0630.
+ */
 class Waiter {
-  readonly reply: Promise<IsoMessage | undefined>;
-  private settle!: (reply: IsoMessage | undefined) => void;
+  private settle: ((reply: IsoMessage | undefined) => void) | undefined;
   private readonly timer: NodeJS.Timeout;
 
   constructor(
     private readonly waiting: Map<string, Waiter>,
     private readonly key: string,
     timeoutMs: number,
+    settle: (reply: IsoMessage | undefined) => void,
   ) {
-    this.reply = new Promise<IsoMessage | undefined>((resolve) => {
-      this.settle = resolve;
-    });
+    this.settle = settle;
     this.timer = setTimeout(expire, timeoutMs, this);
     this.timer.unref();
   }
@@ -32,13 +35,19 @@ class Waiter {
   resolve(reply: IsoMessage | undefined): void {
     clearTimeout(this.timer);
     this.waiting.delete(this.key);
-    this.settle(reply);
+    this.release(reply);
   }
 
   expired(): void {
     this.waiting.delete(this.key);
     m.pushCells.of('timeout').inc();
-    this.settle(undefined);
+    this.release(undefined);
+  }
+
+  private release(reply: IsoMessage | undefined): void {
+    const settle = this.settle;
+    this.settle = undefined;
+    settle?.(reply);
   }
 }
 
@@ -116,8 +125,9 @@ export class PushRegistry {
     if (sender === undefined) return Promise.reject(new Error('push registry has no sender attached'));
     const key = `${tid}:${message.fields[11] ?? ''}`;
     this.waiting.get(key)?.resolve(undefined);
-    const waiter = new Waiter(this.waiting, key, timeoutMs);
-    this.waiting.set(key, waiter);
+    const reply = new Promise<IsoMessage | undefined>((settle) => {
+      this.waiting.set(key, new Waiter(this.waiting, key, timeoutMs, settle));
+    });
     let sent: Promise<void>;
     try {
       sent = sender(conn, message);
@@ -125,7 +135,7 @@ export class PushRegistry {
       sent = Promise.reject(err);
     }
     return sent.then(
-      () => waiter.reply,
+      () => reply,
       (err: unknown) => {
         this.waiting.get(key)?.resolve(undefined);
         m.pushCells.of('error').inc();
