@@ -211,7 +211,9 @@ export class CryptoEngine {
   /** The MAC key a reference names, opened or derived (cached either way). */
   macKey(ref: MacKeyRef): Key {
     if (ref.kind === 'session') return this.vault.open(ref.mak);
-    const cacheKey = `${ref.kind}|${ref.bdk}|${ref.ksn.toUpperCase()}|${ref.direction}`;
+    // One flat string (join): a template literal's rope kept its KSN, a piece of the request's
+    // decoded text, and with it the whole text for as long as the cache kept the key.
+    const cacheKey = [ref.kind, ref.bdk, ref.ksn.toUpperCase(), ref.direction].join('|');
     let key = this.dukptMacKeys.get(cacheKey);
     if (key) return key;
     const bdk = this.vault.open(ref.bdk).bytes;
