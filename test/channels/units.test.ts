@@ -252,9 +252,6 @@ t.test('sandbox ledger: remembers the newest orders up to its bound, as its own 
   t.end();
 });
 
-/** Up to 19 items: past the scan's 16 it hands over to parseField59. */
-const MAX_ITEMS_TRIED = 20;
-
 t.test('UnionPay exchange in flight: settles once, then holds neither its resolvers nor the reply', (t) => {
   const table = new Map<string, Pending>();
   const link = { inFlight: 0 } as unknown as Link;
@@ -300,6 +297,9 @@ t.test('UnionPay exchange in flight: settles once, then holds neither its resolv
   );
   t.end();
 });
+
+/** Up to 19 items: past the scan's 16 it hands over to parseField59. */
+const MAX_ITEMS_TRIED = 20;
 
 t.test('UnionPay reply tags: the in-place scan reads field 59 as parseField59 does, malformed ones too', (t) => {
   const reference = (f59: string) => {
