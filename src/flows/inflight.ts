@@ -7,6 +7,7 @@
 // the Map is old. Such a table is dead but old: scavenges treat what it points to as live until the
 // next mark-compact. A promise kept that way keeps its answer; a holder let go of at the end keeps
 // nothing (docs/performance.md, nineteenth round). The keys are request.ts's `keyString`.
+import { ChurnMap } from '../heap/churn-map.js';
 import type { TransactionResult } from '../server/dispatcher.js';
 
 /** One request's entry; `running` is cleared when the request leaves. */
@@ -18,7 +19,7 @@ export class Running {
 }
 
 export class InflightRequests {
-  private readonly byKey = new Map<string, Running>();
+  private readonly byKey = new ChurnMap<string, Running>();
 
   /** Requests executing now. */
   get size(): number {

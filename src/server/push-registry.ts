@@ -2,6 +2,7 @@
 // result push) to a box. A terminal identified on a new connection replaces its old one (a box that
 // reconnects usually left a dead half-open socket behind). A push is matched to the box's 0630 by
 // TID + STAN (field 11).
+import { ChurnMap } from '../heap/churn-map.js';
 import type { IsoMessage } from '../iso8583/index.js';
 import type { Logger } from '../log/logger.js';
 import { silentLogger } from '../log/logger.js';
@@ -22,7 +23,7 @@ class Waiter {
   private readonly timer: NodeJS.Timeout;
 
   constructor(
-    private readonly waiting: Map<string, Waiter>,
+    private readonly waiting: ChurnMap<string, Waiter>,
     private readonly key: string,
     timeoutMs: number,
     settle: (reply: IsoMessage | undefined) => void,
@@ -59,7 +60,7 @@ export const DEFAULT_PUSH_TIMEOUT_MS = 5_000;
 
 export class PushRegistry {
   private readonly byTid = new Map<string, BoxConnection>();
-  private readonly waiting = new Map<string, Waiter>();
+  private readonly waiting = new ChurnMap<string, Waiter>();
   private sender: PushSender | undefined;
   private readonly bindListeners: Array<(tid: string, mid: string | undefined) => void> = [];
 
@@ -155,6 +156,6 @@ export class PushRegistry {
 
   /** Resolves every waiting push with undefined (shutdown). */
   clear(): void {
-    for (const w of [...this.waiting.values()]) w.resolve(undefined);
+    for (const w of this.waiting.values()) w.resolve(undefined);
   }
 }

@@ -21,6 +21,7 @@ import { readReplyTags } from '../../src/channels/unionpay/reply-tags.js';
 import { interpret } from '../../src/channels/wechat/codes.js';
 import { sign, signString, verify } from '../../src/channels/wechat/sign.js';
 import { buildXml, parseXml, XmlFormatError } from '../../src/channels/wechat/xml.js';
+import { ChurnMap } from '../../src/heap/churn-map.js';
 import { buildField59, type IsoMessage, parseField59 } from '../../src/iso8583/index.js';
 import type { MerchantRecord } from '../../src/terminals/types.js';
 
@@ -253,7 +254,7 @@ t.test('sandbox ledger: remembers the newest orders up to its bound, as its own 
 });
 
 t.test('UnionPay exchange in flight: settles once, then holds neither its resolvers nor the reply', (t) => {
-  const table = new Map<string, Pending>();
+  const table = new ChurnMap<string, Pending>();
   const link = { inFlight: 0 } as unknown as Link;
   const replies: IsoMessage[] = [];
   const errors: unknown[] = [];

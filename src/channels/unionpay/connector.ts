@@ -2,6 +2,8 @@
 // N persistent TCP links, many requests in flight on each. A reply is matched to its request by
 // TID + STAN + MTI class; a second request with a key already in flight is refused; a reply that
 // matches nothing is counted and dropped. Requests go to the ready link with the fewest in flight.
+
+import { ChurnMap } from '../../heap/churn-map.js';
 import type { IsoMessage } from '../../iso8583/index.js';
 import { type Logger, silentLogger } from '../../log/logger.js';
 import { channelRejected, channelUnmatchedReplies, trackConnections } from '../../metrics/channels.js';
@@ -60,7 +62,7 @@ export class Pending {
   constructor(
     private readonly key: string,
     readonly link: Link,
-    private readonly table: Map<string, Pending>,
+    private readonly table: ChurnMap<string, Pending>,
     onReply: (m: IsoMessage) => void,
     onError: (e: unknown) => void,
   ) {
@@ -102,7 +104,7 @@ export class UnionPayConnector implements Channel {
   readonly links: Link[];
   /** Replies that matched no request in flight. */
   unmatched = 0;
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new ChurnMap<string, Pending>();
   private readonly logger: Logger;
   private readonly untrack: () => void;
   private stan = 0;
@@ -254,8 +256,7 @@ export class UnionPayConnector implements Channel {
 
   /** A dropped link loses its in-flight requests: their outcome is unknown to us. */
   private failLink(link: Link): void {
-    for (const p of [...this.pending.values()])
-      if (p.link === link) p.reject(new Error(`host link ${link.id} went down`));
+    for (const p of this.pending.values()) if (p.link === link) p.reject(new Error(`host link ${link.id} went down`));
   }
 
   /** Writes `message` on `link` and resolves with its reply; `cancel` abandons it (the reply is then unmatched). */
