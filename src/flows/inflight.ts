@@ -6,7 +6,9 @@
 // insert-ordered table full of deleted slots is rebuilt every few dozen inserts, in old space once
 // the Map is old. Such a table is dead but old: scavenges treat what it points to as live until the
 // next mark-compact. A promise kept that way keeps its answer; a holder let go of at the end keeps
-// nothing (docs/performance.md, nineteenth round). The keys are request.ts's `keyString`.
+// nothing (docs/performance.md, nineteenth round). The table is a ChurnMap, whose tables stay young
+// under load; the holders cover the rest (a table grown old in a quiet spell). The keys are
+// request.ts's `keyString`.
 import { ChurnMap } from '../heap/churn-map.js';
 import type { TransactionResult } from '../server/dispatcher.js';
 

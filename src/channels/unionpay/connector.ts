@@ -50,6 +50,7 @@ export class DuplicateKeyError extends Error {
  * rehashed (an insert-ordered table fills with deleted slots and is rebuilt every few dozen inserts,
  * in old space once the Map is old). Such a table is dead but old, so scavenges keep what it points
  * to: 87 % of the decoded host replies lived through a scavenge (docs/performance.md, nineteenth round).
+ * The table is now a ChurnMap, young under load; letting go covers a table grown old in a quiet spell.
  * Exported for its unit test.
  */
 export class Pending {
