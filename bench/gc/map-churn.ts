@@ -5,10 +5,11 @@
 // pointers into the young generation as roots until a mark-compact frees it.
 //
 // The same churn (WINDOW entries in flight, each value holding a ~1 KB payload, each deleted
-// WINDOW inserts later) runs two ways, each in a child process with --trace-gc-nvp:
+// WINDOW inserts later) runs three ways, each in a child process with --trace-gc-nvp:
 //   kept      the value is deleted from the Map and nothing else;
 //   released  the value lets go of its payload as it leaves (what boxfep's UnionPay exchanges, its
-//             in-flight requests and its push waiters do since the nineteenth round).
+//             in-flight requests and its push waiters do since the nineteenth round);
+//   renewed   released, in a ChurnMap (src/heap) made anew every 1,024 inserts: young tables.
 // Prints, per entry, what the scavenges copied (new_space_survived) and promoted and what the
 // mark-compacts freed (the garbage that reached the old generation), with their counts and pauses,
 // for each way, in alternating runs. The pauses are a toy's: its old generation is nearly empty, so
@@ -17,8 +18,9 @@
 //   node dist/bench/gc/map-churn.js [entries=1000000] [window=64] [runs=2]
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { ChurnMap } from '../../src/heap/churn-map.js';
 
-type Way = 'kept' | 'released';
+type Way = 'kept' | 'released' | 'renewed';
 
 class Entry {
   constructor(public payload: number[] | undefined) {}
@@ -26,7 +28,7 @@ class Entry {
 
 /** The churn itself (in the child). */
 function churn(way: Way, entries: number, window: number): void {
-  const table = new Map<string, Entry>();
+  const table = way === 'renewed' ? new ChurnMap<string, Entry>(1_024) : new Map<string, Entry>();
   const ring: (string | undefined)[] = new Array(window).fill(undefined);
   // A server's Map is made at start and lives through its first scavenges before the load comes:
   // two young-generation collections make this one's table old, as there.
@@ -39,7 +41,7 @@ function churn(way: Way, entries: number, window: number): void {
     const slot = i % window;
     const leaving = ring[slot];
     if (leaving !== undefined) {
-      if (way === 'released') (table.get(leaving) as Entry).payload = undefined;
+      if (way !== 'kept') (table.get(leaving) as Entry).payload = undefined;
       table.delete(leaving);
     }
     ring[slot] = key;
@@ -105,7 +107,7 @@ function main(): void {
     'way       scavenges  their ms  mark-compacts  their ms  copied B/entry  promoted B/entry  freed by mark-compacts B/entry',
   );
   for (let run = 0; run < runs; run++) {
-    for (const way of ['kept', 'released'] as const) {
+    for (const way of ['kept', 'released', 'renewed'] as const) {
       const log = execFileSync(
         process.execPath,
         ['--trace-gc-nvp', '--expose-gc', self, '--child', way, String(entries), String(window)],
