@@ -10,9 +10,12 @@ export type Wallet = keyof typeof CODES;
 /** Boxes selling in the closed loop. */
 const BOXES = 20;
 
-/** boxfep (memory store) and its sandboxes in this process, and 20 boxes signed on to it. */
-export async function startSalesRig(): Promise<{ rig: Rig; boxes: Box[] }> {
-  const rig = await startRig('memory', { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
+/**
+ * boxfep (the memory store, or Redis at 127.0.0.1:6379 under a key prefix of its own) and its
+ * sandboxes in this process, and 20 boxes signed on to it.
+ */
+export async function startSalesRig(backend: 'memory' | 'redis' = 'memory'): Promise<{ rig: Rig; boxes: Box[] }> {
+  const rig = await startRig(backend, { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
   try {
     return { rig, boxes: await Promise.all(Array.from({ length: BOXES }, () => rig.box())) };
   } catch (err) {

@@ -5,7 +5,10 @@
 // `survivors` leaves out what a scavenge collected: the bytes per sale that lived through at least one
 // scavenge (copied, then promoted): what makes scavenges long.
 //
-//   node dist/bench/profile/sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds] [outDir]
+//   node dist/bench/profile/sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds] [outDir] [memory|redis]
+//
+// `redis` runs the store on the redis-server at 127.0.0.1:6379 (a key prefix of its own) instead of
+// the memory store.
 //
 // Prints sales/s and process CPU per sale (all three parties); writes <outDir>/<wallet>.cpuprofile or
 // .heapprofile for Chrome DevTools, speedscope, or any .cpuprofile reader.
@@ -19,11 +22,19 @@ async function main(): Promise<void> {
   const mode = process.argv[3] ?? 'cpu';
   const seconds = Number(process.argv[4] ?? 5);
   const outDir = process.argv[5] ?? 'bench-results/profile';
-  if (!(wallet in CODES) || !['cpu', 'heap', 'survivors', 'none'].includes(mode) || !(seconds > 0 && seconds <= 120)) {
-    console.error('usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds ≤ 120] [outDir]');
+  const store = process.argv[6] ?? 'memory';
+  if (
+    !(wallet in CODES) ||
+    !['cpu', 'heap', 'survivors', 'none'].includes(mode) ||
+    !(seconds > 0 && seconds <= 120) ||
+    (store !== 'memory' && store !== 'redis')
+  ) {
+    console.error(
+      'usage: sale-inprocess.js [UP|WX|AL] [cpu|heap|survivors|none] [seconds ≤ 120] [outDir] [memory|redis]',
+    );
     process.exit(2);
   }
-  const { rig, boxes } = await startSalesRig();
+  const { rig, boxes } = await startSalesRig(store);
   try {
     let sales = 0;
     let until = 0;
