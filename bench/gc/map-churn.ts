@@ -19,6 +19,7 @@
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { ChurnMap } from '../../src/heap/churn-map.js';
+import { parseNvp } from './nvp.js';
 
 type Way = 'kept' | 'released' | 'renewed';
 
@@ -59,7 +60,7 @@ interface GcTotals {
   freedBytes: number;
 }
 
-/** Sums a --trace-gc-nvp log. */
+/** Sums a --trace-gc-nvp log (nvp.ts reads each line). */
 function totals(log: string): GcTotals {
   const t: GcTotals = {
     scavenges: 0,
@@ -71,15 +72,15 @@ function totals(log: string): GcTotals {
     freedBytes: 0,
   };
   for (const line of log.split('\n')) {
-    const kind = / gc=(\w+)/.exec(line)?.[1];
-    if (kind === undefined) continue;
-    const field = (name: string) => Number(new RegExp(` ${name}=([\\d.]+)`).exec(line)?.[1] ?? 0);
-    if (kind === 's') {
+    const gc = parseNvp(line);
+    if (gc === undefined) continue;
+    const field = (name: string) => gc.fields[name] ?? 0;
+    if (gc.kind === 's') {
       t.scavenges++;
       t.scavengeMs += field('pause');
       t.copiedBytes += field('new_space_survived');
       t.promotedBytes += field('promoted');
-    } else if (kind === 'mc' || kind === 'ms') {
+    } else if (gc.kind === 'mc') {
       t.markCompacts++;
       t.markCompactMs += field('pause');
       t.freedBytes += Math.max(0, field('total_size_before') - field('total_size_after'));

@@ -4,6 +4,7 @@
 // (roots, the old-to-new remembered set, parallel copying, weak handles).
 // Usage: node dist/bench/gc/trace-summary.js FILE [--all]  (default: the isolate with most lines only)
 import { readFileSync } from 'node:fs';
+import { parseNvp } from './nvp.js';
 
 interface Gc {
   at: number;
@@ -29,17 +30,9 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   if (!h) continue;
   const rest = h[4];
   let gc: Gc | undefined;
-  if (rest.startsWith('pause=')) {
-    const fields: Record<string, number> = {};
-    let kind: Gc['kind'] = 'other';
-    for (const kv of rest.split(' ')) {
-      const i = kv.indexOf('=');
-      if (i < 0) continue;
-      const k = kv.slice(0, i);
-      const v = kv.slice(i + 1);
-      if (k === 'gc') kind = v === 's' ? 's' : v === 'mc' || v === 'ms' ? 'mc' : 'other';
-      else fields[k] = Number.parseFloat(v);
-    }
+  const nvp = rest.startsWith('pause=') ? parseNvp(rest) : undefined;
+  if (nvp) {
+    const { kind, fields } = nvp;
     gc = { at: Number(h[3]), kind, pause: fields.pause, heapAfterMb: fields.total_size_after / 2 ** 20, fields };
   } else {
     const c = classic.exec(rest);
