@@ -1,14 +1,9 @@
 // The requests executing on this node, by request key: a copy of one still running waits for the
 // first copy's promise instead of asking the store (duplicates.ts).
 //
-// Why a holder per entry and not the promise itself: `Map#delete` clears the entry in the Map's
-// current table, but V8 leaves the entries in every table the Map outgrew or rebuilt, and an
-// insert-ordered table full of deleted slots is rebuilt every few dozen inserts, in old space once
-// the Map is old. Such a table is dead but old: scavenges treat what it points to as live until the
-// next mark-compact. A promise kept that way keeps its answer; a holder let go of at the end keeps
-// nothing (docs/performance.md, nineteenth round). The table is a ChurnMap, whose tables stay young
-// under load; the holders cover the rest (a table grown old in a quiet spell). The keys are
-// request.ts's `keyString`.
+// A holder per entry, not the promise itself: a table the Map left behind may still point to an
+// entry (src/heap/churn-map.ts says why), and a promise kept that way keeps its answer; a holder let
+// go of at the end keeps nothing. The keys are request.ts's `keyString`.
 import { ChurnMap } from '../heap/churn-map.js';
 import type { TransactionResult } from '../server/dispatcher.js';
 

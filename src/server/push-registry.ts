@@ -15,7 +15,7 @@ export type PushSender = (conn: BoxConnection, message: IsoMessage) => Promise<v
 /**
  * A push waiting for its 0630 under `key` in `waiting`, until it comes or `timeoutMs` pass. It holds
  * the reply's resolver, not the reply's promise, and lets go of it when settled: tables the Map left
- * behind still point to a waiter that was in one (src/flows/inflight.ts says why), and through either
+ * behind still point to a waiter that was in one (src/heap/churn-map.ts says why), and through either
  * it would keep the 0630.
  */
 class Waiter {

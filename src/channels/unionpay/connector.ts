@@ -43,15 +43,10 @@ export class DuplicateKeyError extends Error {
 }
 
 /**
- * A request written on a link and not yet answered; settles once, whichever comes first.
- *
- * Settling lets go of the promise's resolvers (and through them of the reply): `table.delete` clears
- * the entry in the Map's current table, but V8 leaves the entries in the tables a Map outgrew or
- * rehashed (an insert-ordered table fills with deleted slots and is rebuilt every few dozen inserts,
- * in old space once the Map is old). Such a table is dead but old, so scavenges keep what it points
- * to: 87 % of the decoded host replies lived through a scavenge (docs/performance.md, nineteenth round).
- * The table is now a ChurnMap, young under load; letting go covers a table grown old in a quiet spell.
- * Exported for its unit test.
+ * A request written on a link and not yet answered; settles once, whichever comes first. Settling lets
+ * go of the promise's resolvers, and through them of the reply: a table the Map left behind may still
+ * point to this object (src/heap/churn-map.ts says why); it kept 87 % of the decoded host replies
+ * through a scavenge. Exported for its unit test.
  */
 export class Pending {
   private settled = false;
