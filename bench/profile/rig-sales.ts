@@ -1,7 +1,7 @@
 // What the in-process profiles of a sale share: the rig and its boxes, an approved sale, the
 // wallets' approving test codes and the heap after a full collection.
 import type { Box } from '../../src/box/box.js';
-import { alCode, type Rig, startRig, upCode, wxCode } from '../../test/flows/rig.js';
+import { alCode, type Backend, type Rig, startRig, upCode, wxCode } from '../../test/flows/rig.js';
 
 /** An approving test payment code per wallet, from its last two digits (00–79). */
 export const CODES = { UP: upCode, WX: wxCode, AL: alCode } as const;
@@ -14,7 +14,7 @@ const BOXES = 20;
  * boxfep (the memory store, or Redis at 127.0.0.1:6379 under a key prefix of its own) and its
  * sandboxes in this process, and 20 boxes signed on to it.
  */
-export async function startSalesRig(backend: 'memory' | 'redis' = 'memory'): Promise<{ rig: Rig; boxes: Box[] }> {
+export async function startSalesRig(backend: Backend = 'memory'): Promise<{ rig: Rig; boxes: Box[] }> {
   const rig = await startRig(backend, { config: { payDeadlineMs: 10_000, walletTimeoutMs: 5_000 } });
   try {
     return { rig, boxes: await Promise.all(Array.from({ length: BOXES }, () => rig.box())) };
