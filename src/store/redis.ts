@@ -13,6 +13,7 @@ import { StoreError, StoreInputError, StoreUnavailableError } from './errors.js'
 import { businessDay, checkAmount, checkId, checkRequestKey, parseOutTradeNo } from './ids.js';
 import { InFlightLimit } from './inflight.js';
 import { hasLimits, newOrder } from './logic.js';
+import { LuaScript, type ScriptArg, type ScriptReply } from './redis-eval.js';
 import { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-scripts.js';
 import { RrnBlocks } from './rrn.js';
@@ -68,28 +69,26 @@ export interface RedisStoreOptions {
 }
 
 type Client = Redis | Cluster;
-type Reply = Buffer | Buffer[] | number | null;
-/** Scripts are defined without a fixed key count: the first argument is the number of keys. */
-type ScriptCall = (numKeys: number, ...args: (string | Buffer | number)[]) => Promise<Reply>;
+type Reply = ScriptReply;
 
 const SCRIPTS = {
-  bfBeginPayment: lua.BEGIN_PAYMENT,
-  bfBeginRefund: lua.BEGIN_REFUND,
-  bfBeginReversal: lua.BEGIN_REVERSAL,
-  bfTransition: lua.TRANSITION,
-  bfClaimRequest: lua.CLAIM_REQUEST,
-  bfTerminalContext: lua.TERMINAL_CONTEXT,
-  bfTerminalKeys: lua.TERMINAL_KEYS,
-  bfPutTerminal: lua.PUT_TERMINAL,
-  bfPutSessionKeys: lua.PUT_SESSION_KEYS,
-  bfDeleteTerminalKey: lua.DELETE_TERMINAL_KEY,
-  bfIncrMacFailures: lua.INCR_MAC_FAILURES,
-  bfOrderByRequest: lua.ORDER_BY_REQUEST,
-  bfCompleteRequest: lua.COMPLETE_REQUEST,
-  bfMarkPushSent: lua.MARK_PUSH_SENT,
-  bfAckPush: lua.ACK_PUSH,
-  bfRenewLease: lua.RENEW_LEASE,
-  bfReleaseLease: lua.RELEASE_LEASE,
+  bfBeginPayment: new LuaScript(lua.BEGIN_PAYMENT),
+  bfBeginRefund: new LuaScript(lua.BEGIN_REFUND),
+  bfBeginReversal: new LuaScript(lua.BEGIN_REVERSAL),
+  bfTransition: new LuaScript(lua.TRANSITION),
+  bfClaimRequest: new LuaScript(lua.CLAIM_REQUEST),
+  bfTerminalContext: new LuaScript(lua.TERMINAL_CONTEXT),
+  bfTerminalKeys: new LuaScript(lua.TERMINAL_KEYS),
+  bfPutTerminal: new LuaScript(lua.PUT_TERMINAL),
+  bfPutSessionKeys: new LuaScript(lua.PUT_SESSION_KEYS),
+  bfDeleteTerminalKey: new LuaScript(lua.DELETE_TERMINAL_KEY),
+  bfIncrMacFailures: new LuaScript(lua.INCR_MAC_FAILURES),
+  bfOrderByRequest: new LuaScript(lua.ORDER_BY_REQUEST),
+  bfCompleteRequest: new LuaScript(lua.COMPLETE_REQUEST),
+  bfMarkPushSent: new LuaScript(lua.MARK_PUSH_SENT),
+  bfAckPush: new LuaScript(lua.ACK_PUSH),
+  bfRenewLease: new LuaScript(lua.RENEW_LEASE),
+  bfReleaseLease: new LuaScript(lua.RELEASE_LEASE),
 } as const;
 type ScriptName = keyof typeof SCRIPTS;
 
@@ -172,7 +171,6 @@ export class RedisStore implements Store {
     this.#writes = new TurnWrites(
       client instanceof Cluster ? () => client.nodes().map((n) => n.stream) : () => [client.stream],
     );
-    for (const [name, script] of Object.entries(SCRIPTS)) this.#client.defineCommand(name, { lua: script });
     this.#client.on('ready', () => {
       this.#down = false;
     });
@@ -417,13 +415,7 @@ export class RedisStore implements Store {
    * node's own copy is dropped before the write is sent (so no read already in flight is kept) and
    * again once it is done (a read sent meanwhile may have seen the old value on a Cluster).
    */
-  async #changeTerminal(
-    op: string,
-    tid: string,
-    script: ScriptName,
-    key: string,
-    args: (string | number | Buffer)[],
-  ): Promise<Reply> {
+  async #changeTerminal(op: string, tid: string, script: ScriptName, key: string, args: ScriptArg[]): Promise<Reply> {
     this.#contexts?.invalidate(tid);
     try {
       return await this.#run(op, () => this.#script(script, [key], [this.#invalidationChannel, tid, ...args]));
@@ -856,16 +848,14 @@ export class RedisStore implements Store {
   async #script(
     name: ScriptName,
     keys: string[],
-    args: (string | number | Buffer)[],
+    args: ScriptArg[],
     hints: string[] = [],
     alongside?: () => Promise<unknown>,
   ): Promise<Reply> {
-    const call = (this.#client as unknown as Record<string, ScriptCall>)[`${name}Buffer`]!.bind(this.#client);
-    if (!this.#cluster || hints.length === 0) {
-      const all = this.#cluster ? keys : [...keys, ...hints];
-      return call(all.length, ...all, ...args);
-    }
-    const [reply] = await Promise.all([call(keys.length, ...keys, ...args), alongside?.()]);
+    const script = SCRIPTS[name];
+    if (!this.#cluster) return script.run(this.#client, hints.length === 0 ? keys : [...keys, ...hints], args);
+    if (hints.length === 0) return script.run(this.#client, keys, args);
+    const [reply] = await Promise.all([script.run(this.#client, keys, args), alongside?.()]);
     return reply;
   }
 
