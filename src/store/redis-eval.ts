@@ -1,9 +1,9 @@
 // boxfep's Lua scripts as EVALSHA commands written in one pass. Through ioredis's `defineCommand` a
 // UnionPay sale's two script calls were 21 % of boxfep's main thread on the Redis store: the Script
-// wrapper spreads the arguments and chains a NOSCRIPT catch and a closure per call, the Command
-// copies its arguments with Array.prototype.flat (slow on node 20: ~150 ns per argument), and its
-// RESP goes through a list of pieces that measures each string's UTF-8 length twice, a native call
-// each. Here the text between binary arguments is one string, measured once.
+// wrapper spreads the arguments into a new array and its command makes a closure and checks a WeakSet
+// on every write, the Command copies its arguments with Array.prototype.flat (slow on node 20: ~150 ns
+// per argument), and its RESP goes through a list of pieces that measures each string's UTF-8 length
+// twice, a native call each. Here the text between binary arguments is one string, measured once.
 //
 // An EVALSHA the server does not know (a new, restarted or failed-over Redis: the script cache is
 // not kept) is answered NOSCRIPT and sent once more as EVAL, which loads the script there.
