@@ -101,9 +101,9 @@ console.log(`# ${ROUNDS} alternating rounds of ${CALLS} calls, ${IN_FLIGHT} in f
 const ratios: number[] = [];
 let from = 1;
 for (let r = 0; r < ROUNDS; r++) {
-  const order = r % 2 === 0 ? (['ioredis', 'LuaScript'] as const) : (['LuaScript', 'ioredis'] as const);
+  const turns = r % 2 === 0 ? (['ioredis', 'LuaScript'] as const) : (['LuaScript', 'ioredis'] as const);
   const us: Partial<Record<Way, number>> = {};
-  for (const way of order) {
+  for (const way of turns) {
     us[way] = await round(way, from);
     from += CALLS;
   }
