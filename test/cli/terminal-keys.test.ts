@@ -15,12 +15,15 @@ import { RC } from '../../src/flows/response-codes.js';
 import type { IsoMessage } from '../../src/iso8583/index.js';
 import type { Dispatcher } from '../../src/server/dispatcher.js';
 import { Fep } from '../../src/server/fep.js';
+import { RedisStore } from '../../src/store/redis.js';
 import { createStore, type Store, type TerminalStore } from '../../src/store/store.js';
 import { LmkTranslator, rewrapStore } from '../../src/terminals/lmk-rewrap.js';
 import { provisionTerminals } from '../../src/terminals/provisioning.js';
 import { revokeAllWorkingKeys, revokeWorkingKeys } from '../../src/terminals/resign.js';
 import type { TerminalRecord } from '../../src/terminals/types.js';
+import { seriesTotal } from '../helpers/metrics.js';
 import { cliPath } from '../helpers/paths.js';
+import { waitFor } from '../helpers/poll.js';
 import { deleteRedisKeys, REDIS_URL } from '../helpers/redis.js';
 
 const exec = promisify(execFile);
@@ -464,7 +467,8 @@ t.test('resign on Redis: the box gets 22 with requirement 3 at its next MACed re
     { tid: '40000002', mid: MID, tmk: TMK },
     { tid: '40000003', mid: MID, bdk: TDES_BDK, keyMode: 'dukpt-tdes' },
   ]);
-  const fep = await startFep(open(), crypto(OLD_LMK));
+  const fepStore = open();
+  const fep = await startFep(fepStore, crypto(OLD_LMK));
   const boxes = await Promise.all(
     ['40000001', '40000002'].map((tid) => Box.connect({ port: fep.boxPorts[0], tid, mid: MID, tmk: TMK })),
   );
@@ -477,8 +481,19 @@ t.test('resign on Redis: the box gets 22 with requirement 3 at its next MACed re
   const [one, two] = boxes;
   for (const b of boxes) t.equal((await b.signOn()).rc, '00');
   t.equal((await one.exchange(queryRequest(one))).rc, '00');
+  // The CLI's store is another node: its revocations reach the FEP's terminal cache with their
+  // invalidations, a message on another connection (docs/store.md, "The terminal cache"). Each
+  // request below is sent once they have arrived; until then the node may still approve on the
+  // keys it read a moment before, as designed.
+  if (!(fepStore instanceof RedisStore)) throw new Error('a Redis store was expected');
+  await waitFor("the node's terminal cache to be live", () => fepStore.terminalCacheLive);
+  const invalidations = () => seriesTotal('boxfep_store_terminal_cache_invalidations_total');
+  const arrived = async (n: number, before: number) =>
+    waitFor(`${n} invalidation(s) to reach the node`, async () => (await invalidations()) >= before + n);
 
+  let before = await invalidations();
   t.equal(await revokeWorkingKeys(store, (await store.getTerminal('40000001'))!), 'revoked');
+  await arrived(1, before);
   const refused = await one.exchange(queryRequest(one));
   t.equal(refused.rc, RC.SIGN_ON_AGAIN, '22: sign on again');
   t.equal(refused.requirement, 3, 'header processing requirement 3');
@@ -487,7 +502,9 @@ t.test('resign on Redis: the box gets 22 with requirement 3 at its next MACed re
   t.equal((await one.exchange(queryRequest(one))).rc, '00', 'a fresh sign-on works');
   t.equal(await revokeWorkingKeys(store, (await store.getTerminal('40000003'))!), 'dukpt');
 
+  before = await invalidations();
   t.same(await revokeAllWorkingKeys(store), { terminals: 3, revoked: 2, notSignedOn: 0, dukpt: 1 });
+  await arrived(2, before);
   for (const b of boxes) {
     const r = await b.exchange(queryRequest(b));
     t.same([r.rc, r.requirement], [RC.SIGN_ON_AGAIN, 3], `${b.tid}: --all revoked it`);
