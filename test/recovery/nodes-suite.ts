@@ -11,6 +11,7 @@ import {
   eventually,
   MID,
   metricValue,
+  type NodeProc,
   type SentRequest,
   type World,
   wxCode,
@@ -89,7 +90,21 @@ export function nodesSuite(t: Test, world: () => World): void {
     const limitedA = await w.box(a, '83000002', { mid: limitedMid });
     const limitedB = await w.box(b, '83000002', { mid: limitedMid, sameKeys: true, stan: 100 });
     const rec = await w.store.getTerminal('83000002');
-    await w.store.putTerminal({ ...rec!, merchant: { ...rec!.merchant, limits: { dailyCountMax: 3 } } });
+    // The test's store is a third node: each node's terminal cache learns of its change by the
+    // invalidation it publishes (docs/store.md, "The terminal cache"), so the sales go once both
+    // nodes have heard it. Unchanged writes first, until both subscriptions are known to be in place.
+    const heard = async (n: NodeProc) =>
+      metricValue(await n.metrics(), 'boxfep_store_terminal_cache_invalidations_total');
+    const bothHeard = async (write: () => Promise<void>) => {
+      const before = [await heard(a), await heard(b)] as const;
+      await write();
+      return eventually(async () => (await heard(a)) > before[0] && (await heard(b)) > before[1], 1_000);
+    };
+    let live = false;
+    for (let i = 0; i < 10 && !live; i++) live = await bothHeard(() => w.store.putTerminal(rec!));
+    t.ok(live, "both nodes' terminal caches hear the store's invalidations");
+    const limited = { ...rec!, merchant: { ...rec!.merchant, limits: { dailyCountMax: 3 } } };
+    t.ok(await bothHeard(() => w.store.putTerminal(limited)), 'the limit reached both nodes');
     const rcs = await Promise.all(
       [0, 1, 2, 3, 4, 5].map((i) =>
         (i % 2 ? limitedB : limitedA).sale(200 + i, wxCode(String(30 + i))).then((r) => r.rc),
