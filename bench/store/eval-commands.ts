@@ -6,7 +6,8 @@
 // The calls have a sale's beginPayment shape (5 keys, 13 arguments, one of them a ~200-byte encoded
 // order); the script itself only returns, so what differs is the client's work. Alternating rounds of
 // closed-loop calls (32 in flight); this process's CPU µs per call, and the ratio per pair of rounds.
-// Then the wire text alone: building the command and its bytes, no socket.
+// Then the wire text alone: building the command and its bytes, no socket; and what ioredis's Command
+// constructor costs with 20 arguments.
 // Usage: npm run build && node dist/bench/store/eval-commands.js [rounds 6] [calls per round 40,000]
 import { randomBytes } from 'node:crypto';
 import { Command, Redis } from 'ioredis';
@@ -120,5 +121,24 @@ for (let r = 0; r < 3; r++) {
   const a = wireText('ioredis', 200_000);
   const b = wireText('LuaScript', 200_000);
   console.log(`ioredis ${a.toFixed(0)}  LuaScript ${b.toFixed(0)}  ratio ×${(b / a).toFixed(3)}`);
+}
+
+// Why ioredis's Command is dear with many arguments: its constructor copies them with
+// Array.prototype.flat, slow on node 20's V8 against a plain copy.
+console.log("# ioredis's Command with a sale's 20 arguments against none, and flat() against slice(): ns each");
+const twenty = [script.sha, '5', ...keysOf(1), ...argsOf(1).map((a) => (typeof a === 'number' ? String(a) : a))];
+const nsEach = (n: number, f: () => unknown): number => {
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) f();
+  return Number(process.hrtime.bigint() - start) / n;
+};
+for (let r = 0; r < 3; r++) {
+  const full = nsEach(100_000, () => new Command('evalsha', twenty, { replyEncoding: null }).promise.catch(() => {}));
+  const none = nsEach(100_000, () => new Command('evalsha', [], { replyEncoding: null }).promise.catch(() => {}));
+  const flat = nsEach(200_000, () => twenty.flat());
+  const slice = nsEach(200_000, () => twenty.slice());
+  console.log(
+    `Command ${full.toFixed(0)} / ${none.toFixed(0)} (20 arguments / none)  flat ${flat.toFixed(0)}  slice ${slice.toFixed(0)}`,
+  );
 }
 client.disconnect();
