@@ -1,7 +1,7 @@
 // boxfep's Lua scripts as EVALSHA commands written in one pass. Through ioredis's `defineCommand` a
 // UnionPay sale's two script calls were 21 % of boxfep's main thread on the Redis store: the Script
 // wrapper spreads the arguments into a new array and its command makes a closure and checks a WeakSet
-// on every write, the Command copies its arguments with Array.prototype.flat (slow on node 20: ~150 ns
+// on every write, the Command copies its arguments with Array.prototype.flat (slow on node 20: ~100 ns
 // per argument), and its RESP goes through a list of pieces that measures each string's UTF-8 length
 // twice, a native call each. Here the text between binary arguments is one string, measured once.
 //
@@ -60,7 +60,7 @@ export class EvalCommand extends Command {
     for (const k of keys) all[n++] = k;
     for (const a of args) all[n++] = typeof a === 'number' ? String(a) : a;
     // ioredis's constructor copies its arguments with Array.prototype.flat, which on node 20's V8
-    // takes ~150 ns per argument (3 µs for a sale's 20). Ours are flat strings and Buffers already,
+    // takes ~100 ns per argument (2–3 µs for a sale's 20). Ours are flat strings and Buffers already,
     // so they are set after it; with a key prefix the constructor must see them to prefix the keys.
     super(name, keyPrefix ? all : [], { replyEncoding: null, keyPrefix });
     if (!keyPrefix) this.args = all;
