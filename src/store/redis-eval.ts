@@ -52,7 +52,7 @@ export class EvalCommand extends Command {
     // Made at its size, not as a literal grown by push: under load V8 pretenured that literal's
     // allocation site, so each list was made in the old generation and kept its young keys and order
     // bytes through scavenges until the next mark-compact: 4.3 KB of boxfep's survivors per Redis
-    // sale, 0.2–0.3 KB made so, as without pretenuring (`node --no-allocation-site-pretenuring`).
+    // sale, 0.2–0.8 KB made so, about as without pretenuring (`node --no-allocation-site-pretenuring`).
     const all = new Array<string | Buffer>(2 + keys.length + args.length);
     all[0] = body;
     all[1] = String(keys.length);
