@@ -484,7 +484,8 @@ t.test('resign on Redis: the box gets 22 with requirement 3 at its next MACed re
   // The CLI's store is another node: its revocations reach the FEP's terminal cache with their
   // invalidations, a message on another connection (docs/store.md, "The terminal cache"). Each
   // request below is sent once they have arrived; until then the node may still approve on the
-  // keys it read a moment before, as designed.
+  // keys it read a moment before, as designed. The counter is the process's; only the FEP's store
+  // subscribes here (the CLI's reads no terminal context).
   if (!(fepStore instanceof RedisStore)) throw new Error('a Redis store was expected');
   await waitFor("the node's terminal cache to be live", () => fepStore.terminalCacheLive);
   const invalidations = () => seriesTotal('boxfep_store_terminal_cache_invalidations_total');
