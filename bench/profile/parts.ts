@@ -10,22 +10,7 @@
 // all be on the stack: `undici|wechat/` is any undici or WeChat-connector frame; `flushAll@&writeBuffer@`
 // is a native write under the box server's flush. Parts may overlap; each is a share of all busy samples.
 import { readFileSync } from 'node:fs';
-
-interface CallFrame {
-  functionName: string;
-  url: string;
-}
-interface CpuNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
-export interface CpuProfile {
-  nodes: CpuNode[];
-  samples: number[];
-  /** µs since the previous sample (the first: since the profile's start). */
-  timeDeltas: number[];
-}
+import { type CpuProfile, sampleSeconds } from './cpu-profile.js';
 
 export interface Part {
   name: string;
@@ -71,12 +56,10 @@ export function partShares(profile: CpuProfile, parts: readonly Part[], fromS: n
     return s;
   };
   const counts = parts.map(() => 0);
+  const at = sampleSeconds(profile);
   let busy = 0;
-  let t = 0;
   for (let i = 0; i < profile.samples.length; i++) {
-    t += profile.timeDeltas[i]!;
-    const seconds = t / 1e6;
-    if (seconds < fromS || seconds >= toS) continue;
+    if (at[i]! < fromS || at[i]! >= toS) continue;
     const id = profile.samples[i]!;
     if (byId.get(id)?.callFrame.functionName === '(idle)') continue;
     busy++;

@@ -6,17 +6,8 @@
 //
 //   node dist/bench/profile/summarize.js FILE [top=30] [fromS toS | timeline]
 import { readFileSync } from 'node:fs';
+import { type CallFrame, type CpuProfile, sampleSeconds } from './cpu-profile.js';
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
-interface CpuNode {
-  id: number;
-  callFrame: CallFrame;
-  children?: number[];
-}
 interface HeapNode {
   callFrame: CallFrame;
   selfSize: number;
@@ -44,22 +35,6 @@ function top(title: string, tally: Map<string, number>, n: number, format: (v: n
 
 function add(m: Map<string, number>, k: string, v: number): void {
   m.set(k, (m.get(k) ?? 0) + v);
-}
-
-interface CpuProfile {
-  nodes: CpuNode[];
-  samples: number[];
-  /** µs since the previous sample (the first: since the profile's start). */
-  timeDeltas: number[];
-}
-
-/** Each sample's time from the profile's start, in seconds. */
-function sampleSeconds(profile: CpuProfile): number[] {
-  let t = 0;
-  return profile.timeDeltas.map((d) => {
-    t += d;
-    return t / 1e6;
-  });
 }
 
 /** Busy share of each whole second of the profile. */

@@ -3,9 +3,10 @@
 
 import { Session } from 'node:inspector/promises';
 import t from 'tap';
-import { type CpuProfile, parsePart, partShares } from '../../bench/profile/parts.js';
+import type { CpuProfile } from '../../bench/profile/cpu-profile.js';
+import { parsePart, partShares } from '../../bench/profile/parts.js';
 
-const frame = (functionName: string, url = '') => ({ functionName, url });
+const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
 /**
  * root ─ (idle) [2]
