@@ -30,7 +30,7 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
   if (!h) continue;
   const rest = h[4];
   let gc: Gc | undefined;
-  const nvp = rest.startsWith('pause=') ? parseNvp(rest) : undefined;
+  const nvp = parseNvp(rest);
   if (nvp) {
     const { kind, fields } = nvp;
     gc = { at: Number(h[3]), kind, pause: fields.pause, heapAfterMb: fields.total_size_after / 2 ** 20, fields };
